@@ -1,0 +1,1 @@
+"""Headless core: numpy/cv2/onnx/onnxruntime only. Nothing under this package may import Qt."""
