@@ -1,0 +1,254 @@
+"""The main window: menus, the current image, the status bar, and the views as tabs.
+
+The window owns the one current image (a core ``LoadedImage``) and hands it to every view, so the Playground
+and the Model Explorer always look at the same picture. Bad input becomes a one-line message in the status bar
+and the previous image stays.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from explorer import __version__
+from explorer.core import images, samples
+from explorer.core.errors import UserError
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    image_changed = Signal(object)  # LoadedImage
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("CNN Explorer")
+        self.setAcceptDrops(True)
+        self._settings = settings or QSettings("cnn-explorer", "cnn-explorer")
+        self.image: images.LoadedImage | None = None
+
+        from explorer.ui.model_explorer.view import ModelExplorerView
+        from explorer.ui.playground.view import PlaygroundView
+
+        self.playground = PlaygroundView()
+        self.explorer = ModelExplorerView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.playground, "Convolution Playground")
+        self.tabs.addTab(self.explorer, "Model Explorer")
+        self.mnist = self._make_mnist_view()
+        if self.mnist is not None:
+            self.tabs.addTab(self.mnist, "MNIST: CNN vs fully connected")
+        self.setCentralWidget(self.tabs)
+
+        self._message = QLabel()
+        self._provider = QLabel("Provider: –")
+        self._provider.setToolTip("The onnxruntime execution provider that really runs the models.")
+        self.statusBar().addWidget(self._message, 1)
+        self.statusBar().addPermanentWidget(self._provider)
+        for view in (self.playground, self.explorer, self.mnist):
+            if view is not None and hasattr(view, "status_message"):
+                view.status_message.connect(self.show_message)
+        self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
+        if self.mnist is not None and hasattr(self.mnist, "image_ready"):
+            self.mnist.image_ready.connect(self._show_drawn_digit)
+
+        self._build_menus()
+        self.resize(1500, 950)
+
+    def _make_mnist_view(self) -> QWidget | None:
+        try:
+            from explorer.ui.mnist.view import MnistView
+        except ImportError:  # the case study is optional while it is being built
+            return None
+        return MnistView()
+
+    # ----- menus -----------------------------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self._action("&Open Image…", self.open_image_dialog, QKeySequence.StandardKey.Open,
+                                         "Open a photo or picture to convolve and feed to the models."))
+        file_menu.addAction(self._action("Open &ONNX Model…", self._open_model_dialog, "Ctrl+Shift+O",
+                                         "Open your own ONNX model in the Model Explorer."))
+        file_menu.addAction(self._action("&Paste Image", self.paste_image, QKeySequence.StandardKey.Paste,
+                                         "Use the image on the clipboard."))
+        self._samples_menu = file_menu.addMenu("&Samples")
+        for sample in samples.samples():
+            action = self._action(sample.title, lambda _=False, s=sample: self.load_sample(s.name), tip=sample.description)
+            self._samples_menu.addAction(action)
+        self._recent_menu = file_menu.addMenu("&Recent Images")
+        self._refresh_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Export Output Map…", self._export_output_dialog, "Ctrl+E",
+                                         "Save the Playground's output map as a PNG."))
+        file_menu.addAction(self._action("Export &View as Image…", self._export_view_dialog, "Ctrl+Shift+E",
+                                         "Save a picture of the current view, e.g. for slides."))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index in range(self.tabs.count()):
+            view_menu.addAction(self._action(self.tabs.tabText(index), lambda _=False, i=index: self.tabs.setCurrentIndex(i),
+                                             f"Ctrl+{index + 1}"))
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("&Full Screen", self._toggle_full_screen, "F11",
+                                         "Fill the screen, e.g. on a projector."))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About CNN Explorer", self._about))
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About CNN Explorer",
+                          f"<b>CNN Explorer {__version__}</b><p>Convolution, receptive fields and the classic "
+                          "architectures, made visible.</p>")
+
+    # ----- images ----------------------------------------------------------------------------------------------
+    def set_image(self, image: images.LoadedImage) -> None:
+        """Hand a new image to every view; notes (alpha flattened, downscaled, ...) go to the status bar."""
+        self.image = image
+        self.playground.set_image(image)
+        self.explorer.set_image(image)
+        self.image_changed.emit(image)
+        h, w = image.pixels.shape[:2]
+        notes = f" — {'; '.join(image.notes)}" if image.notes else ""
+        self.show_message(f"{image.source}: {w}×{h}{notes}", error=False)
+
+    def load_image_file(self, path: str | Path) -> bool:
+        try:
+            image = images.load_image(path)
+        except UserError as exc:
+            self.show_message(str(exc))
+            return False
+        self.set_image(image)
+        self._remember_recent(Path(path))
+        return True
+
+    def load_sample(self, name: str) -> None:
+        self.set_image(samples.load_sample(name))
+
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self._last_folder(), IMAGE_FILTER)
+        if path:
+            self.load_image_file(path)
+
+    def paste_image(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        mime = clipboard.mimeData()
+        if mime is not None and mime.hasUrls():
+            for url in mime.urls():
+                if url.isLocalFile():
+                    self._open_dropped(Path(url.toLocalFile()))
+                    return
+        qimage = clipboard.image()
+        if qimage.isNull():
+            self.show_message("The clipboard holds no image: copy a picture (or an image file) first, then paste.")
+            return
+        try:
+            self.set_image(images.from_array(qimage_to_rgb(qimage), "clipboard"))
+        except UserError as exc:
+            self.show_message(str(exc))
+
+    def _show_drawn_digit(self, image: images.LoadedImage) -> None:
+        self.explorer.set_image(image)
+
+    # ----- drag and drop ---------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        mime = event.mimeData()
+        for url in mime.urls():
+            if url.isLocalFile():
+                self._open_dropped(Path(url.toLocalFile()))
+                event.acceptProposedAction()
+                return
+        if mime.hasImage():
+            self.set_image(images.from_array(qimage_to_rgb(QImage(mime.imageData())), "dropped image"))
+            event.acceptProposedAction()
+
+    def _open_dropped(self, path: Path) -> None:
+        if path.suffix.lower() == ".onnx":
+            self.tabs.setCurrentWidget(self.explorer)
+            self.explorer.open_model_file(str(path))
+        else:
+            self.load_image_file(path)
+
+    def _open_model_dialog(self) -> None:
+        self.tabs.setCurrentWidget(self.explorer)
+        self.explorer.open_model_dialog()
+
+    # ----- export ----------------------------------------------------------------------------------------------
+    def _export_output_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export output map", "output-map.png", "PNG (*.png)")
+        if path:
+            self.playground.export_output_png(path)
+
+    def _export_view_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export view", "cnn-explorer-view.png", "PNG (*.png)")
+        if path:
+            self.export_view_png(path)
+
+    def export_view_png(self, path: str | Path) -> bool:
+        ok = self.tabs.currentWidget().grab().save(str(path))
+        self.show_message(f"Saved {path}" if ok else f"Could not save {path}: choose another folder.", error=not ok)
+        return ok
+
+    # ----- recent files ----------------------------------------------------------------------------------------
+    def _recent(self) -> list[str]:
+        value = self._settings.value("recent_images", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember_recent(self, path: Path) -> None:
+        entries = [str(path.resolve())] + [p for p in self._recent() if p != str(path.resolve())]
+        self._settings.setValue("recent_images", entries[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self._recent_menu.clear()
+        for entry in self._recent():
+            self._recent_menu.addAction(self._action(Path(entry).name, lambda _=False, p=entry: self.load_image_file(p),
+                                                     tip=entry))
+        self._recent_menu.setEnabled(bool(self._recent()))
+
+    def _last_folder(self) -> str:
+        recent = self._recent()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    # ----- messages and shutdown -------------------------------------------------------------------------------
+    def show_message(self, text: str, error: bool = True) -> None:
+        self._message.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+        self._message.setText(text)
+
+    def message_text(self) -> str:
+        return self._message.text()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        # Workers must stop before their Qt objects go: cancel inference, quit threads, wait for them.
+        for view in (self.playground, self.explorer, self.mnist):
+            if view is not None and hasattr(view, "shutdown"):
+                view.shutdown()
+        super().closeEvent(event)
+
+
+def qimage_to_rgb(qimage: QImage) -> np.ndarray:
+    """Copy a QImage into an (H,W,3) uint8 RGB array (alpha is dropped: clipboard images are opaque pictures)."""
+    converted = qimage.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = converted.height(), converted.width(), converted.bytesPerLine()
+    buffer = np.frombuffer(converted.constBits(), dtype=np.uint8, count=h * stride).reshape(h, stride)
+    return buffer[:, : w * 3].reshape(h, w, 3).copy()
