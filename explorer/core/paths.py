@@ -1,6 +1,7 @@
 """Where bundled data and the user's cache live (works from a source tree, an install, or a frozen app)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +25,10 @@ def onnx_models_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """User cache for materialised built-in models; never inside the (possibly read-only) bundle."""
-    path = Path(platformdirs.user_cache_dir("cnn-explorer", appauthor=False))
+    """User cache for materialised built-in models; never inside the (possibly read-only) bundle.
+
+    CNN_EXPLORER_CACHE_DIR overrides it (the test suite points it at a temporary folder)."""
+    override = os.environ.get("CNN_EXPLORER_CACHE_DIR")
+    path = Path(override) if override else Path(platformdirs.user_cache_dir("cnn-explorer", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
