@@ -95,6 +95,10 @@ def default_for_input(shape: tuple) -> tuple[Preprocess, str]:
     one channel gets grayscale in [0, 1].
     """
     dims = [d if isinstance(d, int) and d > 0 else None for d in shape]
+    if len(dims) == 2:  # (H, W): one gray plane
+        dims = [1, 1, *dims]
+    elif len(dims) == 3:  # (C, H, W) or (H, W, C) without a batch axis
+        dims = [1, *dims]
     if len(dims) == 4 and dims[1] in (1, 3):
         layout, channels, h, w = "NCHW", dims[1], dims[2], dims[3]
     elif len(dims) == 4 and dims[3] in (1, 3):

@@ -198,6 +198,9 @@ class ActivationSession:
         started = time.perf_counter()
         tensor = np.ascontiguousarray(tensor, dtype=np.float32)
         expected = self.input_shape
+        if tensor.ndim != len(expected) and all(isinstance(e, int) and e > 0 for e in expected) \
+                and tensor.size == int(np.prod(expected)):
+            tensor = tensor.reshape(expected)  # models whose input has no batch axis, e.g. (C, H, W)
         if len(expected) != tensor.ndim or any(
                 isinstance(e, int) and e > 0 and e != t for e, t in zip(expected, tensor.shape)):
             raise UserError(f"The model expects an input of shape {expected} but got {tensor.shape}: "

@@ -1,0 +1,66 @@
+"""Channel mosaic placement, ordering, normalisation, and layer statistics."""
+import numpy as np
+import pytest
+
+from explorer.core.mosaic import channel_mosaic, grid_for, layer_stats
+
+
+def test_tiles_placement_and_channel_at():
+    act = np.arange(5 * 3 * 4, dtype=np.float32).reshape(5, 3, 4)
+    m = channel_mosaic(act, gap=1)
+    rows, cols = m.grid
+    assert rows * cols >= 5 and (rows - 1) * cols < 5
+    assert m.image.shape == (rows * 4 - 1, cols * 5 - 1) and m.image.dtype == np.float32
+    for c in range(5):
+        y, x = m.tile_origin(c)
+        assert m.channel_at(y, x) == c and m.channel_at(y + 2, x + 3) == c
+        assert m.channel_at(y + 3, x) is None  # gap row below the tile (or outside)
+        assert m.channel_at(y, x + 4) is None  # gap column right of the tile (or outside)
+    assert m.channel_at(-1, 0) is None and m.channel_at(0, 10_000) is None
+    # mask agrees with channel_at everywhere
+    hits = np.array([[m.channel_at(y, x) is not None for x in range(m.image.shape[1])]
+                     for y in range(m.image.shape[0])])
+    np.testing.assert_array_equal(hits, m.mask)
+    assert (m.image[~m.mask] == 1.0).all()
+
+
+def test_sort_by_mean_puts_strongest_first():
+    means = [0.5, 3.0, -1.0, 2.0]
+    act = np.stack([np.full((2, 2), v, np.float32) + np.eye(2, dtype=np.float32) for v in means])
+    m = channel_mosaic(act, sort_by_mean=True)
+    assert m.order == [1, 3, 0, 2]
+    assert m.channel_at(*m.tile_origin(3)) == 3
+    assert m.tile_origin(1) == (0, 0)
+
+
+def test_channel_and_layer_normalisation_exact():
+    act = np.array([[[0, 1], [2, 4]], [[10, 10], [10, 10]], [[-2, 0], [0, 2]]], np.float32)
+    per_channel = channel_mosaic(act, normalize="channel", gap=0)
+    tiles = {c: per_channel.image[y:y + 2, x:x + 2] for c in range(3) for y, x in [per_channel.tile_origin(c)]}
+    np.testing.assert_allclose(tiles[0], [[0, 0.25], [0.5, 1]])
+    np.testing.assert_array_equal(tiles[1], 0)  # constant tile -> 0
+    np.testing.assert_allclose(tiles[2], [[0, 0.5], [0.5, 1]])
+    layer = channel_mosaic(act, normalize="layer", gap=0)
+    y, x = layer.tile_origin(1)
+    np.testing.assert_allclose(layer.image[y:y + 2, x:x + 2], 1.0)  # 10 is the layer max
+    y, x = layer.tile_origin(0)
+    np.testing.assert_allclose(layer.image[y:y + 2, x:x + 2], (act[0] + 2) / 12)
+
+
+def test_grid_is_near_square():
+    assert grid_for(64, 10, 10) == (8, 8)
+    assert grid_for(512, 14, 14) == (23, 23)
+    rows, cols = grid_for(16, 2, 30)  # wide tiles stack in fewer columns
+    assert cols < rows
+
+
+def test_rejects_non_3d():
+    for bad in (np.zeros(10), np.zeros((1, 10)), np.zeros((1, 2, 3, 4)), np.zeros((0, 3, 3))):
+        with pytest.raises(ValueError, match="C, H, W"):
+            channel_mosaic(bad)
+
+
+def test_layer_stats():
+    s = layer_stats(np.array([[0.0, 1.0], [0.0, 3.0]], np.float32))
+    assert (s.min, s.max, s.mean, s.zero_fraction) == (0.0, 3.0, 1.0, 0.5)
+    assert s.std == pytest.approx(np.sqrt(1.5))
