@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_APP := $(VENV)/.installed-app
 
-.PHONY: run test bench app clean
+.PHONY: run test bench app self-test clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is required")'
@@ -20,6 +21,10 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
+$(STAMP_APP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,app]'
+	touch $@ $(STAMP_TEST) $(STAMP_RUN)
+
 run: $(STAMP_RUN)
 	$(PY) -m explorer
 
@@ -28,6 +33,15 @@ test: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/playground.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/inference.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/explorer.py
+
+# The standalone one-folder app (PyInstaller): dist/cnn-explorer/cnn-explorer
+app: $(STAMP_APP)
+	$(PY) -m PyInstaller --noconfirm --log-level WARN build_app.spec
+
+self-test: app
+	dist/cnn-explorer/cnn-explorer --self-test
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
