@@ -1,0 +1,327 @@
+"""The layer table of any ONNX model: ops, attributes, shapes, parameters, multiply-adds, receptive fields.
+
+Shapes come from ONNX shape inference; where it leaves holes, ONE probe run in onnxruntime (CPU, zeros
+input, every node output exposed, on a private copy) fills them. If that run fails (unknown operator, ...)
+the shapes stay unknown and a note says why. Tensors computed only from constants (weights built by
+Constant/ConstantOfShape in old models) are weights, not layers.
+"""
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from explorer.core.errors import UserError
+from explorer.core.onnx_load import find_image_input, load_model
+from explorer.core.receptive_field import RF, Shapes, receptive_fields, topological_order, value_info_shape
+
+# Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
+WEIGHT_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
+              "LayerNormalization", "GroupNormalization", "PRelu"}
+# Ops whose constant inputs are shapes, indices, scales or bounds, never learned parameters.
+PARAM_FREE_OPS = {"Reshape", "Resize", "Upsample", "Pad", "Slice", "Expand", "Tile", "Clip", "Gather", "Shape",
+                  "Squeeze", "Unsqueeze", "Transpose", "Split", "Cast", "Range", "TopK", "Where", "Equal",
+                  "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Flatten", "Concat", "ScatterND"}
+_FLOAT_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE,
+                onnx.TensorProto.BFLOAT16}
+_SKELETON_MIN_ELEMENTS = 4096  # initializers this large are stripped of data for shape inference
+
+
+@dataclass
+class LayerInfo:
+    name: str
+    op: str
+    inputs: list[str]
+    outputs: list[str]
+    output: str  # first output tensor (the one whose shape and receptive field are shown)
+    shape: tuple[int | None, ...] | None
+    attrs: dict
+    params: int
+    macs: int  # multiply-adds per image: Conv, ConvTranspose, Gemm, MatMul; 0 for every other op
+    rf: RF | None
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    input_name: str
+    input_shape: tuple[int, ...]
+    layers: list[LayerInfo]
+    params: int
+    macs: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _resolve(source) -> tuple[onnx.ModelProto, str]:
+    """ModelProto, .onnx path or built-in name -> (model, display name)."""
+    if isinstance(source, onnx.ModelProto):
+        return source, source.graph.name or "model"
+    if isinstance(source, str) and not os.path.exists(source):
+        try:
+            from explorer.core import zoo  # lazy: the zoo is only needed for built-in names
+        except ImportError:
+            zoo = None
+        if zoo is not None and source in zoo.BUILTINS:
+            return zoo.build(source), source
+    if isinstance(source, (str, os.PathLike)):
+        return load_model(source), Path(source).stem
+    raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")
+
+
+def _copy_without(msg, dst, skip: str):
+    """Copy protobuf fields from msg to dst except the one named ``skip``."""
+    for fd, value in msg.ListFields():
+        if fd.name == skip:
+            continue
+        if fd.is_repeated:
+            getattr(dst, fd.name).extend(value)
+        elif fd.message_type is not None:
+            getattr(dst, fd.name).CopyFrom(value)
+        else:
+            setattr(dst, fd.name, value)
+    return dst
+
+
+def _with_fixed_input(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], strip: bool) -> onnx.ModelProto:
+    """Private copy with the image input's dims made concrete; ``strip`` drops large weight data (shapes only)."""
+    copy = _copy_without(model, onnx.ModelProto(), "graph")
+    _copy_without(model.graph, copy.graph, "initializer")
+    for t in model.graph.initializer:
+        if strip and math.prod(t.dims) >= _SKELETON_MIN_ELEMENTS:
+            copy.graph.initializer.append(onnx.TensorProto(name=t.name, data_type=t.data_type, dims=t.dims))
+        else:
+            copy.graph.initializer.append(t)
+    declared = {o.domain for o in copy.opset_import}
+    for domain in sorted({n.domain for n in copy.graph.node} - declared - {"ai.onnx"}):
+        copy.opset_import.add(domain=domain, version=1)  # undeclared custom domains stop shape inference
+    for vi in copy.graph.input:
+        if vi.name == input_name:
+            dims = vi.type.tensor_type.shape.dim
+            del dims[:]
+            for d in shape:
+                dims.add().dim_value = d
+    return copy
+
+
+def _inferred(model: onnx.ModelProto) -> tuple[Shapes, dict[str, int]]:
+    """Shapes and element types from shape inference (strict=False)."""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
+    except Exception:  # inference gave up entirely: keep what the file declares
+        inferred = model
+    shapes: Shapes = {}
+    types: dict[str, int] = {}
+    g = inferred.graph
+    for vi in list(g.input) + list(g.value_info) + list(g.output):
+        shapes[vi.name] = value_info_shape(vi)
+        if vi.type.tensor_type.elem_type:
+            types[vi.name] = vi.type.tensor_type.elem_type
+    for t in g.initializer:
+        shapes[t.name], types[t.name] = tuple(t.dims), t.data_type
+    return shapes, types
+
+
+def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem_type: int,
+           notes: list[str]) -> Shapes:
+    """One onnxruntime run on zeros with every node output exposed; {} and a note if it cannot run."""
+    import onnxruntime as ort  # lazy: only graphs with shape-inference holes need it
+
+    probe = _with_fixed_input(model, input_name, shape, strip=False)
+    declared = {o.name for o in probe.graph.output}
+    for node in probe.graph.node:
+        probe.graph.output.extend(onnx.ValueInfoProto(name=o) for o in node.output if o and o not in declared)
+    initializers = {t.name for t in probe.graph.initializer}
+    extra = [vi.name for vi in probe.graph.input if vi.name not in initializers and vi.name != input_name]
+    if extra:
+        notes.append(f"Some shapes are unknown: the model needs inputs besides the image ({', '.join(extra)}).")
+        return {}
+    try:
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(elem_type or onnx.TensorProto.FLOAT)
+        names = [o.name for o in session.get_outputs()]
+        values = session.run(names, {input_name: np.zeros(shape, dtype=dtype)})
+    except Exception as exc:  # onnxruntime raises many types; the table still works without these shapes
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        reason = text if len(text) <= 160 else text[:159] + "…"
+        notes.append(f"Some shapes are unknown: onnxruntime could not run the model ({reason}).")
+        return {}
+    return {n: tuple(np.shape(v)) for n, v in zip(names, values)}
+
+
+def _constant_tensors(graph: onnx.GraphProto) -> set[str]:
+    """Tensors computed only from initializers/Constant nodes (never from a real graph input)."""
+    const = {t.name for t in graph.initializer}
+    for node in topological_order(graph):
+        if all(i in const or not i for i in node.input):
+            const.update(o for o in node.output if o)
+    return const
+
+
+def _attr_value(a: onnx.AttributeProto):
+    value = onnx.helper.get_attribute_value(a)
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, onnx.TensorProto):
+        return f"tensor{list(value.dims)}"
+    if isinstance(value, list):
+        return [v.decode(errors="replace") if isinstance(v, bytes) else v if isinstance(v, (int, float, str))
+                else type(v).__name__ for v in value]
+    if isinstance(value, (int, float, str)):
+        return value
+    return type(value).__name__
+
+
+def _known(shape) -> bool:
+    return shape is not None and None not in shape
+
+
+def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
+    """Multiply-adds per image of the ops that have them (Conv, ConvTranspose, Gemm, MatMul)."""
+    out = shapes.get(node.output[0])
+    ins = [shapes.get(i) for i in node.input]
+    if not _known(out) or len(ins) < 2 or not _known(ins[0]) or not _known(ins[1]):
+        return 0
+    per_image = math.prod(out[1:]) if len(out) > 1 else math.prod(out)
+    if node.op_type == "Conv":  # out_h*out_w*cout * (cin/group)*kh*kw
+        return per_image * math.prod(ins[1][1:])
+    if node.op_type == "ConvTranspose":  # every input pixel scatters through the whole (cin, cout/g, kh, kw) kernel
+        return math.prod(ins[0][2:]) * math.prod(ins[1])
+    if node.op_type == "Gemm":
+        trans_a = next((a.i for a in node.attribute if a.name == "transA"), 0)
+        return per_image * (ins[0][0] if trans_a else ins[0][-1])
+    if node.op_type == "MatMul":
+        return per_image * ins[0][-1]
+    return 0
+
+
+def inspect_model(model_or_path_or_builtin) -> ModelInfo:
+    """Inspect a ModelProto, an .onnx path or a built-in name (lenet5, vgg16, ...) without running it twice."""
+    model, name = _resolve(model_or_path_or_builtin)
+    notes: list[str] = []
+    input_name, input_shape = find_image_input(model, notes)
+    graph = model.graph
+    skeleton = _with_fixed_input(model, input_name, input_shape, strip=True)
+    shapes, types = _inferred(skeleton)
+    input_type = next(vi.type.tensor_type.elem_type for vi in graph.input if vi.name == input_name)
+    holes = [o for node in graph.node for o in node.output if o and not _known(shapes.get(o))]
+    if holes:
+        filled = _probe(model, input_name, input_shape, input_type, notes)
+        shapes.update(filled)
+        if filled:
+            notes.append(f"{len(holes)} shapes that shape inference left open were measured in one probe run.")
+    shapes[input_name] = input_shape
+    rfs = receptive_fields(model, shapes=shapes, notes=notes)
+
+    const = _constant_tensors(graph)
+    for node in graph.node:
+        if node.op_type == "Constant":
+            for a in node.attribute:
+                if a.name == "value":
+                    types[node.output[0]], shapes[node.output[0]] = a.t.data_type, tuple(a.t.dims)
+        elif node.op_type == "ConstantOfShape":
+            value = next((a.t for a in node.attribute if a.name == "value"), None)
+            types[node.output[0]] = value.data_type if value is not None else onnx.TensorProto.FLOAT
+    counted: set[str] = set()
+    layers: list[LayerInfo] = []
+    for node in topological_order(graph):
+        if node.output and all(o in const for o in node.output if o):
+            continue  # builds a weight, not a layer
+        params = 0
+        for pos, i in enumerate(node.input):
+            if i not in const or i in counted or types.get(i) not in _FLOAT_TYPES or not _known(shapes.get(i)):
+                continue
+            if node.op_type in PARAM_FREE_OPS or (node.op_type == "BatchNormalization" and pos >= 3):
+                continue
+            size = math.prod(shapes[i])
+            if node.op_type in WEIGHT_OPS or size > 1:
+                params += size
+                counted.add(i)
+        attrs = {a.name: _attr_value(a) for a in node.attribute}
+        if node.op_type in ("Conv", "ConvTranspose") and "kernel_shape" not in attrs and len(node.input) > 1 \
+                and _known(shapes.get(node.input[1])):
+            attrs["kernel_shape"] = list(shapes[node.input[1]][2:])
+        out = node.output[0] if node.output else ""
+        layers.append(LayerInfo(
+            name=node.name or out, op=node.op_type, inputs=list(node.input), outputs=list(node.output), output=out,
+            shape=shapes.get(out), attrs=attrs, params=params, macs=_macs(node, shapes), rf=rfs.get(out),
+        ))
+    return ModelInfo(name=name, input_name=input_name, input_shape=tuple(input_shape), layers=layers,
+                     params=sum(layer.params for layer in layers), macs=sum(layer.macs for layer in layers),
+                     notes=notes)
+
+
+def _rf_json(rf: RF | None) -> dict | None:
+    if rf is None:
+        return None
+    return {"size": list(rf.size), "stride": list(rf.stride), "padding": list(rf.padding)}
+
+
+def to_json(info: ModelInfo) -> dict:
+    """Exactly the CLI contract of shared/design.md (`cnn-explorer inspect MODEL --json`)."""
+    return {
+        "model": info.name,
+        "input": {"name": info.input_name, "shape": list(info.input_shape)},
+        "params": info.params,
+        "macs": info.macs,
+        "layers": [
+            {"name": layer.name, "op": layer.op, "output": layer.output,
+             "shape": list(layer.shape) if layer.shape is not None else None,
+             "params": layer.params, "macs": layer.macs, "rf": _rf_json(layer.rf)}
+            for layer in info.layers
+        ],
+    }
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _pair(values: tuple[int, int]) -> str:
+    return str(values[0]) if values[0] == values[1] else f"{values[0]}×{values[1]}"
+
+
+def _rf_text(rf: RF | None) -> str:
+    if rf is None:
+        return "whole input"
+    return f"{_pair(rf.size)}/{_pair(rf.stride)}/{_pair(rf.padding)}" + ("*" if rf.mixed_strides else "")
+
+
+def _shape_text(shape) -> str:
+    return "?" if shape is None else "×".join("?" if d is None else str(d) for d in shape)
+
+
+def format_table(info: ModelInfo, width: int = 120) -> str:
+    """A plain-text layer table that fits ``width`` columns, with totals and notes."""
+    headers = ["#", "layer", "op", "output shape", "params", "MACs", "RF size/stride/pad"]
+    rows = [[str(i), layer.name, layer.op, _shape_text(layer.shape), f"{layer.params:,}", f"{layer.macs:,}",
+             _rf_text(layer.rf)] for i, layer in enumerate(info.layers, 1)]
+    caps = [4, 0, 18, 20, 12, 16, 20]  # column 1 (names) takes whatever width is left
+    widths = [min(max([len(headers[c])] + [len(r[c]) for r in rows]), caps[c] or 10**6) for c in range(len(headers))]
+    gap = 2
+    fixed = sum(widths) - widths[1] + gap * (len(headers) - 1)
+    widths[1] = max(min(widths[1], width - fixed), 8)
+    right = {0, 4, 5}
+
+    def line(cells: list[str]) -> str:
+        parts = [_fit(c, w).rjust(w) if i in right else _fit(c, w).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return _fit((" " * gap).join(parts).rstrip(), width)
+
+    out = [_fit(f"{info.name} — input {info.input_name} {_shape_text(info.input_shape)}", width),
+           line(headers), _fit("-" * sum(widths) + "-" * gap * (len(headers) - 1), width)]
+    out += [line(r) for r in rows]
+    out.append(_fit("-" * sum(widths) + "-" * gap * (len(headers) - 1), width))
+    out.append(_fit(f"Total: {len(info.layers)} layers, {info.params:,} parameters, {info.macs:,} multiply-adds "
+                    f"({info.macs / 1e9:.2f} G) per image", width))
+    out.append(_fit("RF size/stride/pad: unit y sees input pixels y·stride − pad … y·stride − pad + size − 1; "
+                    "* = mixed strides", width))
+    for note in info.notes:
+        out += textwrap.wrap("Note: " + note, width=width, subsequent_indent="  ")
+    return "\n".join(out)
