@@ -1,0 +1,189 @@
+"""All-activations sessions: completeness, agreement with truncated models, providers, cancel, errors."""
+import gc
+import importlib.util
+import threading
+import weakref
+
+import numpy as np
+import onnx
+import onnx.utils
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from explorer.core import runtime
+from explorer.core.errors import UserError
+from explorer.core.preprocess import METADATA_KEY, Preprocess
+from explorer.core.runtime import ActivationSession, RunCancelled, available_providers, compute_activations
+
+OPSET = [helper.make_opsetid("", 17)]
+
+
+def _model(nodes, inputs, outputs, inits, meta=None) -> onnx.ModelProto:
+    model = helper.make_model(helper.make_graph(nodes, "tiny", inputs, outputs, inits), opset_imports=OPSET,
+                              ir_version=8)
+    if meta:
+        helper.set_model_props(model, meta)
+    return model
+
+
+def tiny_cnn() -> onnx.ModelProto:
+    """conv -> relu -> maxpool -> identity -> flatten -> gemm -> softmax, with a constant-foldable branch."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "w1"),
+             numpy_helper.from_array(rng.standard_normal(4).astype(np.float32), "b1"),
+             numpy_helper.from_array(rng.standard_normal((5, 4 * 4 * 4)).astype(np.float32), "fc_w"),
+             numpy_helper.from_array(np.ones(5, np.float32), "fc_b"),
+             numpy_helper.from_array(np.array([2.0], np.float32), "two")]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["conv1_out"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["conv1_out"], ["relu1_out"], name="relu1"),
+        helper.make_node("MaxPool", ["relu1_out"], ["pool1_out"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Identity", ["pool1_out"], ["id_out"], name="identity"),
+        helper.make_node("Add", ["two", "two"], ["four"], name="const_add"),  # folded by ORT_ENABLE_BASIC
+        helper.make_node("Mul", ["id_out", "four"], ["scaled"], name=""),     # unnamed node
+        helper.make_node("Flatten", ["scaled"], ["flat"], name="flatten"),
+        helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["logits"], name="fc", transB=1),
+        helper.make_node("Softmax", ["logits"], ["prob"], name="softmax"),
+    ]
+    return _model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                  [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, 5])], inits,
+                  {METADATA_KEY: Preprocess(size=(8, 8)).to_json()})
+
+
+def node_outputs(model: onnx.ModelProto) -> list[str]:
+    return [o for n in model.graph.node for o in n.output if o]
+
+
+def reference(path, input_name, tensor_name, x):
+    """A separate default-optimised run of the model truncated at tensor_name."""
+    cut = str(path) + f".{abs(hash(tensor_name))}.onnx"
+    onnx.utils.extract_model(str(path), cut, [input_name], [tensor_name])
+    return ort.InferenceSession(cut, providers=["CPUExecutionProvider"]).run(None, {input_name: x})[0]
+
+
+@pytest.fixture(scope="module")
+def cpu_session():
+    return ActivationSession(tiny_cnn(), providers=["CPUExecutionProvider"])
+
+
+def test_every_node_output_is_returned(cpu_session):
+    x = np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    acts = cpu_session.run(x)
+    model = tiny_cnn()
+    assert list(acts.tensors) == node_outputs(model) and len(acts.tensors) == len(model.graph.node)
+    # Identity and the folded constant survive ORT_ENABLE_BASIC because they are graph outputs.
+    np.testing.assert_array_equal(acts.tensors["id_out"], acts.tensors["pool1_out"])
+    np.testing.assert_array_equal(acts.tensors["four"], [4.0])
+    assert acts.layer_tensor["conv1"] == "conv1_out" and acts.layer_tensor["scaled"] == "scaled"
+    assert acts.output.shape == (1, 5) and acts.output is acts.tensors["prob"]
+    assert acts.provider == "CPUExecutionProvider" and acts.timings["total_ms"] >= acts.timings["run_ms"] > 0
+    assert cpu_session.input_name == "x" and tuple(cpu_session.input_shape) == (1, 3, 8, 8)
+
+
+def test_caller_model_is_not_modified():
+    model = tiny_cnn()
+    ActivationSession(model, providers=["CPUExecutionProvider"])
+    assert [o.name for o in model.graph.output] == ["prob"]
+
+
+def test_activations_match_truncated_models(tmp_path, cpu_session):
+    path = tmp_path / "tiny.onnx"
+    onnx.save(tiny_cnn(), path)
+    x = np.random.default_rng(2).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    acts = ActivationSession(path, providers=["CPUExecutionProvider"]).run(x)
+    for name in ("conv1_out", "pool1_out", "scaled", "logits"):
+        np.testing.assert_allclose(acts.tensors[name], reference(path, "x", name, x), rtol=1e-5, atol=1e-5)
+
+
+ZOO = importlib.util.find_spec("explorer.core.zoo") is not None and \
+    importlib.util.find_spec("explorer.core.zoo").origin is not None
+
+
+@pytest.mark.skipif(not ZOO, reason="explorer.core.zoo has not landed")
+@pytest.mark.parametrize("name", ["lenet5", "resnet34"])
+def test_zoo_activations_match_truncated_models(name, tmp_path):
+    from explorer.core import zoo
+
+    model = zoo.build(name)
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(model, path)
+    session = ActivationSession(path, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(3).standard_normal(session.input_shape).astype(np.float32)
+    acts = session.run(x)
+    assert len(acts.tensors) == len(node_outputs(model))
+    names = node_outputs(model)
+    convs = [n.output[0] for n in model.graph.node if n.op_type == "Conv"]
+    for tensor in {convs[0], convs[len(convs) // 2], names[len(names) // 2], names[-1]}:
+        expected = reference(path, session.input_name, tensor, x)
+        # Fused (default-optimised) kernels sum in another order: compare relative to the tensor's scale.
+        np.testing.assert_allclose(acts.tensors[tensor], expected, rtol=1e-4,
+                                   atol=1e-5 * max(1.0, float(np.abs(expected).max())))
+
+
+def test_providers_and_cuda_fallback():
+    assert available_providers()[-1] == "CPUExecutionProvider"
+    assert available_providers()[0] == ("CUDAExecutionProvider" if "CUDAExecutionProvider" in
+                                        ort.get_available_providers() else "CPUExecutionProvider")
+    cpu = ActivationSession(tiny_cnn(), providers=["CPUExecutionProvider"])
+    assert cpu.provider == "CPUExecutionProvider" and not cpu.fell_back and cpu.note is None
+    # This machine has no CUDA: asking for it must end on CPU, and say so.
+    cuda = ActivationSession(tiny_cnn(), providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
+    assert cuda.provider == "CPUExecutionProvider" and cuda.fell_back and "CUDAExecutionProvider" in cuda.note
+    assert cuda.run(np.zeros((1, 3, 8, 8), np.float32)).provider == "CPUExecutionProvider"
+
+
+def slow_model(layers: int = 40, channels: int = 64, size: int = 128) -> onnx.ModelProto:
+    w0 = numpy_helper.from_array(np.full((channels, 3, 3, 3), 1e-3, np.float32), "w0")
+    w = numpy_helper.from_array(np.full((channels, channels, 3, 3), 1e-3, np.float32), "w")
+    nodes, prev = [], "x"
+    for i in range(layers):
+        nodes.append(helper.make_node("Conv", [prev, "w" if i else "w0"], [f"c{i}"], name=f"conv{i}",
+                                      pads=[1, 1, 1, 1]))
+        prev = f"c{i}"
+    return _model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
+                  [helper.make_tensor_value_info(prev, TensorProto.FLOAT, [1, channels, size, size])], [w0, w])
+
+
+def test_cancel_from_another_thread():
+    session = ActivationSession(slow_model(), providers=["CPUExecutionProvider"])
+    timer = threading.Timer(0.3, session.cancel)
+    timer.start()
+    try:
+        with pytest.raises(RunCancelled):
+            session.run(np.ones(session.input_shape, np.float32))
+    finally:
+        timer.cancel()
+    session.cancel()  # nothing in flight: a no-op
+    small = ActivationSession(slow_model(layers=2, size=8), providers=["CPUExecutionProvider"])
+    assert len(small.run(np.ones(small.input_shape, np.float32)).tensors) == 2
+
+
+def test_release_frees_tensors(cpu_session):
+    acts = cpu_session.run(np.ones((1, 3, 8, 8), np.float32))
+    ref = weakref.ref(acts.tensors["conv1_out"])
+    acts.release(["conv1_out", "not-a-tensor"])
+    gc.collect()
+    assert "conv1_out" not in acts.tensors and ref() is None and "relu1_out" in acts.tensors
+
+
+def test_unsupported_operator_is_a_user_error():
+    model = _model([helper.make_node("FancyOp", ["x"], ["y"])],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])], [])
+    with pytest.raises(UserError, match=r"operator 'FancyOp' that onnxruntime .* cannot run") as info:
+        ActivationSession(model, providers=["CPUExecutionProvider"])
+    assert "\n" not in str(info.value)
+
+
+def test_wrong_input_shape_is_a_user_error(cpu_session):
+    with pytest.raises(UserError, match="expects an input of shape"):
+        cpu_session.run(np.zeros((1, 3, 9, 9), np.float32))
+
+
+def test_compute_activations_uses_model_recipe():
+    image = np.full((16, 16, 3), 255, np.uint8)
+    acts = compute_activations(tiny_cnn(), image)
+    assert acts.output.shape == (1, 5)
+    np.testing.assert_allclose(acts.output.sum(), 1.0, rtol=1e-5)
+    assert runtime.OPTIMIZATION_LEVEL == ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
