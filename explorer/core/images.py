@@ -291,7 +291,7 @@ def _check_complete(data: bytes, header: ImageHeader, source: str) -> None:
         pos, n = 8, len(data)
         while pos + 8 <= n:
             length, kind = struct.unpack_from(">I4s", data, pos)
-            if kind == b"IEND":
+            if kind == b"IEND" and pos + 12 <= n:  # IEND is complete with its CRC
                 return
             pos += 12 + length  # length, type, data, CRC
         raise _damaged(source, "PNG ends before its IEND chunk")
