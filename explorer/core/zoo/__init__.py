@@ -1,0 +1,241 @@
+"""The built-in model zoo: the lecture's architectures built as ONNX graphs with numpy + onnx (no torch).
+
+``build(name)`` makes a model in memory; ``materialize(name)`` writes it once into
+``paths.cache_dir() / "models" / f"{name}-v{BUILDER_VERSION}.onnx"`` and reuses it afterwards. Tests redirect the
+cache by monkeypatching ``explorer.core.paths.cache_dir`` (and ``onnx_models_dir`` for LeNet-5 weights); this
+module always calls them through ``paths`` so the patch takes effect.
+
+A sidecar ``<file>.json`` records builder version, size, mtime and SHA-256 of the file. A cached file is reused
+when version and size match and either its mtime is unchanged or its hash still matches; without a sidecar it
+must load and pass the ONNX checker. Anything else is rebuilt (temp file + os.replace, so never half-written).
+
+Every graph's output is ``prob`` (Softmax probabilities); the layer before it holds the logits.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from explorer.core import paths
+from explorer.core.errors import UserError
+
+from . import alexnet, densenet121, googlenet, lenet5, resnet, vgg16
+from .graph import Progress, preprocess_json
+
+BUILDER_VERSION = 1
+LENET_WEIGHTS_FILE = "lenet5_mnist.npz"
+WEIGHTS_SOURCE_KEY = "__weights_source__"
+BUILD_SHARE = 0.8   # fraction of the progress bar spent building; the rest is writing
+CHUNK = 16 << 20    # bytes written between progress reports
+
+
+def random_weights_label(seed: int = 0) -> str:
+    return f"random initialisation (He-normal, seed {seed})"
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    title: str
+    paper: str
+    input_shape: tuple[int, int, int, int]
+    params: int
+    weights: str
+
+
+def _lenet_weights() -> tuple[dict[str, np.ndarray] | None, str]:
+    """Trained LeNet-5 weights from onnx_models/ when present, with their description; else (None, random)."""
+    path = paths.onnx_models_dir() / LENET_WEIGHTS_FILE
+    if not path.is_file():
+        return None, random_weights_label()
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            weights = {key: npz[key] for key in npz.files if key != WEIGHTS_SOURCE_KEY}
+            source = str(npz[WEIGHTS_SOURCE_KEY]) if WEIGHTS_SOURCE_KEY in npz.files else "trained on MNIST"
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot read the LeNet-5 weights {path}: {exc}. Re-export them or delete the file.") from exc
+    return weights, source
+
+
+def _lenet_label() -> str:
+    try:
+        return _lenet_weights()[1]
+    except UserError:
+        return random_weights_label()  # build() will report the unreadable file
+
+
+_BUILDERS: dict[str, Callable[..., onnx.ModelProto]] = {
+    "lenet5": lenet5.build,
+    "alexnet": alexnet.build,
+    "vgg16": vgg16.build,
+    "googlenet": googlenet.build,
+    "resnet34": lambda seed, progress: resnet.build(True, seed, progress),
+    "plain34": lambda seed, progress: resnet.build(False, seed, progress),
+    "densenet121": densenet121.build,
+}
+
+BUILTINS: dict[str, ZooEntry] = {
+    e.name: e for e in (
+        ZooEntry("lenet5", lenet5.TITLE, lenet5.PAPER, lenet5.INPUT_SHAPE, lenet5.PARAMS, _lenet_label()),
+        ZooEntry("alexnet", alexnet.TITLE, alexnet.PAPER, alexnet.INPUT_SHAPE, alexnet.PARAMS, random_weights_label()),
+        ZooEntry("vgg16", vgg16.TITLE, vgg16.PAPER, vgg16.INPUT_SHAPE, vgg16.PARAMS, random_weights_label()),
+        ZooEntry("googlenet", googlenet.TITLE, googlenet.PAPER, googlenet.INPUT_SHAPE, googlenet.PARAMS,
+                 random_weights_label()),
+        ZooEntry("resnet34", "ResNet-34", resnet.PAPER, resnet.INPUT_SHAPE, resnet.RESNET34_PARAMS,
+                 random_weights_label()),
+        ZooEntry("plain34", "Plain-34 (ResNet-34 without shortcuts)", resnet.PAPER, resnet.INPUT_SHAPE,
+                 resnet.PLAIN34_PARAMS, random_weights_label()),
+        ZooEntry("densenet121", densenet121.TITLE, densenet121.PAPER, densenet121.INPUT_SHAPE, densenet121.PARAMS,
+                 random_weights_label()),
+    )
+}
+
+
+def _entry(name: str) -> ZooEntry:
+    if name not in BUILTINS:
+        raise UserError(f"Unknown built-in model {name!r}; choose one of: {', '.join(BUILTINS)}.")
+    return BUILTINS[name]
+
+
+def build(name: str, *, seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
+    """Build a built-in model in memory (He-normal weights from ``seed``; LeNet-5 uses trained weights if bundled)."""
+    entry = _entry(name)
+    size = entry.input_shape[2:]
+    props = {"cnn_explorer.weights": random_weights_label(seed), "cnn_explorer.preprocess": preprocess_json(size)}
+    if name == "lenet5":
+        weights, source = _lenet_weights()
+        try:
+            model = lenet5.build(seed, progress, weights)
+        except ValueError as exc:
+            raise UserError(f"The LeNet-5 weights in {LENET_WEIGHTS_FILE} do not fit: {exc}. Re-export them.") from exc
+        props["cnn_explorer.weights"] = source if weights is not None else random_weights_label(seed)
+        props["cnn_explorer.labels"] = json.dumps([str(d) for d in range(10)])
+        props["cnn_explorer.preprocess"] = preprocess_json(size, grayscale=True, mean=(0.0,), std=(1.0,))
+    else:
+        model = _BUILDERS[name](seed=seed, progress=progress)
+    props.update({"cnn_explorer.builder_version": str(BUILDER_VERSION), "cnn_explorer.title": entry.title,
+                  "cnn_explorer.paper": entry.paper})
+    helper.set_model_props(model, props)
+    model.doc_string = f"{entry.title}: {entry.paper}. Built by CNN Explorer's model zoo."
+    return model
+
+
+# --- the on-disk cache ----------------------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _source_fingerprint(name: str) -> str:
+    """Identity of external inputs to the build (the LeNet-5 weights file), so a new file forces a rebuild."""
+    path = paths.onnx_models_dir() / LENET_WEIGHTS_FILE
+    return _sha256(path) if name == "lenet5" and path.is_file() else ""
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _write_sidecar(path: Path, sha256: str, fingerprint: str) -> None:
+    stat = path.stat()
+    _atomic_write_text(path.with_suffix(".json"), json.dumps({
+        "builder_version": BUILDER_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        "sha256": sha256, "source": fingerprint}))
+
+
+def _cached_ok(path: Path, fingerprint: str) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    stat = path.stat()
+    if isinstance(meta, dict):
+        if (meta.get("builder_version") != BUILDER_VERSION or meta.get("source") != fingerprint
+                or meta.get("size") != stat.st_size):
+            return False
+        if meta.get("mtime_ns") == stat.st_mtime_ns:
+            return True
+        digest = _sha256(path)
+        if digest != meta.get("sha256"):
+            return False
+        _write_sidecar(path, digest, fingerprint)  # same content, touched file: remember the new mtime
+        return True
+    if fingerprint:
+        return False  # cannot tell which weights file it was built from
+    try:
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model)
+    except Exception:  # any failure to parse/check a cache file just means "rebuild it"
+        return False
+    props = {p.key: p.value for p in model.metadata_props}
+    if props.get("cnn_explorer.builder_version") != str(BUILDER_VERSION):
+        return False
+    _write_sidecar(path, _sha256(path), fingerprint)
+    return True
+
+
+def _remove_stale(folder: Path, name: str, keep: Path) -> None:
+    """Delete other builder versions of this model and temp files abandoned by crashed writers (> 1 h old)."""
+    for old in folder.glob(f"{name}-v*.*"):
+        if old.suffix in (".onnx", ".json") and old.stem != keep.stem:
+            old.unlink(missing_ok=True)
+    for tmp in folder.glob(f".{name}-v*.tmp"):
+        if time.time() - tmp.stat().st_mtime > 3600:
+            tmp.unlink(missing_ok=True)
+
+
+def materialize(name: str, progress: Progress | None = None) -> Path:
+    """Path of the cached .onnx for a built-in model, building and writing it first when needed."""
+    entry = _entry(name)
+    report: Progress = progress or (lambda fraction, message: None)
+    folder = paths.cache_dir() / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-v{BUILDER_VERSION}.onnx"
+    fingerprint = _source_fingerprint(name)
+    if _cached_ok(path, fingerprint):
+        report(1.0, f"{entry.title}: ready ({path.name}, cached)")
+        return path
+    _remove_stale(folder, name, keep=path)
+
+    report(0.0, f"{entry.title}: building")
+    model = build(name, progress=lambda fraction, message: report(BUILD_SHARE * fraction, message))
+    data = model.SerializeToString()
+    del model  # halve peak memory for the large models
+    onnx.checker.check_model(data)
+    view = memoryview(data)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for start in range(0, len(data), CHUNK):
+                chunk = view[start:start + CHUNK]
+                f.write(chunk)
+                digest.update(chunk)
+                written = start + len(chunk)
+                report(BUILD_SHARE + (0.99 - BUILD_SHARE) * written / len(data),
+                       f"{entry.title}: writing {written >> 20} of {len(data) >> 20} MB")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _write_sidecar(path, digest.hexdigest(), fingerprint)
+    report(1.0, f"{entry.title}: ready ({path.name})")
+    return path

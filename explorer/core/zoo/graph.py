@@ -1,0 +1,179 @@
+"""A small ONNX graph builder for the zoo: named layers, tracked shapes, deterministic He-normal weights.
+
+Naming scheme shared by every architecture:
+- a node and the tensor it outputs carry the same name (the layer name from the paper or its reference code);
+- a parameter is an initializer named ``<layer>.weight`` / ``<layer>.bias`` (torch style); BatchNorm adds
+  ``<layer>.running_mean`` / ``<layer>.running_var`` (statistics, not parameters);
+- an activation without a name of its own in the paper is ``<layer>/relu`` (or ``/tanh``).
+
+Every tensor gets a ``value_info`` with its static shape, so viewers see shapes without running shape inference.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+Progress = Callable[[float, str], None]
+
+IR_VERSION = 8  # onnxruntime >= 1.14 reads it; make_model would stamp a newer one
+OPSET = 17
+INPUT_NAME = "data"
+STATISTICS_SUFFIXES = (".running_mean", ".running_var")  # BN statistics: initializers, not parameters
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def preprocess_json(size: tuple[int, int], *, grayscale: bool = False,
+                    mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD) -> str:
+    """The ``cnn_explorer.preprocess`` metadata value (keys = fields of core.preprocess.Preprocess)."""
+    return json.dumps({
+        "size": list(size), "resize": "resize", "scale": 1 / 255, "mean": list(mean), "std": list(std),
+        "channel_order": "RGB", "grayscale": grayscale, "layout": "NCHW",
+    })
+
+
+def pooled_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
+    """Pooling output size; ceil mode drops a last window that would start in the right padding (Caffe/ONNX)."""
+    if not ceil_mode:
+        return (n + 2 * p - k) // s + 1
+    out = math.ceil((n + 2 * p - k) / s) + 1
+    if (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+class GraphBuilder:
+    """Appends layers in order; each method returns the name of the tensor it produced."""
+
+    def __init__(self, name: str, input_shape: tuple[int, int, int, int], *, seed: int = 0,
+                 weights: Mapping[str, np.ndarray] | None = None, expected_params: int = 0,
+                 progress: Progress | None = None) -> None:
+        self.name = name
+        self.rng = np.random.default_rng(seed)
+        self.weights = dict(weights) if weights is not None else None
+        self.expected_params = expected_params
+        self.progress = progress
+        self.params = 0
+        # Built in place: make_graph/make_model would copy every initializer (hundreds of MB for VGG-16).
+        self.model = onnx.ModelProto()
+        self.shapes: dict[str, tuple[int, ...]] = {INPUT_NAME: tuple(input_shape)}
+
+    # --- parameters -------------------------------------------------------------------------------------------
+    def _param(self, name: str, shape: tuple[int, ...], fan_in: int | None, fill: float = 0.0) -> str:
+        """Add one initializer: He-normal when fan_in is given, else constant ``fill``; trained weights win."""
+        if self.weights is not None and name in self.weights:
+            array = np.asarray(self.weights.pop(name), dtype=np.float32)
+            if array.shape != shape:
+                raise ValueError(f"weight {name!r} has shape {array.shape}, expected {shape}")
+        elif fan_in is not None:
+            array = self.rng.standard_normal(shape, dtype=np.float32)
+            array *= np.float32(math.sqrt(2.0 / fan_in))
+        else:
+            array = np.full(shape, fill, dtype=np.float32)
+        tensor = self.model.graph.initializer.add()
+        tensor.name, tensor.data_type = name, TensorProto.FLOAT
+        tensor.dims.extend(shape)
+        tensor.raw_data = array.astype("<f4", copy=False).tobytes()  # ONNX raw data is little-endian
+        if not name.endswith(STATISTICS_SUFFIXES):
+            self.params += array.size
+        return name
+
+    def _report(self, layer: str) -> None:
+        if self.progress is not None and self.expected_params:
+            self.progress(min(self.params / self.expected_params, 1.0), f"{self.name}: built {layer}")
+
+    def _node(self, op: str, name: str, inputs: list[str], shape: tuple[int, ...], **attrs: object) -> str:
+        self.model.graph.node.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        self.shapes[name] = shape
+        return name
+
+    # --- layers -----------------------------------------------------------------------------------------------
+    def conv(self, name: str, x: str, filters: int, k: int, stride: int = 1, pad: int = 0,
+             bias: bool = True) -> str:
+        n, c, h, w = self.shapes[x]
+        inputs = [x, self._param(f"{name}.weight", (filters, c, k, k), fan_in=c * k * k)]
+        if bias:
+            inputs.append(self._param(f"{name}.bias", (filters,), fan_in=None))
+        out = (n, filters, (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1)
+        self._node("Conv", name, inputs, out, kernel_shape=[k, k], strides=[stride, stride],
+                   pads=[pad] * 4)
+        self._report(name)
+        return name
+
+    def batchnorm(self, name: str, x: str) -> str:
+        c = self.shapes[x][1]
+        inputs = [x, self._param(f"{name}.weight", (c,), None, 1.0), self._param(f"{name}.bias", (c,), None, 0.0),
+                  self._param(f"{name}.running_mean", (c,), None, 0.0),
+                  self._param(f"{name}.running_var", (c,), None, 1.0)]
+        self._node("BatchNormalization", name, inputs, self.shapes[x], epsilon=1e-5)
+        self._report(name)
+        return name
+
+    def gemm(self, name: str, x: str, units: int) -> str:
+        """Fully connected: weight stored (out, in) with transB=1, like torch.nn.Linear."""
+        n, features = self.shapes[x]
+        inputs = [x, self._param(f"{name}.weight", (units, features), fan_in=features),
+                  self._param(f"{name}.bias", (units,), fan_in=None)]
+        self._node("Gemm", name, inputs, (n, units), transB=1)
+        self._report(name)
+        return name
+
+    def relu(self, name: str, x: str) -> str:
+        return self._node("Relu", name, [x], self.shapes[x])
+
+    def tanh(self, name: str, x: str) -> str:
+        return self._node("Tanh", name, [x], self.shapes[x])
+
+    def softmax(self, name: str, x: str) -> str:
+        return self._node("Softmax", name, [x], self.shapes[x], axis=1)
+
+    def lrn(self, name: str, x: str, size: int, alpha: float, beta: float, bias: float) -> str:
+        return self._node("LRN", name, [x], self.shapes[x], size=size, alpha=alpha, beta=beta, bias=bias)
+
+    def pool(self, name: str, x: str, kind: str, k: int, stride: int, pad: int = 0,
+             ceil_mode: bool = False) -> str:
+        n, c, h, w = self.shapes[x]
+        out = (n, c, pooled_size(h, k, stride, pad, ceil_mode), pooled_size(w, k, stride, pad, ceil_mode))
+        op = {"max": "MaxPool", "avg": "AveragePool"}[kind]
+        attrs: dict[str, object] = {"kernel_shape": [k, k], "strides": [stride, stride], "pads": [pad] * 4,
+                                    "ceil_mode": int(ceil_mode)}
+        if kind == "avg":
+            attrs["count_include_pad"] = 0
+        return self._node(op, name, [x], out, **attrs)
+
+    def global_avgpool(self, name: str, x: str) -> str:
+        n, c, _, _ = self.shapes[x]
+        return self._node("GlobalAveragePool", name, [x], (n, c, 1, 1))
+
+    def flatten(self, name: str, x: str) -> str:
+        n, *rest = self.shapes[x]
+        return self._node("Flatten", name, [x], (n, math.prod(rest)), axis=1)
+
+    def concat(self, name: str, xs: list[str]) -> str:
+        n, _, h, w = self.shapes[xs[0]]
+        return self._node("Concat", name, xs, (n, sum(self.shapes[x][1] for x in xs), h, w), axis=1)
+
+    def add(self, name: str, a: str, b: str) -> str:
+        return self._node("Add", name, [a, b], self.shapes[a])
+
+    # --- result -----------------------------------------------------------------------------------------------
+    def finish(self, output: str) -> onnx.ModelProto:
+        if self.weights:
+            raise ValueError(f"unused weights: {sorted(self.weights)}")
+        def info(name: str) -> onnx.ValueInfoProto:
+            return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(self.shapes[name]))
+        model, graph = self.model, self.model.graph
+        graph.name = self.name
+        graph.input.append(info(INPUT_NAME))
+        graph.output.append(info(output))
+        graph.value_info.extend(info(n.output[0]) for n in graph.node if n.output[0] != output)
+        model.ir_version = IR_VERSION
+        model.producer_name = "cnn-explorer"
+        model.opset_import.append(helper.make_opsetid("", OPSET))
+        return model
