@@ -94,6 +94,18 @@ def test_jpeg_colour_and_gray_load_close_to_original(tmp_path):
     assert gray.pixels.shape == (48, 64)
 
 
+def test_jpeg_exif_orientation_is_applied():
+    pixels = np.zeros((20, 40), np.uint8)
+    pixels[:, :10] = 255  # landscape, bright band on the left
+    data = encode(".jpg", pixels)
+    exif_ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + bytes(4)  # orientation 6
+    app1 = b"Exif\x00\x00" + b"MM\x00*" + struct.pack(">I", 8) + exif_ifd
+    rotated = data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + data[2:]
+    image = decode_image(rotated, "phone.jpg")
+    assert image.pixels.shape == (40, 20)  # upright: turned 90° clockwise, so the band is now on top
+    assert image.pixels[:8].min() > 200 and image.pixels[-8:].max() < 50
+
+
 def test_eight_bit_values_are_kept_exactly_even_tiny_ones(tmp_path):
     grid = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0]], dtype=np.uint8)
     np.testing.assert_array_equal(load_image(write(tmp_path, "g.png", encode(".png", grid))).pixels, grid)
