@@ -1,0 +1,125 @@
+"""Input and output rasters: pyqtgraph ImageItems in aspect-locked plots with the y axis pointing down.
+
+Canvases only paint arrays they are given and report which pixel the pointer is over.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtWidgets import QGraphicsRectItem
+
+from explorer.ui import style
+
+_TINT = {"r": 0, "g": 1, "b": 2}
+_PLANE_TITLE = {"gray": "gray (luminance)", "r": "R plane only", "g": "G plane only", "b": "B plane only",
+                "volume": "all three planes (RGB)"}
+
+
+class ImageCanvas(pg.GraphicsLayoutWidget):
+    """One image in a zoomable plot; emits the (row, col) under the pointer, or (-1, -1) outside."""
+
+    hovered = Signal(int, int)
+    clicked = Signal(int, int)
+
+    def __init__(self, title: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.plot: pg.PlotItem = self.addPlot()
+        self.plot.setTitle(title, size=f"{style.TITLE_PT}pt", color="k")
+        self.plot.invertY(True)            # row 0 at the top, like every image viewer
+        self.plot.setAspectLocked(True)
+        self.plot.hideButtons()
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setTickFont(style.font(11))
+            axis.setTextPen("k")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self._shape: tuple[int, int] = (0, 0)
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.scene().sigMouseClicked.connect(self._mouse_clicked)
+
+    def set_title(self, title: str) -> None:
+        self.plot.setTitle(title, size=f"{style.TITLE_PT}pt", color="k")
+
+    def _set_shape(self, shape: tuple[int, int]) -> None:
+        if shape != self._shape:  # keep the user's zoom while the size stays the same
+            self._shape = shape
+            self.fit()
+
+    def fit(self, margins: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
+        """Show the whole image plus (top, bottom, left, right) pixels around it, e.g. the padding band."""
+        top, bottom, left, right = margins
+        h, w = self._shape
+        self.plot.setRange(QRectF(-left, -top, w + left + right, h + top + bottom), padding=0.02)
+
+    def pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        p = self.plot.vb.mapSceneToView(scene_pos)
+        row, col = int(np.floor(p.y())), int(np.floor(p.x()))
+        h, w = self._shape
+        return (row, col) if 0 <= row < h and 0 <= col < w else None
+
+    def scene_pos_of(self, row: int, col: int) -> QPointF:
+        """Scene position of a pixel's centre (lets tests drive the real mouse path)."""
+        return self.plot.vb.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        hit = self.pixel_at(scene_pos)
+        self.hovered.emit(*(hit if hit else (-1, -1)))
+
+    def _mouse_clicked(self, event) -> None:
+        hit = self.pixel_at(event.scenePos())
+        if hit:
+            self.clicked.emit(*hit)
+
+
+class InputCanvas(ImageCanvas):
+    def set_input(self, pixels: np.ndarray, plane: np.ndarray, mode: str) -> None:
+        """Show what the kernel reads: gray with data levels, a single plane tinted in its colour, or RGB."""
+        if mode in _TINT and pixels.ndim == 3:
+            tinted = np.zeros(pixels.shape, np.uint8)
+            tinted[..., _TINT[mode]] = pixels[..., _TINT[mode]]
+            self.image.setImage(tinted, levels=(0, 255))
+        elif mode == "volume" and pixels.ndim == 3:
+            self.image.setImage(pixels, levels=(0, 255))
+        else:
+            lo, hi = float(plane.min()), float(plane.max())
+            self.image.setImage(plane, levels=(lo, hi if hi > lo else lo + 1))  # a 0/1 grid stays black/white
+        h, w = pixels.shape[:2]
+        self.set_title(f"Input {h}×{w} — {_PLANE_TITLE[mode]}")
+        self._set_shape((h, w))
+
+
+class OutputCanvas(ImageCanvas):
+    """Signed values on a diverging colormap centred on 0, with a colour bar and a marker for one unit."""
+
+    def __init__(self, title: str, parent=None) -> None:
+        super().__init__(title, parent)
+        self.colorbar = pg.ColorBarItem(colorMap=style.DIVERGING, interactive=False, width=18)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.colorbar.getAxis("right").setTickFont(style.font(11))
+        self.colorbar.getAxis("right").setTextPen("k")
+        self.marker = QGraphicsRectItem()
+        self.marker.setPen(pg.mkPen(style.HIGHLIGHT, width=3))
+        self.marker.setZValue(10)
+        self.marker.hide()
+        self.plot.addItem(self.marker)
+
+    def set_map(self, values: np.ndarray, revealed: int | None = None) -> None:
+        """Paint ``values``; with ``revealed`` only the first n units in row-major order, the rest blank."""
+        levels = style.symmetric_levels(values)  # from the whole map, so colours don't shift while revealing
+        shown = values
+        if revealed is not None:
+            shown = np.full(values.shape, np.nan, np.float32)
+            shown.flat[:revealed] = values.flat[:revealed]
+        self.image.setImage(shown, levels=levels)
+        self.colorbar.setLevels(levels)
+        self._set_shape(values.shape)
+
+    def mark(self, row: int, col: int) -> None:
+        if row < 0:
+            self.marker.hide()
+            return
+        self.marker.setRect(QRectF(col, row, 1, 1))
+        self.marker.show()

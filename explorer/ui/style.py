@@ -1,0 +1,56 @@
+"""Shared look for every view: projector-sized fonts, sign colours and the colormaps.
+
+Kept small on purpose: views import constants and a few helpers from here so the whole app agrees.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QFont
+
+LABEL_PT = 12      # smallest text anywhere: readable from the back of a lecture room
+FORMULA_PT = 17    # the formula is the thing the class reads aloud
+TITLE_PT = 14
+
+POSITIVE = QColor(192, 2, 6)     # same hues as the ends of DIVERGING, so cell tints match the maps
+NEGATIVE = QColor(33, 81, 219)
+ERROR = QColor(200, 0, 0)
+TAP = QColor(255, 200, 0)          # taps inside the image
+TAP_PADDING = QColor(255, 0, 200)  # taps that read a zero from the padding band
+PADDING_BAND = QColor(255, 0, 200, 55)
+HIGHLIGHT = QColor(0, 230, 120)
+
+# Blue–white–red, perceptually uniform (CET-D1); white is exactly 0 when levels are symmetric.
+DIVERGING: pg.ColorMap = pg.colormap.get("CET-D1")
+
+
+def font(pt: int = LABEL_PT, bold: bool = False, mono: bool = False) -> QFont:
+    f = QFont()  # the platform's UI font; only the size (and monospace for number grids) is ours
+    if mono:
+        f.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
+        f.setStyleHint(QFont.StyleHint.Monospace)
+    f.setPointSize(pt)
+    f.setBold(bold)
+    return f
+
+
+def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """±max|v| so that zero sits on the colormap's neutral centre; never a zero-width range."""
+    finite = values[np.isfinite(values)]
+    m = float(np.abs(finite).max()) if finite.size else 0.0
+    m = m if m > 0 else 1.0
+    return -m, m
+
+
+def diverging_rgba(values: np.ndarray) -> np.ndarray:
+    """(H, W) signed values -> (H, W, 4) uint8 with the view's colormap and symmetric levels."""
+    lo, hi = symmetric_levels(values)
+    t = np.clip((np.nan_to_num(values) - lo) / (hi - lo), 0.0, 1.0)
+    return DIVERGING.map(t.astype(np.float32), mode="byte")
+
+
+def sign_tint(value: float, scale: float) -> QColor:
+    """Cell background for a signed number: pale for small |v|, saturated toward ±scale."""
+    base = POSITIVE if value > 0 else NEGATIVE
+    a = 0 if scale <= 0 else int(170 * min(abs(value) / scale, 1.0))
+    return QColor(base.red(), base.green(), base.blue(), a)
