@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
             self.show_message("The clipboard holds no image: copy a picture (or an image file) first, then paste.")
             return
         try:
-            self.set_image(images.from_array(qimage_to_rgb(qimage), "clipboard"))
+            self.set_image(images.from_array(qimage_to_rgba(qimage), "clipboard"))
         except UserError as exc:
             self.show_message(str(exc))
 
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
                 event.acceptProposedAction()
                 return
         if mime.hasImage():
-            self.set_image(images.from_array(qimage_to_rgb(QImage(mime.imageData())), "dropped image"))
+            self.set_image(images.from_array(qimage_to_rgba(QImage(mime.imageData())), "dropped image"))
             event.acceptProposedAction()
 
     def _open_dropped(self, path: Path) -> None:
@@ -246,9 +246,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def qimage_to_rgb(qimage: QImage) -> np.ndarray:
-    """Copy a QImage into an (H,W,3) uint8 RGB array (alpha is dropped: clipboard images are opaque pictures)."""
-    converted = qimage.convertToFormat(QImage.Format.Format_RGB888)
+def qimage_to_rgba(qimage: QImage) -> np.ndarray:
+    """Copy a QImage into an (H,W,4) uint8 RGBA array; core ``from_array`` flattens transparency like it does for files."""
+    converted = qimage.convertToFormat(QImage.Format.Format_RGBA8888)
     h, w, stride = converted.height(), converted.width(), converted.bytesPerLine()
     buffer = np.frombuffer(converted.constBits(), dtype=np.uint8, count=h * stride).reshape(h, stride)
-    return buffer[:, : w * 3].reshape(h, w, 3).copy()
+    return buffer[:, : w * 4].reshape(h, w, 4).copy()
