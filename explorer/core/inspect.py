@@ -17,8 +17,8 @@ import numpy as np
 import onnx
 
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, load_model
-from explorer.core.receptive_field import RF, Shapes, receptive_fields, topological_order, value_info_shape
+from explorer.core.onnx_load import find_image_input, load_model, private_copy
+from explorer.core.receptive_field import RF, Shapes, inferred_shapes, receptive_fields, topological_order
 
 # Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
 WEIGHT_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
@@ -29,7 +29,6 @@ PARAM_FREE_OPS = {"Reshape", "Resize", "Upsample", "Pad", "Slice", "Expand", "Ti
                   "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Flatten", "Concat", "ScatterND"}
 _FLOAT_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE,
                 onnx.TensorProto.BFLOAT16}
-_SKELETON_MIN_ELEMENTS = 4096  # initializers this large are stripped of data for shape inference
 
 
 @dataclass
@@ -73,65 +72,12 @@ def _resolve(source) -> tuple[onnx.ModelProto, str]:
     raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")
 
 
-def _copy_without(msg, dst, skip: str):
-    """Copy protobuf fields from msg to dst except the one named ``skip``."""
-    for fd, value in msg.ListFields():
-        if fd.name == skip:
-            continue
-        if fd.is_repeated:
-            getattr(dst, fd.name).extend(value)
-        elif fd.message_type is not None:
-            getattr(dst, fd.name).CopyFrom(value)
-        else:
-            setattr(dst, fd.name, value)
-    return dst
-
-
-def _with_fixed_input(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], strip: bool) -> onnx.ModelProto:
-    """Private copy with the image input's dims made concrete; ``strip`` drops large weight data (shapes only)."""
-    copy = _copy_without(model, onnx.ModelProto(), "graph")
-    _copy_without(model.graph, copy.graph, "initializer")
-    for t in model.graph.initializer:
-        if strip and math.prod(t.dims) >= _SKELETON_MIN_ELEMENTS:
-            copy.graph.initializer.append(onnx.TensorProto(name=t.name, data_type=t.data_type, dims=t.dims))
-        else:
-            copy.graph.initializer.append(t)
-    declared = {o.domain for o in copy.opset_import}
-    for domain in sorted({n.domain for n in copy.graph.node} - declared - {"ai.onnx"}):
-        copy.opset_import.add(domain=domain, version=1)  # undeclared custom domains stop shape inference
-    for vi in copy.graph.input:
-        if vi.name == input_name:
-            dims = vi.type.tensor_type.shape.dim
-            del dims[:]
-            for d in shape:
-                dims.add().dim_value = d
-    return copy
-
-
-def _inferred(model: onnx.ModelProto) -> tuple[Shapes, dict[str, int]]:
-    """Shapes and element types from shape inference (strict=False)."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
-    except Exception:  # inference gave up entirely: keep what the file declares
-        inferred = model
-    shapes: Shapes = {}
-    types: dict[str, int] = {}
-    g = inferred.graph
-    for vi in list(g.input) + list(g.value_info) + list(g.output):
-        shapes[vi.name] = value_info_shape(vi)
-        if vi.type.tensor_type.elem_type:
-            types[vi.name] = vi.type.tensor_type.elem_type
-    for t in g.initializer:
-        shapes[t.name], types[t.name] = tuple(t.dims), t.data_type
-    return shapes, types
-
-
 def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem_type: int,
            notes: list[str]) -> Shapes:
     """One onnxruntime run on zeros with every node output exposed; {} and a note if it cannot run."""
     import onnxruntime as ort  # lazy: only graphs with shape-inference holes need it
 
-    probe = _with_fixed_input(model, input_name, shape, strip=False)
+    probe = private_copy(model, input_name, shape, strip=False)
     declared = {o.name for o in probe.graph.output}
     for node in probe.graph.node:
         probe.graph.output.extend(onnx.ValueInfoProto(name=o) for o in node.output if o and o not in declared)
@@ -208,8 +154,8 @@ def inspect_model(model_or_path_or_builtin) -> ModelInfo:
     notes: list[str] = []
     input_name, input_shape = find_image_input(model, notes)
     graph = model.graph
-    skeleton = _with_fixed_input(model, input_name, input_shape, strip=True)
-    shapes, types = _inferred(skeleton)
+    skeleton = private_copy(model, input_name, input_shape, strip=True)
+    shapes, types = inferred_shapes(skeleton)
     input_type = next(vi.type.tensor_type.elem_type for vi in graph.input if vi.name == input_name)
     holes = [o for node in graph.node for o in node.output if o and not _known(shapes.get(o))]
     if holes:

@@ -6,6 +6,7 @@ data location stays inside the model's own folder, and only then reads the exter
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from explorer.core.errors import UserError
 
 DEFAULT_MAX_BYTES = 1_000_000_000  # 1 GB: far above every classic CNN (VGG-16 is ~550 MB in float32)
 DEFAULT_IMAGE_SIZE = 224
+SKELETON_MIN_ELEMENTS = 4096  # private_copy(strip=True) drops the data of initializers this large
 _MAGIC = {
     b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"PK\x03\x04": "a ZIP archive",
     b"%PDF": "a PDF document", b"\x93NUMPY": "a NumPy array", b"BM": "a BMP image",
@@ -207,3 +209,38 @@ def find_image_input(model: onnx.ModelProto, notes: list[str] | None = None) -> 
     described = ", ".join(f"{vi.name} {_dims(vi)}" for vi in candidates) or "none"
     raise UserError(f"The model has no image-like input (inputs: {described}); CNN Explorer needs an input shaped "
                     "like N×C×H×W, N×H×W×C, C×H×W or H×W.")
+
+
+def _copy_fields(msg, dst, skip: str):
+    """Copy protobuf fields from msg to dst except the one named ``skip``."""
+    for fd, value in msg.ListFields():
+        if fd.name == skip:
+            continue
+        if fd.is_repeated:
+            getattr(dst, fd.name).extend(value)
+        elif fd.message_type is not None:
+            getattr(dst, fd.name).CopyFrom(value)
+        else:
+            setattr(dst, fd.name, value)
+    return dst
+
+
+def private_copy(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], strip: bool) -> onnx.ModelProto:
+    """Private copy with the image input's dims made concrete; ``strip`` drops large weight data (shapes only)."""
+    copy = _copy_fields(model, onnx.ModelProto(), "graph")
+    _copy_fields(model.graph, copy.graph, "initializer")
+    for t in model.graph.initializer:
+        if strip and math.prod(t.dims) >= SKELETON_MIN_ELEMENTS:
+            copy.graph.initializer.append(onnx.TensorProto(name=t.name, data_type=t.data_type, dims=t.dims))
+        else:
+            copy.graph.initializer.append(t)
+    declared = {o.domain for o in copy.opset_import}
+    for domain in sorted({n.domain for n in copy.graph.node} - declared - {"ai.onnx"}):
+        copy.opset_import.add(domain=domain, version=1)  # undeclared custom domains stop shape inference
+    for vi in copy.graph.input:
+        if vi.name == input_name:
+            dims = vi.type.tensor_type.shape.dim
+            del dims[:]
+            for d in shape:
+                dims.add().dim_value = d
+    return copy

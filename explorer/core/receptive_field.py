@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import onnx
 from onnx import numpy_helper
 
-from explorer.core.onnx_load import find_image_input, image_axes
+from explorer.core.onnx_load import find_image_input, image_axes, private_copy
 
 Shapes = dict[str, "tuple[int | None, ...] | None"]
 
@@ -65,19 +65,22 @@ def _attrs(node: onnx.NodeProto) -> dict:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-def inferred_shapes(model: onnx.ModelProto) -> Shapes:
-    """Static shapes of every tensor that shape inference can determine (unknown dims as None)."""
+def inferred_shapes(model: onnx.ModelProto) -> tuple[Shapes, dict[str, int]]:
+    """Shapes (unknown dims as None) and element types that shape inference (strict=False) determines."""
     try:
         inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
-    except Exception:  # a broken graph still gets the shapes it declares
+    except Exception:  # inference gave up entirely: keep what the file declares
         inferred = model
     shapes: Shapes = {}
+    types: dict[str, int] = {}
     g = inferred.graph
     for vi in list(g.input) + list(g.value_info) + list(g.output):
         shapes[vi.name] = value_info_shape(vi)
-    for init in g.initializer:
-        shapes[init.name] = tuple(init.dims)
-    return shapes
+        if vi.type.tensor_type.elem_type:
+            types[vi.name] = vi.type.tensor_type.elem_type
+    for t in g.initializer:
+        shapes[t.name], types[t.name] = tuple(t.dims), t.data_type
+    return shapes, types
 
 
 def value_info_shape(vi: onnx.ValueInfoProto) -> tuple[int | None, ...] | None:
@@ -138,7 +141,7 @@ def receptive_fields(
     notes = notes if notes is not None else []
     input_name, input_shape = find_image_input(model, notes)
     if shapes is None:
-        shapes = inferred_shapes(model)
+        shapes = inferred_shapes(private_copy(model, input_name, input_shape, strip=True))[0]
     constants = _constants(model)
     states: dict[str, _State] = {input_name: _State(RF((1, 1), (1, 1), (0, 0)), image_axes(input_shape))}
     shapes = {**shapes, input_name: tuple(input_shape)}
