@@ -125,7 +125,7 @@ def _load_external_data(model: onnx.ModelProto, path: Path, size: int, allow_lar
                         "allow_large=True)) if you trust the file.")
     try:
         external_data_helper.load_external_data_for_model(model, str(base))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, onnx.checker.ValidationError) as exc:
         raise UserError(f"Cannot read the external data of {path.name}: {exc}.") from exc
 
 
