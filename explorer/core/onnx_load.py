@@ -155,8 +155,8 @@ def _is_image_like(dims: list[int | None]) -> bool:
     def channel(d: int | None) -> bool:
         return d is None or d in (1, 3, 4)
 
-    if len(dims) == 4:
-        return (channel(dims[1]) and spatial(dims[2]) and spatial(dims[3])) or \
+    if len(dims) == 4:  # NCHW with any channel count, or NHWC with 1, 3 or 4 channels
+        return (dims[2] is None or dims[2] > 1) and (dims[3] is None or dims[3] > 1) or \
             (channel(dims[3]) and spatial(dims[1]) and spatial(dims[2]))
     if len(dims) == 3:
         return (channel(dims[0]) and spatial(dims[1]) and spatial(dims[2])) or \
