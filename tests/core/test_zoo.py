@@ -268,6 +268,12 @@ def test_lenet_uses_bundled_trained_weights(isolated_dirs):
     assert run(model).shape == (1, 10)
 
 
+def test_weights_source_follows_the_bundled_file(isolated_dirs):
+    assert zoo.weights_source("lenet5") == zoo.weights_source("vgg16") == "random initialisation (He-normal, seed 0)"
+    write_lenet_weights(isolated_dirs / "onnx_models")
+    assert zoo.weights_source("lenet5") == "trained on MNIST by tools/train_lenet.py"
+
+
 def test_lenet_weights_without_source_say_mnist(isolated_dirs):
     write_lenet_weights(isolated_dirs / "onnx_models", source=None)
     assert props(zoo.build("lenet5"))["cnn_explorer.weights"] == "trained on MNIST"
@@ -389,7 +395,7 @@ def test_a_failed_write_leaves_no_file(monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(zoo.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="disk full"):
         zoo.materialize("lenet5")
     folder = paths.cache_dir() / "models"
     assert list(folder.iterdir()) == []

@@ -67,11 +67,14 @@ def _lenet_weights() -> tuple[dict[str, np.ndarray] | None, str]:
     return weights, source
 
 
-def _lenet_label() -> str:
+def weights_source(name: str) -> str:
+    """Where a built-in's weights come from right now (LeNet-5's trained file may appear after import)."""
+    if name != "lenet5":
+        return random_weights_label()
     try:
         return _lenet_weights()[1]
     except UserError:
-        return random_weights_label()  # build() will report the unreadable file
+        return random_weights_label()  # build() reports the unreadable file
 
 
 _BUILDERS: dict[str, Callable[..., onnx.ModelProto]] = {
@@ -86,7 +89,7 @@ _BUILDERS: dict[str, Callable[..., onnx.ModelProto]] = {
 
 BUILTINS: dict[str, ZooEntry] = {
     e.name: e for e in (
-        ZooEntry("lenet5", lenet5.TITLE, lenet5.PAPER, lenet5.INPUT_SHAPE, lenet5.PARAMS, _lenet_label()),
+        ZooEntry("lenet5", lenet5.TITLE, lenet5.PAPER, lenet5.INPUT_SHAPE, lenet5.PARAMS, weights_source("lenet5")),
         ZooEntry("alexnet", alexnet.TITLE, alexnet.PAPER, alexnet.INPUT_SHAPE, alexnet.PARAMS, random_weights_label()),
         ZooEntry("vgg16", vgg16.TITLE, vgg16.PAPER, vgg16.INPUT_SHAPE, vgg16.PARAMS, random_weights_label()),
         ZooEntry("googlenet", googlenet.TITLE, googlenet.PAPER, googlenet.INPUT_SHAPE, googlenet.PARAMS,
@@ -198,8 +201,31 @@ def _remove_stale(folder: Path, name: str, keep: Path) -> None:
         if old.suffix in (".onnx", ".json") and old.stem != keep.stem:
             old.unlink(missing_ok=True)
     for tmp in folder.glob(f".{name}-v*.tmp"):
-        if time.time() - tmp.stat().st_mtime > 3600:
-            tmp.unlink(missing_ok=True)
+        try:
+            if time.time() - tmp.stat().st_mtime > 3600:
+                tmp.unlink()
+        except FileNotFoundError:  # another process finished or cleaned it meanwhile
+            pass
+
+
+def _write_atomically(path: Path, data: bytes, progress: Progress) -> str:
+    """Write ``data`` to a temp file beside ``path`` in chunks, then rename it over ``path``; returns SHA-256."""
+    view = memoryview(data)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for start in range(0, len(data), CHUNK):
+                chunk = view[start:start + CHUNK]
+                f.write(chunk)
+                digest.update(chunk)
+                written = start + len(chunk)
+                progress(written / len(data), f"writing {written >> 20} of {len(data) >> 20} MB")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
 
 
 def materialize(name: str, progress: Progress | None = None) -> Path:
@@ -207,7 +233,11 @@ def materialize(name: str, progress: Progress | None = None) -> Path:
     entry = _entry(name)
     report: Progress = progress or (lambda fraction, message: None)
     folder = paths.cache_dir() / "models"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"Cannot create the model cache {folder}: {exc.strerror or exc}. "
+                        "Make the folder writable.") from exc
     path = folder / f"{name}-v{BUILDER_VERSION}.onnx"
     fingerprint = _source_fingerprint(name)
     if _cached_ok(path, fingerprint):
@@ -220,22 +250,12 @@ def materialize(name: str, progress: Progress | None = None) -> Path:
     data = model.SerializeToString()
     del model  # halve peak memory for the large models
     onnx.checker.check_model(data)
-    view = memoryview(data)
-    digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            for start in range(0, len(data), CHUNK):
-                chunk = view[start:start + CHUNK]
-                f.write(chunk)
-                digest.update(chunk)
-                written = start + len(chunk)
-                report(BUILD_SHARE + (0.99 - BUILD_SHARE) * written / len(data),
-                       f"{entry.title}: writing {written >> 20} of {len(data) >> 20} MB")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _write_sidecar(path, digest.hexdigest(), fingerprint)
+        digest = _write_atomically(path, data, lambda fraction, message: report(
+            BUILD_SHARE + (0.99 - BUILD_SHARE) * fraction, f"{entry.title}: {message}"))
+        _write_sidecar(path, digest, fingerprint)
+    except OSError as exc:
+        raise UserError(f"Cannot write {entry.title} into the model cache {folder}: {exc.strerror or exc}. "
+                        "Free some disk space or make the folder writable.") from exc
     report(1.0, f"{entry.title}: ready ({path.name})")
     return path
