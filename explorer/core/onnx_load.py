@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import onnx
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 from onnx import external_data_helper
 
 from explorer.core.errors import UserError
@@ -178,7 +178,7 @@ def image_axes(dims) -> tuple[int, int]:
 def find_image_input(model: onnx.ModelProto, notes: list[str] | None = None) -> tuple[str, tuple[int, ...]]:
     """The graph input that is an image (not an initializer, which IR<4 models also list as inputs).
 
-    Returns (name, concrete shape with batch 1). Dynamic sizes come from the model's preprocess metadata or
+    Returns (name, concrete shape; a dynamic batch becomes 1). Dynamic sizes come from the model's preprocess metadata or
     default to 224; a sentence saying so is appended to ``notes``.
     """
     initializers = {t.name for t in model.graph.initializer}
@@ -211,7 +211,7 @@ def find_image_input(model: onnx.ModelProto, notes: list[str] | None = None) -> 
                     "like N×C×H×W, N×H×W×C, C×H×W or H×W.")
 
 
-def _copy_fields(msg, dst, skip: str):
+def _copy_fields(msg: Message, dst: Message, skip: str) -> Message:
     """Copy protobuf fields from msg to dst except the one named ``skip``."""
     for fd, value in msg.ListFields():
         if fd.name == skip:
