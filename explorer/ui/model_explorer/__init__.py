@@ -1,0 +1,1 @@
+"""The Model Explorer tab: model picker, layer stepping, activations, filters and receptive fields."""

@@ -1,0 +1,288 @@
+"""One layer's activations: all channels as ONE mosaic image (core.mosaic), or bars for a vector; a clicked
+channel shown large beside the input image, where a hovered/clicked unit's receptive field is drawn.
+
+The receptive field comes from core.receptive_field.back_project on the model-input grid; the input is shown
+as the model sees it (Prepared.resized_rgb), so one model-input pixel is one displayed pixel.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from explorer.core import mosaic as core_mosaic
+from explorer.core.preprocess import Prepared
+from explorer.core.receptive_field import Region, back_project
+from explorer.ui import style
+from explorer.ui.model_explorer.rows import Row
+
+COLORMAP = pg.colormap.get("inferno")
+LUT = COLORMAP.getLookupTable(0.0, 1.0, 256, alpha=False, mode="byte")
+GAP_RGB = (128, 128, 128)  # separates tiles; inferno never uses mid-gray
+RF_COLOUR = QColor(0, 230, 120)
+UNIT_COLOUR = QColor(0, 230, 120)
+
+
+def mosaic_rgb(m: core_mosaic.Mosaic) -> np.ndarray:
+    """Colour-map a mosaic (values in [0, 1]) and paint its gaps gray."""
+    rgb = LUT[(m.image * 255).astype(np.uint8)]
+    rgb[~m.mask] = GAP_RGB
+    return rgb
+
+
+def box_rect(box: tuple[int, int, int, int]) -> QRectF:
+    """Inclusive (top, left, bottom, right) pixel box -> scene rect (pixel (r, c) covers [c, c+1) × [r, r+1))."""
+    top, left, bottom, right = box
+    return QRectF(left, top, right - left + 1, bottom - top + 1)
+
+
+def _image_box(title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
+    plot = pg.PlotItem(title=title)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.getViewBox().invertY(True)
+    plot.getViewBox().setAspectLocked(True)
+    plot.titleLabel.item.setFont(style.font(style.LABEL_PT, bold=True))
+    item = pg.ImageItem()
+    plot.addItem(item)
+    return plot, item
+
+
+class ActivationPanel(QWidget):
+    channel_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.row: Row | None = None
+        self.values: np.ndarray | None = None
+        self.prepared: Prepared | None = None
+        self.mosaic: core_mosaic.Mosaic | None = None
+        self.channel: int | None = None
+        self.unit: tuple[int, int] | None = None
+        self.region: Region | None = None
+
+        self.normalize = QComboBox()
+        self.normalize.addItem("each channel", "channel")
+        self.normalize.addItem("whole layer", "layer")
+        self.normalize.setToolTip("Colour scale per channel (shows patterns) or one for the layer (shows strength).")
+        self.sort = QCheckBox("Sort by mean activation")
+        self.stats = QLabel()
+        for w in (self.normalize, self.sort, self.stats):
+            w.setFont(style.font(style.LABEL_PT))
+        controls = QHBoxLayout()
+        scale_label = QLabel("Colour scale:")
+        scale_label.setFont(style.font(style.LABEL_PT))
+        controls.addWidget(scale_label)
+        controls.addWidget(self.normalize)
+        controls.addWidget(self.sort)
+        controls.addSpacing(16)
+        controls.addWidget(self.stats, 1)
+
+        self.mosaic_view = pg.GraphicsLayoutWidget()
+        self.mosaic_plot, self.mosaic_item = _image_box("All channels (click one)")
+        self.mosaic_view.addItem(self.mosaic_plot)
+        self.mosaic_marker = QGraphicsRectItem()
+        self.mosaic_marker.setPen(pg.mkPen(UNIT_COLOUR, width=3, cosmetic=True))
+        self.mosaic_plot.addItem(self.mosaic_marker)
+        self.bars_view = pg.PlotWidget()
+        self.bars_view.setMenuEnabled(False)
+        self.bars = pg.BarGraphItem(x=[0], height=[0], width=1.0, brush=pg.mkBrush(52, 120, 200), pen=None)
+        self.bars_view.addItem(self.bars)
+        for axis in ("left", "bottom"):
+            self.bars_view.getAxis(axis).setTickFont(style.font(style.LABEL_PT))
+        self.bars_view.setLabel("bottom", "output index")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.mosaic_view)
+        self.stack.addWidget(self.bars_view)
+
+        self.detail_view = pg.GraphicsLayoutWidget()
+        self.input_plot, self.input_item = _image_box("Input as the model sees it")
+        self.channel_plot, self.channel_item = _image_box("Channel")
+        self.detail_view.addItem(self.input_plot, row=0, col=0)
+        self.detail_view.addItem(self.channel_plot, row=1, col=0)
+        self.channel_item.setLookupTable(LUT)
+        self.rf_clipped = QGraphicsRectItem()
+        self.rf_clipped.setPen(pg.mkPen(RF_COLOUR, width=3, cosmetic=True))
+        self.rf_full = QGraphicsRectItem()
+        dashed = pg.mkPen(QColor(255, 0, 200), width=2, cosmetic=True)
+        dashed.setStyle(Qt.PenStyle.DashLine)
+        self.rf_full.setPen(dashed)
+        self.unit_marker = QGraphicsRectItem()
+        self.unit_marker.setPen(pg.mkPen(UNIT_COLOUR, width=2, cosmetic=True))
+        for plot, item in ((self.input_plot, self.rf_full), (self.input_plot, self.rf_clipped),
+                           (self.channel_plot, self.unit_marker)):
+            item.setZValue(10)
+            item.hide()
+            plot.addItem(item)
+        self.rf_text = QLabel("Hover over or click a unit of the channel to see its receptive field.")
+        self.rf_text.setFont(style.font(style.LABEL_PT))
+        self.rf_text.setWordWrap(True)
+
+        detail = QWidget()
+        detail_box = QVBoxLayout(detail)
+        detail_box.setContentsMargins(0, 0, 0, 0)
+        detail_box.addWidget(self.detail_view, 1)
+        detail_box.addWidget(self.rf_text)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.stack)
+        split.addWidget(detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(controls)
+        box.addWidget(split, 1)
+
+        self.normalize.currentIndexChanged.connect(self._repaint)
+        self.sort.toggled.connect(self._repaint)
+        self.mosaic_view.scene().sigMouseClicked.connect(self._mosaic_clicked)
+        self.detail_view.scene().sigMouseClicked.connect(self._detail_clicked)
+        self.detail_view.scene().sigMouseMoved.connect(self._detail_hovered)
+
+    # ----- data in -------------------------------------------------------------------------------------------
+    def set_input(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self.input_item.setImage(prepared.resized_rgb, autoLevels=False, levels=(0, 255))
+        self.input_plot.getViewBox().autoRange(padding=0.01)
+
+    def set_layer(self, row: Row, values: np.ndarray | None) -> None:
+        """Show one row's tensor (C,H,W) or vector; keeps the chosen channel and unit when they still exist."""
+        self.row, self.values = row, values
+        self._repaint()
+
+    def clear(self) -> None:
+        """A new model: forget the layer, channel and unit of the previous one."""
+        self.row = self.values = self.mosaic = self.channel = self.unit = None
+        self.mosaic_item.clear()
+        self.channel_item.clear()
+        self.stats.clear()
+        self._hide_rf()
+
+    # ----- painting ------------------------------------------------------------------------------------------
+    def _repaint(self) -> None:
+        values = self.values
+        if values is None or self.row is None:
+            self.mosaic = None
+            self.mosaic_item.clear()
+            self.stats.setText("no values for this layer")
+            return
+        s = core_mosaic.layer_stats(values)
+        self.stats.setText(f"{self.row.name}: min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   "
+                           f"zeros {s.zero_fraction:.0%}")
+        if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
+            self._show_mosaic(values)
+        else:
+            self._show_bars(values.reshape(-1))
+
+    def _show_mosaic(self, values: np.ndarray) -> None:
+        self.stack.setCurrentWidget(self.mosaic_view)
+        self.mosaic = core_mosaic.channel_mosaic(values, normalize=self.normalize.currentData(),
+                                                 sort_by_mean=self.sort.isChecked())
+        self.mosaic_item.setImage(mosaic_rgb(self.mosaic), autoLevels=False, levels=(0, 255))
+        h, w = self.mosaic.image.shape
+        self.mosaic_plot.setTitle(f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
+                                  "(click one)")
+        self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
+        channel = self.channel if self.channel is not None and self.channel < values.shape[0] else self.mosaic.order[0]
+        self.select_channel(channel)
+
+    def _show_bars(self, vector: np.ndarray) -> None:
+        self.stack.setCurrentWidget(self.bars_view)
+        self.mosaic = None
+        self.channel = None
+        self.channel_item.clear()
+        self._hide_rf()
+        heights = np.sort(vector)[::-1] if self.sort.isChecked() else vector
+        # A line of touching bars for big vectors (4096 values); gaps between bars only when they are few.
+        self.bars.setOpts(x=np.arange(heights.size), height=heights, width=1.0 if heights.size > 64 else 0.8)
+        self.bars_view.setLabel("bottom", "rank (sorted)" if self.sort.isChecked() else "output index")
+        self.bars_view.autoRange()
+        self.rf_text.setText(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
+
+    def select_channel(self, channel: int) -> None:
+        if self.mosaic is None or self.values is None or channel not in self.mosaic.order:
+            return
+        self.channel = channel
+        plane = self.values[channel]
+        lo, hi = float(plane.min()), float(plane.max())
+        self.channel_item.setImage(plane, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
+        self.channel_plot.setTitle(f"Channel {channel}  ({plane.shape[0]}×{plane.shape[1]})")
+        self.channel_plot.getViewBox().autoRange(padding=0.01)
+        y, x = self.mosaic.tile_origin(channel)
+        th, tw = self.mosaic.tile
+        self.mosaic_marker.setRect(QRectF(x - 0.5, y - 0.5, tw + 1, th + 1))
+        self.mosaic_marker.show()
+        unit = self.unit if self.unit and self.unit[0] < plane.shape[0] and self.unit[1] < plane.shape[1] \
+            else (plane.shape[0] // 2, plane.shape[1] // 2)
+        self.show_unit(*unit)
+        self.channel_changed.emit(channel)
+
+    def show_unit(self, y: int, x: int) -> None:
+        """Mark unit (y, x) of the current channel and draw its receptive field on the input image."""
+        if self.row is None or self.prepared is None or self.channel is None:
+            return
+        self.unit = (y, x)
+        self.unit_marker.setRect(QRectF(x, y, 1, 1))
+        self.unit_marker.show()
+        rf = self.row.rf
+        if rf is None:
+            self.region = None
+            self.rf_clipped.hide()
+            self.rf_full.hide()
+            self.rf_text.setText(f"Unit ({y}, {x}) sees the whole input (a global layer came before it).")
+            return
+        self.region = back_project(rf, y, x, self.prepared.resized_rgb.shape[:2])
+        if self.region.clipped is not None:
+            self.rf_clipped.setRect(box_rect(self.region.clipped))
+            self.rf_clipped.show()
+        else:
+            self.rf_clipped.hide()
+        # The dashed outline is the full theoretical field; the part outside the image reads zero padding.
+        self.rf_full.setRect(box_rect(self.region.box))
+        self.rf_full.setVisible(self.region.in_padding)
+        (h, w), (sh, sw), (ph, pw) = rf.size, rf.stride, rf.padding
+        pair = lambda a, b: f"{a}" if a == b else f"{a}×{b}"  # noqa: E731
+        text = (f"Unit ({y}, {x}) of channel {self.channel} sees {h}×{w} input pixels: stride {pair(sh, sw)}, "
+                f"padding {pair(ph, pw)}.")
+        if self.region.in_padding:
+            text += " Dashed: the part that falls in the zero padding."
+        if rf.mixed_strides:
+            text += " (Branches with different strides: the union is shown.)"
+        self.rf_text.setText(text)
+
+    def _hide_rf(self) -> None:
+        self.region = None
+        for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker):
+            item.hide()
+
+    # ----- mouse ---------------------------------------------------------------------------------------------
+    def _mosaic_clicked(self, event) -> None:
+        if self.mosaic is None:
+            return
+        pos = self.mosaic_item.mapFromScene(event.scenePos())
+        channel = self.mosaic.channel_at(int(np.floor(pos.y())), int(np.floor(pos.x())))
+        if channel is not None:
+            self.select_channel(channel)
+
+    def _unit_at(self, scene_pos) -> tuple[int, int] | None:
+        if self.values is None or self.channel is None or self.mosaic is None:
+            return None
+        pos = self.channel_item.mapFromScene(scene_pos)
+        y, x = int(np.floor(pos.y())), int(np.floor(pos.x()))
+        h, w = self.values.shape[1:]
+        return (y, x) if 0 <= y < h and 0 <= x < w else None
+
+    def _detail_hovered(self, scene_pos) -> None:
+        unit = self._unit_at(scene_pos)
+        if unit is not None and unit != self.unit:
+            self.show_unit(*unit)
+
+    def _detail_clicked(self, event) -> None:
+        unit = self._unit_at(event.scenePos())
+        if unit is not None:
+            self.show_unit(*unit)

@@ -1,0 +1,97 @@
+"""The layer table: one model row per layer (a QAbstractTableModel, not a widget per row)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from explorer.ui import style
+from explorer.ui.model_explorer.rows import Row
+
+COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "Receptive field")
+
+
+def compact(n: int) -> str:
+    """1234567 -> '1.23 M': big counts readable at a glance."""
+    for limit, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if n >= limit:
+            return f"{n / limit:.3g}{suffix}"
+    return str(n) if n else "–"
+
+
+def rf_text(row: Row) -> str:
+    if row.rf is None:
+        return "whole input"
+    (h, w), (sh, sw) = row.rf.size, row.rf.stride
+    size = f"{h}" if h == w else f"{h}×{w}"
+    stride = f"{sh}" if sh == sw else f"{sh}×{sw}"
+    return f"{size} (stride {stride})"
+
+
+class LayerTableModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(index.row()), row.name, row.op,
+                    "×".join(str(d) for d in row.shape[1:]) if row.shape else "?",
+                    compact(row.params), compact(row.macs), rf_text(row))[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 4, 5):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.name} ({row.op}) -> tensor {row.tensor}"
+        return None
+
+
+class LayerTable(QTableView):
+    """Selecting a row is the one way the current layer changes (buttons, keys and the strip select rows)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table_model = LayerTableModel(self)
+        self.setModel(self.table_model)
+        self.setFont(style.font(style.LABEL_PT))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 220)
+        # Long names (inception_3a/3x3_reduce/relu) keep their start and their end.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.table_model.set_rows(rows)
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select_row(self, row: int) -> None:
+        count = self.table_model.rowCount()
+        if count:
+            self.selectRow(max(0, min(row, count - 1)))

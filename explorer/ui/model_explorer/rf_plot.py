@@ -1,0 +1,83 @@
+"""Receptive-field size against depth (the n-th convolution/pooling layer), optionally for every built-in."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+
+from explorer.ui import style
+
+DEPTH_OPS = {"Conv", "MaxPool", "AveragePool", "LpPool"}
+PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+           (227, 119, 194), (127, 127, 127)]
+
+
+def rf_curve(info) -> tuple[list[int], list[int]]:
+    """(depth, receptive-field height) for each conv/pool layer of a core.inspect.ModelInfo, in graph order."""
+    depth, size = [], []
+    for layer in info.layers:
+        if layer.op in DEPTH_OPS and layer.rf is not None:
+            depth.append(len(depth) + 1)
+            size.append(layer.rf.size[0])
+    return depth, size
+
+
+class RFGrowthPlot(QWidget):
+    compare_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLabel("bottom", "depth (n-th convolution or pooling layer)")
+        self.plot.setLabel("left", "receptive field (input pixels)")
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setTickFont(style.font(style.LABEL_PT))
+            self.plot.getAxis(axis).label.setFont(style.font(style.LABEL_PT))
+        self.legend = self.plot.addLegend(labelTextSize=f"{style.LABEL_PT}pt", offset=(10, 10))
+        self.compare = QCheckBox("Compare all built-in architectures")
+        self.compare.setFont(style.font(style.LABEL_PT))
+        self.note = QLabel()
+        self.note.setFont(style.font(style.LABEL_PT))
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.compare)
+        box.addWidget(self.plot, 1)
+        box.addWidget(self.note)
+        self.current: tuple[str, object] | None = None
+        self.others: dict[str, object] = {}
+        self.compare.toggled.connect(self._toggled)
+
+    def set_current(self, title: str, info) -> None:
+        self.current = (title, info)
+        self._redraw()
+
+    def add_builtin(self, title: str, info) -> None:
+        self.others[title] = info
+        self._redraw()
+
+    def _toggled(self, on: bool) -> None:
+        if on and not self.others:
+            self.note.setText("Inspecting the built-ins on the worker…")
+            self.compare_requested.emit()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        curves: list[tuple[str, object, int]] = []
+        if self.compare.isChecked():
+            curves += [(t, info, 1) for t, info in sorted(self.others.items())
+                       if not self.current or t != self.current[0]]
+        if self.current:
+            curves.append((self.current[0], self.current[1], 4))
+        for i, (title, info, width) in enumerate(curves):
+            depth, size = rf_curve(info)
+            colour = (0, 0, 0) if width > 1 else PALETTE[i % len(PALETTE)]
+            self.plot.plot(depth, size, pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=5,
+                           symbolBrush=colour, name=title)
+        if self.compare.isChecked() and self.others:
+            self.note.setText(f"{len(self.others)} built-ins compared; the current model is the thick black line.")
+        elif not self.compare.isChecked():
+            self.note.clear()

@@ -1,0 +1,1 @@
+"""Qt objects that run core work off the GUI thread; they talk to the UI by signals only."""
