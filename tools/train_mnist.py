@@ -126,11 +126,13 @@ def save_mlp(model: MLP500, acc: float, n_train: int) -> None:
         helper.make_node("Relu", ["hidden"], ["hidden_relu"], name="hidden_relu"),
         helper.make_node("Gemm", ["hidden_relu", "output.weight", "output.bias"], ["output"], name="output",
                          transB=1),
+        # Probabilities as the graph output, like every zoo model ("prob"); "output" holds the logits.
+        helper.make_node("Softmax", ["output"], ["prob"], name="prob", axis=1),
     ]
     graph = helper.make_graph(
         nodes, "mlp500_mnist",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 28, 28])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 10])],
+        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, ["N", 10])],
         initializer=list(w.values()))
     model_proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                                     producer_name="cnn-explorer tools/train_mnist.py")
