@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, load_model, private_copy
+from explorer.core.onnx_load import find_image_input, private_copy
 from explorer.core.receptive_field import RF, Shapes, inferred_shapes, receptive_fields, topological_order
 
 # Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
@@ -68,7 +68,9 @@ def _resolve(source) -> tuple[onnx.ModelProto, str]:
         if zoo is not None and source in zoo.BUILTINS:
             return zoo.build(source), source
     if isinstance(source, (str, os.PathLike)):
-        return load_model(source), Path(source).stem
+        from explorer.core.models import open_model  # one place decides "built-in name or file?" and its message
+
+        return open_model(source), Path(source).stem
     raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")
 
 
