@@ -25,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from explorer.core.conv import ConvParams, PoolParams, dilate_kernel, playground_forward, resolve_padding  # noqa: E402
+from explorer.core.memory import keep_freed_buffers_for_reuse  # noqa: E402
 
 NUMPY_BAND_ELEMENTS = 20_000_000  # window elements (Ho·Wo·f²·C) per numpy run; bigger cases use a row band
 
@@ -94,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only 1024² gray f=3 (the requirement's case)")
     args = parser.parse_args()
+    keep_freed_buffers_for_reuse()  # as the app does at start-up
     cases = [(1024, 3, 1, 1, False)] if args.quick else [
         (n, f, d, s, colour) for colour in (False, True) for n in (512, 1024, 2048)
         for f in (3, 7, 11) for d in (1, 3) for s in (1, 2)]

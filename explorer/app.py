@@ -15,6 +15,9 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
             self_test: bool = False) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
+    from explorer.core.memory import keep_freed_buffers_for_reuse
+
+    keep_freed_buffers_for_reuse()  # slider drags re-allocate megabyte maps; see bench/README.md
     from PySide6.QtWidgets import QApplication
 
     import explorer.ui  # noqa: F401  (sets pyqtgraph's global options before any widget exists)

@@ -12,10 +12,7 @@ line up with the requested output; stride is a subsampling view of that result.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import operator
-import platform
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,25 +24,6 @@ from explorer.core.errors import UserError
 Padding = int | Literal["same"]
 
 
-def _keep_freed_buffers_for_reuse() -> None:
-    """Let glibc keep freed multi-megabyte buffers instead of returning them to the OS.
-
-    Every parameter change allocates a fresh plane and map (4 MB each at 1024²). By default glibc trims them from
-    the heap top on free, and re-touching returned pages costs more than the convolution itself (measured on the
-    2-core bench machine: 6.6 ms instead of 1.0 ms per change, bench/README.md). Process-wide, harmless elsewhere.
-    """
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's maximum; bigger buffers still use mmap
-    libc.mallopt(m_trim_threshold, 128 * 1024 * 1024)
-
-
-_keep_freed_buffers_for_reuse()
 MODES = ("gray", "r", "g", "b", "volume")
 
 
