@@ -15,10 +15,12 @@ TITLE_PT = 14
 POSITIVE = QColor(192, 2, 6)     # same hues as the ends of DIVERGING, so cell tints match the maps
 NEGATIVE = QColor(33, 81, 219)
 ERROR = QColor(200, 0, 0)
-TAP = QColor(255, 200, 0)          # taps inside the image
+TAP = QColor(255, 200, 0)          # taps inside the image (outline; the fill is translucent so the pixel shows)
+TAP_FILL = QColor(255, 200, 0, 90)
 TAP_PADDING = QColor(255, 0, 200)  # taps that read a zero from the padding band
 PADDING_BAND = QColor(255, 0, 200, 55)
 HIGHLIGHT = QColor(0, 230, 120)
+NOT_YET = QColor(150, 150, 150)    # behind output units the animation has not reached: unlike 0 (white)
 
 # Blue–white–red, perceptually uniform (CET-D1); white is exactly 0 when levels are symmetric.
 DIVERGING: pg.ColorMap = pg.colormap.get("CET-D1")

@@ -61,6 +61,7 @@ class ArithmeticPanel(QScrollArea):
         self.label.setFont(style.font(style.LABEL_PT, mono=True))
         self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.label.setMargin(6)
+        self.label.setWordWrap(True)
         self.setWidget(self.label)
         self.setWidgetResizable(True)
         self.setToolTip("The arithmetic of the output unit under the pointer: patch × kernel, summed.")

@@ -27,9 +27,9 @@ class TapOverlay:
         self.box.setZValue(6)
         # Cosmetic 2 px outlines keep taps visible as dots when a big image is zoomed out.
         self.inside = pg.ScatterPlotItem(pxMode=False, symbol="s", size=_TAP_SIZE,
-                                         pen=pg.mkPen("k", width=2), brush=pg.mkBrush(style.TAP))
+                                         pen=pg.mkPen(style.TAP, width=3), brush=pg.mkBrush(style.TAP_FILL))
         self.padding = pg.ScatterPlotItem(pxMode=False, symbol="s", size=_TAP_SIZE,
-                                          pen=pg.mkPen(style.TAP_PADDING, width=2), brush=pg.mkBrush(255, 255, 255, 200))
+                                          pen=pg.mkPen(style.TAP_PADDING, width=3), brush=pg.mkBrush(255, 255, 255, 160))
         for item in (self.band, self.box, self.inside, self.padding):
             plot.addItem(item)
         self.inside.setZValue(7)

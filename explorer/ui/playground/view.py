@@ -65,7 +65,7 @@ class PlaygroundView(QWidget):
         self.taps = TapOverlay(self.input_canvas.plot)
         self.formula = FormulaPanel()
         self.error_label = QLabel()
-        self.error_label.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold;")
+        self.error_label.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold; font-size: {style.TITLE_PT}pt;")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         self.arithmetic = ArithmeticPanel()
@@ -197,13 +197,24 @@ class PlaygroundView(QWidget):
             self._input_fit = (hw, pads)
             self.input_canvas.fit(pads)
         out = result.output
-        stage = "" if pool.kind == "none" else f" after {pool.kind} pooling"
-        self.output_canvas.set_title(f"Output {out.shape[0]}×{out.shape[1]}{stage}")
         self.animator.set_shape(*out.shape)  # a running animation restarts and repaints via _animation_moved
         if not self.animator.active:
-            self.output_canvas.set_map(out)
+            self._paint_output()
             if self._hover is not None:
                 self.hover_output(*self._hover)
+
+    def _paint_output(self) -> None:
+        """The whole map, or during the animation only the units computed so far."""
+        shown = self._shown
+        out = shown.result.output
+        title = f"Output {out.shape[0]}×{out.shape[1]}"
+        if shown.pool.kind != "none":
+            title += f" after {'max' if shown.pool.kind == 'max' else 'average'} pooling"
+        revealed = self.animator.revealed if self.animator.active else None
+        if revealed is not None:
+            title += f" — {revealed} of {out.size} computed"
+        self.output_canvas.set_title(title)
+        self.output_canvas.set_map(out, revealed)
 
     @staticmethod
     def _patch(taps: np.ndarray, in_padding: np.ndarray, shown: _Shown) -> np.ndarray:
@@ -228,13 +239,13 @@ class PlaygroundView(QWidget):
 
     def _animation_moved(self, row: int, col: int) -> None:
         if self._shown is not None:
-            self.output_canvas.set_map(self._shown.result.output, revealed=self.animator.revealed)
+            self._paint_output()
             self.hover_output(row, col)
 
     def _reset_animation(self) -> None:
         self.animator.reset()
         if self._shown is not None:
-            self.output_canvas.set_map(self._shown.result.output)
+            self._paint_output()
 
     # ----- layout --------------------------------------------------------------------------------------------
     def _animation_box(self) -> QGroupBox:
