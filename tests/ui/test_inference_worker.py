@@ -1,0 +1,97 @@
+"""The inference worker: coalescing, stale results, errors as messages, cancel-and-quit on close."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from explorer.core.images import from_array
+from explorer.workers import inference
+from explorer.workers.inference import InferenceController, Request, RequestSlot
+
+
+def picture(value: int, size: int = 64):
+    return from_array(np.full((size, size, 3), value, np.uint8), f"flat {value}")
+
+
+@pytest.fixture
+def controller(qapp):
+    c = InferenceController()
+    yield c
+    assert c.shutdown()
+
+
+def test_slot_keeps_only_the_latest_request():
+    slot = RequestSlot()
+    for i in range(1, 4):
+        slot.put(Request(i, "lenet5", None, None))
+    assert slot.pending().id == 3
+    assert slot.take().id == 3
+    assert slot.take() is None
+
+
+def test_rapid_requests_end_with_the_latest_result(qtbot, controller):
+    results = []
+    controller.result.connect(results.append)
+    images = [picture(v) for v in (0, 60, 120, 250)]
+    last = 0
+    for model, image in zip(("lenet5", "googlenet", "lenet5", "lenet5"), images):
+        last = controller.request(model, image)
+        qtbot.wait(40)  # the worker is busy with an earlier request while the next arrives
+    qtbot.waitUntil(lambda: bool(results) and results[-1].request_id == last, timeout=60_000)
+    qtbot.wait(100)  # anything stale arriving late would show up now
+    assert [r.request_id for r in results] == [last]  # older requests were coalesced or dropped
+    assert results[-1].model_key == "lenet5"
+    assert results[-1].prepared.resized_rgb.mean() == pytest.approx(250, abs=1)
+
+
+def test_invalid_model_is_a_message_and_the_worker_lives_on(qtbot, controller, tmp_path):
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"this is not a model")
+    messages, results = [], []
+    controller.failed.connect(messages.append)
+    controller.result.connect(results.append)
+    controller.request(str(bad), picture(10))
+    qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
+    assert "broken.onnx" in messages[0] and "\n" not in messages[0]
+    last = controller.request("lenet5", picture(10))
+    qtbot.waitUntil(lambda: bool(results) and results[-1].request_id == last, timeout=30_000)
+
+
+def test_unexpected_exception_is_one_line(qtbot, controller, monkeypatch):
+    def boom(*_args):
+        raise RuntimeError("boom\nwith a second line")
+
+    messages, results = [], []
+    controller.failed.connect(messages.append)
+    controller.result.connect(results.append)
+    monkeypatch.setattr(inference.preprocess, "prepare", boom)
+    controller.request("lenet5", picture(1))
+    qtbot.waitUntil(lambda: bool(messages), timeout=30_000)
+    assert messages[0] == "Unexpected error (RuntimeError): boom with a second line"
+    monkeypatch.undo()
+    last = controller.request("lenet5", picture(2))
+    qtbot.waitUntil(lambda: bool(results) and results[-1].request_id == last, timeout=30_000)
+
+
+def test_provider_is_reported(qtbot, controller):
+    with qtbot.waitSignal(controller.provider_changed, timeout=30_000) as signal:
+        controller.request("lenet5", None)
+    assert signal.args[0] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+
+
+def test_closing_during_a_vgg16_run_is_fast_and_clean(qtbot, qapp):
+    controller = InferenceController()
+    loaded, results = [], []
+    controller.model_loaded.connect(loaded.append)
+    controller.result.connect(results.append)
+    controller.request("vgg16", picture(128, 224))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=120_000)
+    time.sleep(0.3)  # the 1-2 s run is now in flight on the worker
+    started = time.perf_counter()
+    assert controller.shutdown()
+    elapsed = time.perf_counter() - started
+    qapp.processEvents()
+    assert not results  # the run was cancelled, not finished
+    assert elapsed < 2.0, f"shutdown took {elapsed:.2f} s"
