@@ -126,10 +126,10 @@ def test_impossible_combination_explained_inline_and_previous_output_kept(make_v
 
 
 @pytest.mark.parametrize("params, unit", [
-    (dict(size=3), (10, 20)),
-    (dict(size=5, stride=2, padding=3, dilation=2), (0, 3)),
-    (dict(size=4, padding=-1, dilation=3), (255, 0)),
-    (dict(size=15, dilation=6, padding=10), (5, 7)),
+    ({"size": 3}, (10, 20)),
+    ({"size": 5, "stride": 2, "padding": 3, "dilation": 2}, (0, 3)),
+    ({"size": 4, "padding": -1, "dilation": 3}, (255, 0)),
+    ({"size": 15, "dilation": 6, "padding": 10}, (5, 7)),
 ])
 def test_hover_marks_exactly_core_taps(view, qtbot, params, unit):
     c = view.controls
@@ -163,7 +163,7 @@ def test_hover_pooled_unit_marks_union_of_taps(view, qtbot):
     _settle(qtbot, view)
     view.hover_output(4, 6)
     rf = conv.pooled_unit_receptive_field(4, 6, (512, 512), view.conv_params(), view.pool_params())
-    taps, flags = _sorted(*view.taps.marked_taps())
+    taps, _flags = _sorted(*view.taps.marked_taps())
     np.testing.assert_array_equal(taps, _sorted(rf.taps, rf.in_padding)[0])
     assert "maximum of a 3×3 window" in view.arithmetic.label.text()
 
@@ -185,10 +185,10 @@ def test_real_mouse_move_over_output_hovers_that_unit(view, qtbot):
 
 
 @pytest.mark.parametrize("mode, params, unit", [
-    ("gray", dict(size=3), (57, 300)),
-    ("gray", dict(size=5, padding=2, stride=2), (0, 0)),       # corner: taps in the padding read 0
-    ("volume", dict(size=3, dilation=2), (200, 100)),
-    ("r", dict(size=7, padding=-1), (511, 511)),
+    ("gray", {"size": 3}, (57, 300)),
+    ("gray", {"size": 5, "padding": 2, "stride": 2}, (0, 0)),       # corner: taps in the padding read 0
+    ("volume", {"size": 3, "dilation": 2}, (200, 100)),
+    ("r", {"size": 7, "padding": -1}, (511, 511)),
 ])
 def test_arithmetic_panel_sum_equals_core_output(view, qtbot, mode, params, unit):
     c = view.controls
@@ -315,7 +315,12 @@ def test_keyboard_shortcuts(view, qtbot):
 
 
 def test_every_control_has_a_tooltip(view):
-    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QTableWidget
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSpinBox,
+        QComboBox,
+        QTableWidget,
+    )
     controls = [w for kind in (QAbstractSpinBox, QComboBox, QAbstractButton, QTableWidget)
                 for w in view.findChildren(kind) if not w.objectName().startswith("qt_")]  # Qt's own parts
     assert len(controls) >= 14

@@ -33,10 +33,6 @@ class StepAnimator(QObject):
     def revealed(self) -> int:
         return self.index + 1
 
-    @property
-    def position(self) -> tuple[int, int] | None:
-        return divmod(self.index, self._shape[1]) if self.active else None
-
     def set_shape(self, rows: int, cols: int) -> None:
         """A new output map: a running animation starts over at the top-left (and keeps playing if it was)."""
         self._shape = (rows, cols)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.core.conv import ConvParams, PoolParams, formula_text, layer_cost, output_shape, pool_shape
+from explorer.core.conv import (
+    ConvParams,
+    PoolParams,
+    formula_text,
+    layer_cost,
+    output_shape,
+    pool_shape,
+)
 from explorer.ui import style
 
 

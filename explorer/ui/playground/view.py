@@ -14,11 +14,28 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from explorer.core.conv import (ConvParams, PlaygroundResult, PoolParams, playground_forward,
-                                pooled_unit_receptive_field, resolve_padding, unit_receptive_field)
+from explorer.core.conv import (
+    ConvParams,
+    PlaygroundResult,
+    PoolParams,
+    playground_forward,
+    pooled_unit_receptive_field,
+    resolve_padding,
+    unit_receptive_field,
+)
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.ui import style
@@ -101,10 +118,6 @@ class PlaygroundView(QWidget):
         """The map on screen (core's array), after any pending recompute."""
         self.flush()
         return None if self._shown is None else self._shown.result.output
-
-    def result(self) -> PlaygroundResult | None:
-        self.flush()
-        return None if self._shown is None else self._shown.result
 
     def error_text(self) -> str:
         return self.error_label.text() if not self.error_label.isHidden() else ""
@@ -333,10 +346,10 @@ class PlaygroundView(QWidget):
             self.export_output_png(path)
 
     # ----- lifecycle: no timer outlives the view ---------------------------------------------------------------
-    def hideEvent(self, event) -> None:  # noqa: N802
+    def hideEvent(self, event) -> None:
         self.animator.pause()
         super().hideEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
