@@ -11,6 +11,7 @@ numbers in the GUI, the tests and onnx_models/README.md come from one code path:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from explorer.core.runtime import ActivationSession, RunCancelled
 HELDOUT_FILE = Path("digits") / "mnist_heldout.npz"   # inside assets/
 MLP_FILE = "mlp500_mnist.onnx"                        # inside onnx_models/
 ACCURACY_KEY = "cnn_explorer.heldout_accuracy"
+WEIGHTS_KEY = "cnn_explorer.weights"
 LABELS = tuple(str(d) for d in range(10))
 SIZE = 28          # MNIST digits are 28x28 ...
 BOX = 20           # ... with the digit size-normalised into a 20x20 box and centred by its centre of mass
@@ -108,9 +110,13 @@ def mlp_classifier() -> DigitClassifier:
 
 
 def recorded_accuracy(classifier: DigitClassifier) -> float | None:
-    """The held-out accuracy written into the model by tools/train_mnist.py, if it records one."""
+    """The held-out accuracy tools/train_mnist.py recorded: the FC model's own metadata key, or for LeNet-5
+    (whose npz may hold nothing but weights and one description) the "held-out accuracy 96.2%" in that text."""
     value = classifier.metadata.get(ACCURACY_KEY)
-    return float(value) if value else None
+    if value:
+        return float(value)
+    found = re.search(r"held-out accuracy (\d+(?:\.\d+)?)%", classifier.metadata.get(WEIGHTS_KEY, ""))
+    return float(found.group(1)) / 100 if found else None
 
 
 def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:

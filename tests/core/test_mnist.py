@@ -53,6 +53,7 @@ def test_lenet_reaches_95_percent_through_the_apps_runtime(lenet, digits):
     acc = mnist.accuracy(lenet.probabilities_many(digits.images), digits.labels)
     assert acc >= 0.95
     assert acc == pytest.approx(LENET_ACCURACY, abs=0.0015)
+    assert mnist.recorded_accuracy(lenet) == pytest.approx(LENET_ACCURACY)
 
 
 def test_compute_activations_runs_the_trained_lenet_on_a_raw_digit(digits):

@@ -1,0 +1,78 @@
+"""A black pad to draw a digit on in white, like MNIST: mouse, pen or touch (Qt turns tablet events into mouse
+events when the widget does not take them)."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+PAD_SIZE = 280          # canvas pixels: 10x the 28-pixel digit, so strokes are smooth after normalising
+DEFAULT_STROKE = 22     # about MNIST's stroke once the drawing is scaled into a 20-pixel box
+
+
+class DigitPad(QWidget):
+    """Paints strokes into a grayscale QImage; reports the canvas while drawing and when a stroke ends."""
+
+    drawing_changed = Signal(object)   # np.ndarray uint8 (PAD_SIZE, PAD_SIZE), white strokes on black
+    stroke_finished = Signal(object)   # same, once the pen is lifted
+    cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._canvas = QImage(PAD_SIZE, PAD_SIZE, QImage.Format.Format_Grayscale8)
+        self._canvas.fill(0)
+        self._last: QPointF | None = None
+        self.stroke_width = DEFAULT_STROKE
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFixedSize(PAD_SIZE, PAD_SIZE)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw a digit 0-9 with the mouse or a pen")
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(PAD_SIZE, PAD_SIZE)
+
+    def pixels(self) -> np.ndarray:
+        """A copy of the canvas as uint8 (H, W)."""
+        ptr = self._canvas.constBits()
+        rows = np.frombuffer(ptr, np.uint8).reshape(PAD_SIZE, self._canvas.bytesPerLine())
+        return rows[:, :PAD_SIZE].copy()
+
+    def is_empty(self) -> bool:
+        return not self.pixels().any()
+
+    def clear(self) -> None:
+        self._canvas.fill(0)
+        self._last = None
+        self.update()
+        self.cleared.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._last = event.position()
+            self._draw_to(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._last is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._draw_to(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self._last is not None:
+            self._last = None
+            self.stroke_finished.emit(self.pixels())
+
+    def _draw_to(self, point: QPointF) -> None:
+        painter = QPainter(self._canvas)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(Qt.GlobalColor.white, self.stroke_width, Qt.PenStyle.SolidLine,
+                            Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        painter.drawLine(self._last, point)  # a press draws a dot: a zero-length line with round caps
+        painter.end()
+        self._last = point
+        self.update()
+        self.drawing_changed.emit(self.pixels())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.drawImage(QPoint(0, 0), self._canvas)
+        painter.end()

@@ -1,0 +1,101 @@
+"""The MNIST tab: drawing gives live predictions from the worker, the comparison measures both networks."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from explorer.core.images import LoadedImage
+from explorer.ui.mnist.calculator import WeightCalculator
+from explorer.ui.mnist.view import MnistView
+
+SHOTS = Path(os.environ.get("CNN_EXPLORER_SHOTS", "/tmp/shots"))
+
+
+@pytest.fixture
+def view(qtbot):
+    v = MnistView()
+    qtbot.addWidget(v)
+    v.resize(1400, 820)
+    with qtbot.waitSignal(v.controller.ready, timeout=30_000):
+        v.show()
+    yield v
+    v.shutdown()
+    assert not v.controller._thread.isRunning()
+
+
+def shot(qtbot, widget, name: str) -> None:
+    qtbot.wait(50)  # let pending layout requests run so the picture shows the final geometry
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(SHOTS / f"mnist_{name}.png"))
+
+
+def draw_seven(qtbot, pad) -> None:
+    """A '7': a top bar, then a diagonal down to the bottom left, as a real mouse would send it."""
+    points = [QPoint(70, 60), QPoint(150, 60), QPoint(210, 60), QPoint(190, 110), QPoint(160, 170),
+              QPoint(130, 230)]
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=points[0])
+    for p in points[1:]:
+        qtbot.mouseMove(pad, p)
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])
+
+
+def test_drawing_on_the_pad_gives_a_prediction_and_an_image(qtbot, view):
+    images: list[LoadedImage] = []
+    view.image_ready.connect(images.append)
+    with qtbot.waitSignal(view.controller.prediction, timeout=10_000,
+                          check_params_cb=lambda p: p.request_id == view._publish_id) as blocker:
+        draw_seven(qtbot, view.pad)
+    prediction = blocker.args[0]
+    assert set(prediction.probabilities) == {"LeNet-5", "Fully connected"}
+    for p in prediction.probabilities.values():
+        assert p.shape == (10,) and p.sum() == pytest.approx(1, abs=1e-4)
+    assert int(np.argmax(prediction.probabilities["LeNet-5"])) == 7
+    assert prediction.digit.shape == (28, 28) and prediction.digit.max() > 200
+    qtbot.waitUntil(lambda: len(images) == 1)
+    assert images[0].pixels.shape == (28, 28) and images[0].source == "draw pad"
+    assert "LeNet-5: 7" in view.bars.verdict.text()
+    shot(qtbot, view, "draw")
+    view.pad.clear()
+    assert view.pad.is_empty() and "Draw a digit" in view.bars.verdict.text()
+
+
+def test_browsing_heldout_digits(qtbot, view):
+    with qtbot.waitSignal(view.controller.prediction, timeout=10_000):
+        view.index.setValue(3)
+    assert view.true_label.text() == f"true label: {view.digits.labels[3]}"
+    with qtbot.waitSignal(view.controller.prediction, timeout=10_000) as blocker:
+        view.shift.setValue(4)
+    moved = blocker.args[0].digit
+    assert (moved[:, :4] == 0).all()
+    assert (moved[:, 4:] == view.digits.images[3][:, :-4]).all()
+
+
+def test_comparison_measures_both_networks(qtbot, view):
+    with qtbot.waitSignal(view.controller.curve, timeout=60_000) as blocker:
+        view.tabs.setCurrentWidget(view.comparison)   # the first visit starts the measurement
+    curve = blocker.args[0]
+    lenet, fc = curve.accuracy["LeNet-5"], curve.accuracy["Fully connected"]
+    assert curve.shifts == tuple(range(7)) and lenet[0] >= 0.95
+    assert lenet[4] > fc[4]
+    assert view.comparison.cells[(1, "LeNet-5")].text() == "61,706"
+    assert view.comparison.cells[(1, "Fully connected")].text() == "397,510"
+    assert view.comparison.cells[(2, "LeNet-5")].text() == f"{lenet[0]:.1%}"
+    assert view.comparison.measure_button.isEnabled()
+    shot(qtbot, view, "comparison")
+    view.tabs.setCurrentWidget(view.calculator)
+    shot(qtbot, view, "calculator")
+
+
+def test_calculator_shows_the_lectures_numbers(qtbot):
+    calc = WeightCalculator()
+    qtbot.addWidget(calc)
+    assert "2,048,000 weights" in calc.fc_text.text()
+    calc.set_image_size(64, 64, 3)
+    assert "6,144,000 weights" in calc.fc_text.text()
+    conv = calc.conv_text.text()
+    calc.set_image_size(640, 640, 3)
+    assert calc.conv_text.text() == conv  # the convolution does not grow with the image
