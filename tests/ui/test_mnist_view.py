@@ -72,6 +72,7 @@ def test_browsing_heldout_digits(qtbot, view):
     moved = blocker.args[0].digit
     assert (moved[:, :4] == 0).all()
     assert (moved[:, 4:] == view.digits.images[3][:, :-4]).all()
+    shot(qtbot, view, "heldout_shifted")
 
 
 def test_comparison_measures_both_networks(qtbot, view):

@@ -11,6 +11,8 @@ from explorer.ui import style
 
 PRESETS = {"64×64 gray": (64, 64, 1), "64×64 RGB": (64, 64, 3), "MNIST 28×28": (28, 28, 1), "224×224 RGB": (224, 224, 3)}
 SIDES = np.unique(np.geomspace(8, 1024, 40).astype(int))   # square image sides for the growth plot
+SIDE_TICKS = (8, 16, 32, 64, 128, 256, 512, 1024)
+COUNT_TICKS = {2: "100", 3: "1,000", 4: "10 k", 5: "100 k", 6: "1 M", 7: "10 M", 8: "100 M", 9: "1 G", 10: "10 G"}
 
 
 def _spin(value: int, low: int, high: int, tip: str) -> QSpinBox:
@@ -64,6 +66,10 @@ class WeightCalculator(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTickFont(style.font(11))
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        # Log axes take log10 tick positions: name the sides and counts people know.
+        self.plot.getAxis("bottom").setTicks([[(np.log10(s), str(s)) for s in SIDE_TICKS]])
+        self.plot.getAxis("left").setTicks([list(COUNT_TICKS.items())])
         self.plot.addLegend(offset=(10, 10), labelTextSize=f"{style.LABEL_PT}pt")
         self.fc_curve = self.plot.plot(name="fully connected", pen=pg.mkPen(style.NEGATIVE, width=3))
         self.conv_curve = self.plot.plot(name="convolution", pen=pg.mkPen(style.POSITIVE, width=3))
