@@ -8,7 +8,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QThread, QTimer
 
-import explorer.ui  # noqa: F401  (its PySide6 6.12 None-refcount guard must run before any Qt call)
+import explorer.ui  # noqa: F401  (pyqtgraph's global options, as the app sets them)
 
 
 def _tracking(cls, registry: weakref.WeakSet, monkeypatch: pytest.MonkeyPatch) -> None:
