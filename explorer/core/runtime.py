@@ -6,6 +6,9 @@ one run yields all activations (onnxruntime computes the whole graph anyway). Gr
 exposed tensor survives, and the fusing levels gain nothing once every intermediate must be kept
 (measured in bench/inference.py).
 
+Large weights are handed to onnxruntime as in-memory external initializers rather than serialised into the
+protobuf, so loading needs one copy of the weights (not three) and models over protobuf's 2 GB limit work.
+
 Providers: CUDA is asked for only when onnxruntime lists it; onnxruntime-gpu without CUDA libraries then falls
 back to CPU on its own (logging to stderr only), so the provider really used is read back from the session and
 ``fell_back`` says when it differs from the one asked for.
@@ -14,10 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -27,13 +29,15 @@ import onnxruntime as ort
 
 from explorer.core import preprocess as pp
 from explorer.core.errors import UserError
+from explorer.core.onnx_load import find_image_input, load_model
 
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 VERBOSE_ENV = "CNN_EXPLORER_ORT_VERBOSE"
 OPTIMIZATION_LEVEL = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-# Protobuf cannot serialise past 2 GiB; above this the private copy goes through a temp file with external data.
-_INLINE_LIMIT = 1_800_000_000
+# Protobuf cannot serialise past 2 GiB. Weights travel outside the protobuf (see _private_copy), so only a
+# graph with huge non-raw constants can hit this.
+_PROTOBUF_LIMIT = 2**31 - 1
 # Set once CUDA failed to start in this process: later sessions skip the (slow, stderr-noisy) retry.
 _cuda_unusable = False
 
@@ -80,33 +84,62 @@ def _user_error(exc: Exception, when: str) -> UserError:
     return UserError(f"onnxruntime {version} could not {when}: {text}")
 
 
-def _input_of(model: onnx.ModelProto) -> tuple[str, tuple]:
-    """(name, shape) of the image input: the onnx_load helper when present, else the first non-initializer input."""
-    try:
-        from explorer.core.onnx_load import find_image_input
-    except ImportError:
-        initializers = {t.name for t in model.graph.initializer}
-        inputs = [i for i in model.graph.input if i.name not in initializers]
-        if not inputs:
-            raise UserError("This model has no input: every graph input is a weight.") from None
-        dims = inputs[0].type.tensor_type.shape.dim
-        return inputs[0].name, tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims)
-    name, shape = find_image_input(model)
-    return name, tuple(shape)
+def _load(model: onnx.ModelProto | str | Path) -> onnx.ModelProto:
+    """The model itself, or the file read through onnx_load's safety checks."""
+    return model if isinstance(model, onnx.ModelProto) else load_model(model)
 
 
-def _load(model: onnx.ModelProto | str | Path) -> tuple[onnx.ModelProto, bool]:
-    """(proto, owned): a path is loaded here (our own copy); a caller's proto must not be modified."""
-    if isinstance(model, onnx.ModelProto):
-        return model, False
-    try:
-        from explorer.core.onnx_load import load_model
-    except ImportError:
-        try:
-            return onnx.load(str(model)), True
-        except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
-            raise UserError(f"Could not read the ONNX file {Path(model).name}: {exc}") from None
-    return load_model(model), True
+# Initializers handed to onnxruntime as in-memory arrays instead of serialised protobuf bytes.
+_INJECT_TYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64,
+                 onnx.TensorProto.FLOAT16: np.float16, onnx.TensorProto.INT64: np.int64,
+                 onnx.TensorProto.INT32: np.int32, onnx.TensorProto.INT8: np.int8, onnx.TensorProto.UINT8: np.uint8}
+_INJECT_MIN_BYTES = 4096  # small constants stay in the graph where constant folding sees them
+_IN_MEMORY = "cnn-explorer-in-memory"  # placeholder location; onnxruntime takes the data by name instead
+
+
+def _is_repeated(fd: Any) -> bool:
+    # protobuf >= 6 has is_repeated and dropped label; older releases only have label
+    return fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
+
+
+def _copy_fields(src: Any, dst: Any, skip: str) -> None:
+    """Copy every set field of a protobuf message into another, except the field named skip."""
+    for fd, value in src.ListFields():
+        if fd.name == skip:
+            continue
+        if _is_repeated(fd):
+            getattr(dst, fd.name).extend(value)
+        elif fd.message_type is not None:
+            getattr(dst, fd.name).CopyFrom(value)
+        else:
+            setattr(dst, fd.name, value)
+
+
+def _private_copy(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], list[np.ndarray]]:
+    """A copy of the model that we may modify, with its large weights moved out as numpy arrays (names, arrays).
+
+    The weights go to onnxruntime as external initializers: never serialised to protobuf bytes nor parsed a
+    second time. The source proto is left untouched; once the caller drops it, its memory is freed as a whole.
+    """
+    proto = onnx.ModelProto()
+    _copy_fields(model, proto, "graph")
+    _copy_fields(model.graph, proto.graph, "initializer")
+    names: list[str] = []
+    arrays: list[np.ndarray] = []
+    for tensor in model.graph.initializer:
+        dtype = _INJECT_TYPES.get(tensor.data_type)
+        raw = tensor.raw_data if dtype is not None and tensor.HasField("raw_data") else b""
+        target = proto.graph.initializer.add()
+        if len(raw) < _INJECT_MIN_BYTES or tensor.data_location == onnx.TensorProto.EXTERNAL:
+            target.CopyFrom(tensor)
+            continue
+        _copy_fields(tensor, target, "raw_data")
+        names.append(tensor.name)
+        arrays.append(np.frombuffer(raw, dtype).reshape(tuple(tensor.dims)))
+        target.data_location = onnx.TensorProto.EXTERNAL
+        entry = target.external_data.add()
+        entry.key, entry.value = "location", _IN_MEMORY
+    return proto, names, arrays
 
 
 def _expose_all(model: onnx.ModelProto) -> list[str]:
@@ -133,14 +166,14 @@ class ActivationSession:
 
     def __init__(self, model: onnx.ModelProto | str | Path, providers: list | None = None) -> None:
         started = time.perf_counter()
-        proto, owned = _load(model)
-        self.input_name, self.input_shape = _input_of(proto)
+        proto = _load(model)
+        self.notes: list[str] = []  # one-line facts to show the user (dynamic input size, provider fallback)
+        self.input_name, self.input_shape = find_image_input(proto, self.notes)
+        declared = next(i for i in proto.graph.input if i.name == self.input_name).type.tensor_type.shape.dim
+        self._fixed_dims = [d.dim_value if d.dim_value > 0 else None for d in declared]  # None: dynamic axis
         self.output_name = proto.graph.output[0].name if proto.graph.output else ""
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
-        if not owned:
-            copy = onnx.ModelProto()
-            copy.CopyFrom(proto)
-            proto = copy
+        proto, weight_names, weights = _private_copy(proto)  # a path's full proto is freed here
         self.tensor_names = _expose_all(proto)
         self.layer_tensor: dict[str, str] = {}
         for node in proto.graph.node:
@@ -162,8 +195,12 @@ class ActivationSession:
         options = ort.SessionOptions()
         options.log_severity_level = _severity()
         options.graph_optimization_level = OPTIMIZATION_LEVEL
+        # onnxruntime uses these buffers in place: they live as long as the session.
+        self._weights = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights]
+        if weights:
+            options.add_external_initializers(weight_names, self._weights)
         self._session = self._create(proto, options, chosen)
-        del proto
+        del proto, weights
 
         self.provider: str = self._session.get_providers()[0]
         self.requested_provider: str = names[0] if names else CPU
@@ -171,9 +208,9 @@ class ActivationSession:
         if self.fell_back and self.requested_provider == CUDA:
             global _cuda_unusable
             _cuda_unusable = True
-        self.note: str | None = (
-            f"{self.requested_provider} was requested but is not usable here; running on {self.provider}."
-            if self.fell_back else None)
+        if self.fell_back:
+            self.notes.append(f"{self.requested_provider} was requested but is not usable here; "
+                              f"running on {self.provider}.")
         self.load_ms = (time.perf_counter() - started) * 1000
         self._output_names = [o.name for o in self._session.get_outputs()]
         self._lock = threading.Lock()
@@ -181,15 +218,11 @@ class ActivationSession:
 
     @staticmethod
     def _create(proto: onnx.ModelProto, options: ort.SessionOptions, providers: list) -> ort.InferenceSession:
+        if proto.ByteSize() >= _PROTOBUF_LIMIT:
+            raise UserError("This model's graph is over 2 GB even without its raw weights; re-save it with "
+                            "onnx.save(..., save_as_external_data=True) and open that file.")
         try:
-            if proto.ByteSize() < _INLINE_LIMIT:
-                return ort.InferenceSession(proto.SerializeToString(), options, providers=providers)
-            with tempfile.TemporaryDirectory(prefix="cnn-explorer-") as folder:
-                path = Path(folder) / "model.onnx"
-                onnx.save(proto, str(path), save_as_external_data=True, location="weights.bin")
-                return ort.InferenceSession(str(path), options, providers=providers)
-        except UserError:
-            raise
+            return ort.InferenceSession(proto.SerializeToString(), options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - onnxruntime's pybind errors have no common base
             raise _user_error(exc, "load this model") from None
 
@@ -197,13 +230,12 @@ class ActivationSession:
         """Run once and return every node output; raises RunCancelled if cancel() stopped it."""
         started = time.perf_counter()
         tensor = np.ascontiguousarray(tensor, dtype=np.float32)
-        expected = self.input_shape
-        if tensor.ndim != len(expected) and all(isinstance(e, int) and e > 0 for e in expected) \
-                and tensor.size == int(np.prod(expected)):
-            tensor = tensor.reshape(expected)  # models whose input has no batch axis, e.g. (C, H, W)
-        if len(expected) != tensor.ndim or any(
-                isinstance(e, int) and e > 0 and e != t for e, t in zip(expected, tensor.shape)):
-            raise UserError(f"The model expects an input of shape {expected} but got {tensor.shape}: "
+        expected = self._fixed_dims
+        if tensor.ndim != len(expected) and tensor.size == int(np.prod(self.input_shape)):
+            tensor = tensor.reshape(self.input_shape)  # models whose input has no batch axis, e.g. (C, H, W)
+        if len(expected) != tensor.ndim or any(e is not None and e != t for e, t in zip(expected, tensor.shape)):
+            shown = tuple("?" if e is None else e for e in expected)
+            raise UserError(f"The model expects an input of shape {shown} but got {tensor.shape}: "
                             "check the preprocessing size and layout.")
         options = run_options or ort.RunOptions()
         options.log_severity_level = _severity()
@@ -237,7 +269,8 @@ class ActivationSession:
                 self._in_flight.terminate = True
 
 
-def compute_activations(model: onnx.ModelProto | str | Path, image: Any, preprocess: Any = None) -> Activations:
+def compute_activations(model: onnx.ModelProto | str | Path, image: Any,
+                        preprocess: pp.Preprocess | None = None) -> Activations:
     """Model + image (LoadedImage or array) -> all activations, using the model's recipe or a guessed one."""
     session = ActivationSession(model)
     if preprocess is None:

@@ -81,10 +81,15 @@ def test_every_node_output_is_returned(cpu_session):
     assert cpu_session.input_name == "x" and tuple(cpu_session.input_shape) == (1, 3, 8, 8)
 
 
-def test_caller_model_is_not_modified():
+def test_caller_model_is_not_modified_and_injected_weights_match(monkeypatch):
+    monkeypatch.setattr(runtime, "_INJECT_MIN_BYTES", 0)  # move every weight out, even tiny ones
     model = tiny_cnn()
-    ActivationSession(model, providers=["CPUExecutionProvider"])
-    assert [o.name for o in model.graph.output] == ["prob"]
+    before = model.SerializeToString()
+    session = ActivationSession(model, providers=["CPUExecutionProvider"])
+    assert model.SerializeToString() == before
+    x = np.random.default_rng(4).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    plain = ort.InferenceSession(before, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(session.run(x).output, plain, rtol=1e-5, atol=1e-6)
 
 
 def test_activations_match_truncated_models(tmp_path, cpu_session):
@@ -126,10 +131,10 @@ def test_providers_and_cuda_fallback():
     assert available_providers()[0] == ("CUDAExecutionProvider" if "CUDAExecutionProvider" in
                                         ort.get_available_providers() else "CPUExecutionProvider")
     cpu = ActivationSession(tiny_cnn(), providers=["CPUExecutionProvider"])
-    assert cpu.provider == "CPUExecutionProvider" and not cpu.fell_back and cpu.note is None
+    assert cpu.provider == "CPUExecutionProvider" and not cpu.fell_back and cpu.notes == []
     # This machine has no CUDA: asking for it must end on CPU, and say so.
     cuda = ActivationSession(tiny_cnn(), providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
-    assert cuda.provider == "CPUExecutionProvider" and cuda.fell_back and "CUDAExecutionProvider" in cuda.note
+    assert cuda.provider == "CPUExecutionProvider" and cuda.fell_back and "CUDAExecutionProvider" in cuda.notes[-1]
     assert cuda.run(np.zeros((1, 3, 8, 8), np.float32)).provider == "CPUExecutionProvider"
 
 
@@ -187,3 +192,13 @@ def test_compute_activations_uses_model_recipe():
     assert acts.output.shape == (1, 5)
     np.testing.assert_allclose(acts.output.sum(), 1.0, rtol=1e-5)
     assert runtime.OPTIMIZATION_LEVEL == ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+
+
+def test_dynamic_input_size_runs_any_size():
+    w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
+    model = _model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv")],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    session = ActivationSession(model, providers=["CPUExecutionProvider"])
+    assert session.input_shape == (1, 3, 224, 224) and any("dynamic" in n for n in session.notes)
+    assert session.run(np.ones((1, 3, 16, 12), np.float32)).tensors["y"].shape == (1, 2, 14, 10)
