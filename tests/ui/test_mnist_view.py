@@ -22,6 +22,7 @@ def view(qtbot):
     v.resize(1400, 820)
     with qtbot.waitSignal(v.controller.ready, timeout=30_000):
         v.show()
+    qtbot.waitUntil(lambda: v.bars.verdict.text().startswith("LeNet-5"))  # held-out digit #0 is read first
     yield v
     v.shutdown()
     assert not v.controller._thread.isRunning()
@@ -33,14 +34,28 @@ def shot(qtbot, widget, name: str) -> None:
     widget.grab().save(str(SHOTS / f"mnist_{name}.png"))
 
 
+SEVEN = [QPoint(70, 60), QPoint(150, 60), QPoint(210, 60), QPoint(190, 110), QPoint(160, 170), QPoint(130, 230)]
+
+
+def test_drawing_on_the_pad_predicts_while_drawing(qtbot, view):
+    """Predictions arrive (throttled) while the pen is still down, not only when it is lifted."""
+    published = view._publish_id
+    with qtbot.waitSignal(view.controller.prediction, timeout=10_000) as blocker:
+        qtbot.mousePress(view.pad, Qt.MouseButton.LeftButton, pos=SEVEN[0])
+        for p in SEVEN[1:3]:
+            qtbot.mouseMove(view.pad, p)
+    live = blocker.args[0]
+    assert live.request_id > published and view._publish_id == published  # sent before the pen was lifted
+    assert live.digit.any()
+    qtbot.mouseRelease(view.pad, Qt.MouseButton.LeftButton, pos=SEVEN[2])
+
+
 def draw_seven(qtbot, pad) -> None:
     """A '7': a top bar, then a diagonal down to the bottom left, as a real mouse would send it."""
-    points = [QPoint(70, 60), QPoint(150, 60), QPoint(210, 60), QPoint(190, 110), QPoint(160, 170),
-              QPoint(130, 230)]
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=points[0])
-    for p in points[1:]:
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=SEVEN[0])
+    for p in SEVEN[1:]:
         qtbot.mouseMove(pad, p)
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=SEVEN[-1])
 
 
 def test_drawing_on_the_pad_gives_a_prediction_and_an_image(qtbot, view):

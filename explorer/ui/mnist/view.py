@@ -159,6 +159,7 @@ class MnistView(QWidget):
     # ----- drawing --------------------------------------------------------------------------------------------
     def _drawing_changed(self, canvas: np.ndarray) -> None:
         self._source = ("drawing", canvas)
+        self.true_label.setText("")
         self._pending_canvas = canvas
         if not self._throttle.isActive():
             self._throttle.start()
@@ -172,7 +173,6 @@ class MnistView(QWidget):
         self._throttle.stop()
         self._pending_canvas = None
         self._source = ("drawing", canvas)
-        self.true_label.setText("")
         self._publish_id = self._send()
 
     def _cleared(self) -> None:
