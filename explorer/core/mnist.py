@@ -12,7 +12,7 @@ numbers in the GUI, the tests and onnx_models/README.md come from one code path:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -103,7 +103,7 @@ def test_normalize_drawing_makes_an_mnist_like_digit(lenet):
     canvas[30:110, 200:215] = 255  # a small "1" drawn in the top-right corner
     digit = mnist.normalize_drawing(canvas)
     assert digit.shape == (28, 28) and digit.dtype == np.uint8
-    rows, cols = np.nonzero(digit)
+    rows, _cols = np.nonzero(digit)
     assert rows.max() - rows.min() + 1 == 20  # the long side fills the 20-pixel box
     ys, xs = np.indices(digit.shape)
     mass = digit.astype(float)

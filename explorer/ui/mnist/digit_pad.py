@@ -29,7 +29,7 @@ class DigitPad(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit 0-9 with the mouse or a pen")
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(PAD_SIZE, PAD_SIZE)
 
     def pixels(self) -> np.ndarray:
@@ -47,16 +47,16 @@ class DigitPad(QWidget):
         self.update()
         self.cleared.emit()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._last = event.position()
             self._draw_to(event.position())
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._last is not None and event.buttons() & Qt.MouseButton.LeftButton:
             self._draw_to(event.position())
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._last is not None:
             self._last = None
             self.stroke_finished.emit(self.pixels())
@@ -72,7 +72,7 @@ class DigitPad(QWidget):
         self.update()
         self.drawing_changed.emit(self.pixels())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.drawImage(QPoint(0, 0), self._canvas)
         painter.end()
