@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
         self._settings = settings or QSettings("cnn-explorer", "cnn-explorer")
         self.image: images.LoadedImage | None = None
 
+        from explorer.ui.mnist.view import MnistView
         from explorer.ui.model_explorer.view import ModelExplorerView
         from explorer.ui.playground.view import PlaygroundView
 
@@ -39,9 +40,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.playground, "Convolution Playground")
         self.tabs.addTab(self.explorer, "Model Explorer")
-        self.mnist = self._make_mnist_view()
-        if self.mnist is not None:
-            self.tabs.addTab(self.mnist, "MNIST: CNN vs fully connected")
+        self.mnist = MnistView()
+        self.tabs.addTab(self.mnist, "MNIST: CNN vs fully connected")
         self.setCentralWidget(self.tabs)
 
         self._message = QLabel()
@@ -50,21 +50,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self._message, 1)
         self.statusBar().addPermanentWidget(self._provider)
         for view in (self.playground, self.explorer, self.mnist):
-            if view is not None and hasattr(view, "status_message"):
-                view.status_message.connect(self.show_message)
+            view.status_message.connect(self.show_message)
         self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
-        if self.mnist is not None and hasattr(self.mnist, "image_ready"):
-            self.mnist.image_ready.connect(self._show_drawn_digit)
+        # A drawn or picked digit goes to the Model Explorer (e.g. to watch LeNet-5's layers), not the Playground.
+        self.mnist.image_ready.connect(self.explorer.set_image)
 
         self._build_menus()
         self.resize(1500, 950)
-
-    def _make_mnist_view(self) -> QWidget | None:
-        try:
-            from explorer.ui.mnist.view import MnistView
-        except ImportError:  # the case study is optional while it is being built
-            return None
-        return MnistView()
 
     # ----- menus -----------------------------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -163,9 +155,6 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.show_message(str(exc))
 
-    def _show_drawn_digit(self, image: images.LoadedImage) -> None:
-        self.explorer.set_image(image)
-
     # ----- drag and drop ---------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
         if event.mimeData().hasUrls() or event.mimeData().hasImage():
@@ -241,8 +230,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         # Workers must stop before their Qt objects go: cancel inference, quit threads, wait for them.
         for view in (self.playground, self.explorer, self.mnist):
-            if view is not None and hasattr(view, "shutdown"):
-                view.shutdown()
+            view.shutdown()
         super().closeEvent(event)
 
 
