@@ -1,10 +1,13 @@
 """onnxruntime sessions that return every intermediate tensor of a model in one run.
 
 ``ActivationSession`` keeps a private copy of the model in which every node output is also a graph output, so
-one run yields all activations (onnxruntime computes the whole graph anyway). Graph optimisation is
-``ORT_ENABLE_BASIC``: constant folding and redundant-node elimination never remove a graph output, so every
-exposed tensor survives, and the fusing levels gain nothing once every intermediate must be kept
-(measured in bench/inference.py).
+one run yields all activations (onnxruntime computes the whole graph anyway).
+
+Graph optimisation is ``ORT_ENABLE_ALL``, the same as a plain session. No level can hide a tensor here: every
+node output is a graph output, and onnxruntime's fusions and eliminations skip nodes whose output is a graph
+output (tests compare every tensor with an unoptimised run). Measured in bench/inference.py, ALL is the fastest
+level for all-activations runs on most built-in models (its NCHWc conv kernels still apply; only DenseNet's
+many concatenations make it slower than BASIC).
 
 Large weights are handed to onnxruntime as in-memory external initializers rather than serialised into the
 protobuf, so loading needs one copy of the weights (not three) and models over protobuf's 2 GB limit work.
@@ -34,7 +37,7 @@ from explorer.core.onnx_load import find_image_input, load_model
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 VERBOSE_ENV = "CNN_EXPLORER_ORT_VERBOSE"
-OPTIMIZATION_LEVEL = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+OPTIMIZATION_LEVEL = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
 # Protobuf cannot serialise past 2 GiB. Weights travel outside the protobuf (see _private_copy), so only a
 # graph with huge non-raw constants can hit this.
 _PROTOBUF_LIMIT = 2**31 - 1
@@ -142,6 +145,13 @@ def _private_copy(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], l
     return proto, names, arrays
 
 
+def _declared_dims(model: onnx.ModelProto, name: str) -> list[int | None]:
+    """The input's dims as declared (None for dynamic axes). A function so no reference into the proto
+    outlives it: any live sub-message keeps the whole parsed model in memory."""
+    graph_input = next(i for i in model.graph.input if i.name == name)
+    return [d.dim_value if d.dim_value > 0 else None for d in graph_input.type.tensor_type.shape.dim]
+
+
 def _expose_all(model: onnx.ModelProto) -> list[str]:
     """Append every node output to the graph outputs (in place); return all node output names in graph order.
 
@@ -169,8 +179,7 @@ class ActivationSession:
         proto = _load(model)
         self.notes: list[str] = []  # one-line facts to show the user (dynamic input size, provider fallback)
         self.input_name, self.input_shape = find_image_input(proto, self.notes)
-        declared = next(i for i in proto.graph.input if i.name == self.input_name).type.tensor_type.shape.dim
-        self._fixed_dims = [d.dim_value if d.dim_value > 0 else None for d in declared]  # None: dynamic axis
+        self._fixed_dims = _declared_dims(proto, self.input_name)
         self.output_name = proto.graph.output[0].name if proto.graph.output else ""
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
         proto, weight_names, weights = _private_copy(proto)  # a path's full proto is freed here
