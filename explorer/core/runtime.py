@@ -22,9 +22,10 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import onnx
@@ -217,9 +218,11 @@ class ActivationSession:
         if self.fell_back and self.requested_provider == CUDA:
             global _cuda_unusable
             _cuda_unusable = True
-        if self.fell_back:
-            self.notes.append(f"{self.requested_provider} was requested but is not usable here; "
-                              f"running on {self.provider}.")
+        # The provider fallback alone (None when the requested provider runs); notes holds it too.
+        self.note: str | None = (f"{self.requested_provider} was requested but is not usable here; "
+                                 f"running on {self.provider}." if self.fell_back else None)
+        if self.note:
+            self.notes.append(self.note)
         self.load_ms = (time.perf_counter() - started) * 1000
         self._output_names = [o.name for o in self._session.get_outputs()]
         self._lock = threading.Lock()

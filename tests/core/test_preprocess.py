@@ -7,8 +7,16 @@ import pytest
 from onnx import TensorProto, helper
 
 from explorer.core.errors import UserError
-from explorer.core.preprocess import (IMAGENET_MEAN, IMAGENET_STD, METADATA_KEY, Preprocess, default_for_input,
-                                      for_model, from_model, prepare)
+from explorer.core.preprocess import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    METADATA_KEY,
+    Preprocess,
+    default_for_input,
+    for_model,
+    from_model,
+    prepare,
+)
 
 # 2x2 RGB: red, green / blue, white
 RGB = np.array([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [255, 255, 255]]], np.uint8)

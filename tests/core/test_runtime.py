@@ -150,10 +150,11 @@ def test_providers_and_cuda_fallback():
     assert available_providers()[0] == ("CUDAExecutionProvider" if "CUDAExecutionProvider" in
                                         ort.get_available_providers() else "CPUExecutionProvider")
     cpu = ActivationSession(tiny_cnn(), providers=["CPUExecutionProvider"])
-    assert cpu.provider == "CPUExecutionProvider" and not cpu.fell_back and cpu.notes == []
+    assert cpu.provider == "CPUExecutionProvider" and not cpu.fell_back and cpu.note is None and cpu.notes == []
     # This machine has no CUDA: asking for it must end on CPU, and say so.
     cuda = ActivationSession(tiny_cnn(), providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
-    assert cuda.provider == "CPUExecutionProvider" and cuda.fell_back and "CUDAExecutionProvider" in cuda.notes[-1]
+    assert cuda.provider == "CPUExecutionProvider" and cuda.fell_back and "CUDAExecutionProvider" in cuda.note
+    assert cuda.notes[-1] == cuda.note
     assert cuda.run(np.zeros((1, 3, 8, 8), np.float32)).provider == "CPUExecutionProvider"
 
 
