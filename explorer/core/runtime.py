@@ -226,7 +226,7 @@ class ActivationSession:
         self.load_ms = (time.perf_counter() - started) * 1000
         self._output_names = [o.name for o in self._session.get_outputs()]
         self._lock = threading.Lock()
-        self._in_flight: ort.RunOptions | None = None
+        self._in_flight: list[ort.RunOptions] = []  # runs may overlap (onnxruntime allows it): cancel all
 
     @staticmethod
     def _create(proto: onnx.ModelProto, options: ort.SessionOptions, providers: list) -> ort.InferenceSession:
@@ -252,7 +252,7 @@ class ActivationSession:
         options = run_options or ort.RunOptions()
         options.log_severity_level = _severity()
         with self._lock:
-            self._in_flight = options
+            self._in_flight.append(options)
         try:
             ran = time.perf_counter()
             values = self._session.run(self._output_names, {self.input_name: tensor}, options)
@@ -263,7 +263,7 @@ class ActivationSession:
             raise _user_error(exc, "run this model") from None
         finally:
             with self._lock:
-                self._in_flight = None
+                self._in_flight.remove(options)
         if options.terminate:  # cancelled just as it finished: honour the request
             raise RunCancelled("The run was cancelled.")
         tensors: dict[str, Any] = dict(zip(self._output_names, values))
@@ -275,10 +275,10 @@ class ActivationSession:
                            provider=self.provider)
 
     def cancel(self) -> None:
-        """Ask the run in flight (if any) to stop; its run() raises RunCancelled."""
+        """Ask the runs in flight (if any) to stop; their run() raises RunCancelled."""
         with self._lock:
-            if self._in_flight is not None:
-                self._in_flight.terminate = True
+            for options in self._in_flight:
+                options.terminate = True
 
 
 def compute_activations(model: onnx.ModelProto | str | Path, image: Any,

@@ -175,7 +175,7 @@ def test_cancel_from_another_thread():
 
     def cancel_once_running() -> None:
         deadline = time.monotonic() + 10
-        while session._in_flight is None and time.monotonic() < deadline:
+        while not session._in_flight and time.monotonic() < deadline:
             time.sleep(0.002)
         time.sleep(0.02)  # let it get into the convolutions
         session.cancel()
@@ -229,3 +229,10 @@ def test_dynamic_input_size_runs_any_size():
     session = ActivationSession(model, providers=["CPUExecutionProvider"])
     assert session.input_shape == (1, 3, 224, 224) and any("dynamic" in n for n in session.notes)
     assert session.run(np.ones((1, 3, 16, 12), np.float32)).tensors["y"].shape == (1, 2, 14, 10)
+
+
+def test_verbose_logging_on_request(monkeypatch):
+    monkeypatch.delenv("CNN_EXPLORER_ORT_VERBOSE", raising=False)
+    assert runtime._severity() == 3  # errors only
+    monkeypatch.setenv("CNN_EXPLORER_ORT_VERBOSE", "1")
+    assert runtime._severity() == 0
