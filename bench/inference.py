@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+SETTLE_S = 0.1  # pause before each timed run (see measure_times)
 LEVELS = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
 
 
@@ -76,13 +77,18 @@ def measure_memory(path: str, mode: str) -> dict:
 
 
 def measure_times(path: str, modes: list[str], runs: int) -> dict:
-    """Median and min run time per mode; modes are interleaved so load from other processes hits all alike."""
+    """Median and min run time per mode; modes are interleaved so load from other processes hits all alike.
+
+    Each session's onnxruntime threads spin for a while after a run; the pause before every timed run lets
+    them go idle so they do not steal the 2 cores from the next session (as in the app: runs come spaced out).
+    """
     runners = {mode: _runner(path, mode) for mode in modes}
     for _, run, x in runners.values():
         run(x)  # warm-up
     times: dict[str, list[float]] = {mode: [] for mode in modes}
     for _ in range(runs):
         for mode, (_, run, x) in runners.items():
+            time.sleep(SETTLE_S)
             t = time.perf_counter()
             run(x)
             times[mode].append((time.perf_counter() - t) * 1000)
