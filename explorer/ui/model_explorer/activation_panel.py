@@ -65,6 +65,7 @@ class ActivationPanel(QWidget):
         self.channel: int | None = None
         self.unit: tuple[int, int] | None = None
         self.region: Region | None = None
+        self._unit_grid: tuple[int, int] | None = None  # shape of the map the unit was chosen on
 
         self.normalize = QComboBox()
         self.normalize.addItem("each channel", "channel")
@@ -122,6 +123,8 @@ class ActivationPanel(QWidget):
         self.rf_text = QLabel("Hover over or click a unit of the channel to see its receptive field.")
         self.rf_text.setFont(style.font(style.LABEL_PT))
         self.rf_text.setWordWrap(True)
+        self.rf_text.setMinimumHeight(3 * self.rf_text.fontMetrics().lineSpacing() + 6)
+        self.rf_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         detail = QWidget()
         detail_box = QVBoxLayout(detail)
@@ -217,8 +220,10 @@ class ActivationPanel(QWidget):
         th, tw = self.mosaic.tile
         self.mosaic_marker.setRect(QRectF(x - 0.5, y - 0.5, tw + 1, th + 1))
         self.mosaic_marker.show()
-        unit = self.unit if self.unit and self.unit[0] < plane.shape[0] and self.unit[1] < plane.shape[1] \
-            else (plane.shape[0] // 2, plane.shape[1] // 2)
+        # Keep the unit while the map size stays; a new size starts at the centre, where padding matters least.
+        same_size = self.unit is not None and self._unit_grid == plane.shape
+        unit = self.unit if same_size else (plane.shape[0] // 2, plane.shape[1] // 2)
+        self._unit_grid = plane.shape
         self.show_unit(*unit)
         self.channel_changed.emit(channel)
 

@@ -21,6 +21,7 @@ OP_COLOURS = {
     "LRN": QColor(160, 205, 225), "Softmax": QColor(200, 60, 90),
 }
 OTHER_COLOUR = QColor(200, 200, 200)
+ARC_RISE = 30.0  # how far the longest skip arcs may rise above the blocks (scene units)
 INDEX_KEY = 0  # QGraphicsItem.data key holding the row index
 
 
@@ -53,7 +54,7 @@ class ArchitectureStrip(QGraphicsView):
             a, b = result.blocks[edge.source], result.blocks[edge.target]
             start, end = QPointF(a.x + a.w, a.y + a.h / 2), QPointF(b.x, b.y + b.h / 2)
             if edge.arc:  # skip connection: a bow above the blocks it jumps over
-                top = -result.height / 2 - 6 - 0.08 * (end.x() - start.x())
+                top = -result.height / 2 - min(6 + 0.1 * (end.x() - start.x()), ARC_RISE)
                 start, end = QPointF(a.x + a.w / 2, a.y), QPointF(b.x + b.w / 2, b.y)
                 arcs.moveTo(start)
                 arcs.cubicTo(QPointF(start.x(), top), QPointF(end.x(), top), end)
@@ -72,7 +73,7 @@ class ArchitectureStrip(QGraphicsView):
         pen.setCosmetic(True)  # stays visible at any zoom
         self._highlight = scene.addRect(QRectF(), pen)
         self._highlight.setZValue(10)
-        margin = 4 + 0.08 * result.width  # room for the tallest arcs
+        margin = ARC_RISE * 0.75 + 2  # a cubic curve peaks at 3/4 of its control points' rise
         scene.setSceneRect(QRectF(-8, -result.height / 2 - margin, result.width + 16, result.height + margin + 8))
         self.fit_height()
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
 
+SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool"}  # keep the table narrow
 COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "Receptive field")
 
 
@@ -53,7 +54,7 @@ class LayerTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(index.row()), row.name, row.op,
+            return (str(index.row()), row.name, SHORT_OPS.get(row.op, row.op),
                     "×".join(str(d) for d in row.shape[1:]) if row.shape else "?",
                     compact(row.params), compact(row.macs), rf_text(row))[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 4, 5):
@@ -80,9 +81,9 @@ class LayerTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 220)
-        # Long names (inception_3a/3x3_reduce/relu) keep their start and their end.
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header.resizeSection(1, 190)
+        # Long names (denseblock1/denselayer1/norm1) keep their most specific end; the tooltip has the rest.
+        self.setTextElideMode(Qt.TextElideMode.ElideLeft)
 
     def set_rows(self, rows: list[Row]) -> None:
         self.table_model.set_rows(rows)

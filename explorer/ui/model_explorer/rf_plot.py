@@ -74,10 +74,10 @@ class RFGrowthPlot(QWidget):
             curves.append((self.current[0], self.current[1], 4))
         for i, (title, info, width) in enumerate(curves):
             depth, size = rf_curve(info)
-            colour = (0, 0, 0) if width > 1 else PALETTE[i % len(PALETTE)]
+            colour = (255, 255, 255) if width > 1 else PALETTE[i % len(PALETTE)]
             self.plot.plot(depth, size, pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=5,
                            symbolBrush=colour, name=title)
         if self.compare.isChecked() and self.others:
-            self.note.setText(f"{len(self.others)} built-ins compared; the current model is the thick black line.")
+            self.note.setText(f"{len(self.others)} built-ins compared; the current model is the thick white line.")
         elif not self.compare.isChecked():
             self.note.clear()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QTabWidget,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from explorer.core import preprocess, zoo
@@ -59,6 +59,7 @@ class ModelExplorerView(QWidget):
         self.progress.hide()
         self.summary = QLabel()
         self.summary.setFont(style.font(style.LABEL_PT))
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
         self.provider_label = QLabel("runs on: –")
         self.provider_label.setFont(style.font(style.LABEL_PT, bold=True))
         self.provider_label.setToolTip("The onnxruntime execution provider that really runs the model.")
