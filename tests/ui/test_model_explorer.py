@@ -20,6 +20,14 @@ from explorer.ui.model_explorer.view import ModelExplorerView
 SHOTS = Path("/tmp/shots")
 
 
+def pause(app, ms: float) -> None:
+    """Process events for ms milliseconds without a QTimer (qtbot.wait's timer-driven loop hung once here)."""
+    deadline = time.perf_counter() + ms / 1000
+    while time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.002)
+
+
 @pytest.fixture(scope="module")
 def photo():
     return samples.load_sample(samples.default_sample().name)
@@ -150,13 +158,13 @@ def test_sorting_and_layer_normalisation(qtbot, view, photo):
     assert panel.mosaic.image[panel.mosaic.mask].max() == pytest.approx(1.0)
 
 
-def test_rapid_model_and_image_switches_show_the_latest(qtbot, view, photo):
+def test_rapid_model_and_image_switches_show_the_latest(qtbot, qapp, view, photo):
     dark = from_array(np.full((80, 80, 3), 20, np.uint8), "dark")
     bright = from_array(np.full((80, 80, 3), 230, np.uint8), "bright")
     for model, image in (("googlenet", photo), ("lenet5", dark), ("resnet34", photo), ("lenet5", bright)):
         view.select_model(model)
         view.set_image(image)
-        qtbot.wait(30)
+        pause(qapp, 30)
     qtbot.waitUntil(lambda: view.result is not None
                     and view.result.request_id == view.controller.latest_request.id, timeout=60_000)
     assert view.loaded.key == "lenet5"
