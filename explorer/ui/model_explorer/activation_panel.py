@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
@@ -22,15 +22,20 @@ from explorer.ui.model_explorer.rows import Row
 COLORMAP = pg.colormap.get("inferno")
 LUT = COLORMAP.getLookupTable(0.0, 1.0, 256, alpha=False, mode="byte")
 GAP_RGB = (128, 128, 128)  # separates tiles; inferno never uses mid-gray
+GAP_INDEX = 255
+# Values use indices 0..254 of this table and gaps index 255: a uint8 image plus a 256-entry table becomes an
+# indexed QImage, so colouring a 900×900 mosaic costs nothing on the GUI thread.
+MOSAIC_LUT = np.vstack([COLORMAP.getLookupTable(0.0, 1.0, GAP_INDEX, alpha=False, mode="byte"),
+                        np.array([GAP_RGB], np.uint8)])
 RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
 
 
-def mosaic_rgb(m: core_mosaic.Mosaic) -> np.ndarray:
-    """Colour-map a mosaic (values in [0, 1]) and paint its gaps gray."""
-    rgb = LUT[(m.image * 255).astype(np.uint8)]
-    rgb[~m.mask] = GAP_RGB
-    return rgb
+def mosaic_indices(m: core_mosaic.Mosaic) -> np.ndarray:
+    """Mosaic values in [0, 1] -> uint8 indices into MOSAIC_LUT, gaps -> GAP_INDEX."""
+    indices = (m.image * (GAP_INDEX - 1)).astype(np.uint8)
+    indices[~m.mask] = GAP_INDEX
+    return indices
 
 
 def box_rect(box: tuple[int, int, int, int]) -> QRectF:
@@ -86,6 +91,7 @@ class ActivationPanel(QWidget):
 
         self.mosaic_view = pg.GraphicsLayoutWidget()
         self.mosaic_plot, self.mosaic_item = _image_box("All channels (click one)")
+        self.mosaic_item.setLookupTable(MOSAIC_LUT)
         self.mosaic_view.addItem(self.mosaic_plot)
         self.mosaic_marker = QGraphicsRectItem()
         self.mosaic_marker.setPen(pg.mkPen(UNIT_COLOUR, width=3, cosmetic=True))
@@ -174,19 +180,26 @@ class ActivationPanel(QWidget):
             self.mosaic_item.clear()
             self.stats.setText("no values for this layer")
             return
-        s = core_mosaic.layer_stats(values)
-        self.stats.setText(f"{self.row.name}: min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   "
-                           f"zeros {s.zero_fraction:.0%}")
+        # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers next.
+        self.stats.setText(f"{self.row.name}: …")
+        QTimer.singleShot(0, self, self._show_stats)
         if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
             self._show_mosaic(values)
         else:
             self._show_bars(values.reshape(-1))
 
+    def _show_stats(self) -> None:
+        if self.values is None or self.row is None:
+            return
+        s = core_mosaic.layer_stats(self.values)
+        self.stats.setText(f"{self.row.name}: min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   "
+                           f"zeros {s.zero_fraction:.0%}")
+
     def _show_mosaic(self, values: np.ndarray) -> None:
         self.stack.setCurrentWidget(self.mosaic_view)
         self.mosaic = core_mosaic.channel_mosaic(values, normalize=self.normalize.currentData(),
                                                  sort_by_mean=self.sort.isChecked())
-        self.mosaic_item.setImage(mosaic_rgb(self.mosaic), autoLevels=False, levels=(0, 255))
+        self.mosaic_item.setImage(mosaic_indices(self.mosaic), autoLevels=False, levels=(0, 255))
         h, w = self.mosaic.image.shape
         self.mosaic_plot.setTitle(f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
                                   "(click one)")

@@ -84,6 +84,7 @@ class LayerTable(QTableView):
         header.resizeSection(1, 190)
         # Long names (denseblock1/denselayer1/norm1) keep their most specific end; the tooltip has the rest.
         self.setTextElideMode(Qt.TextElideMode.ElideLeft)
+        self.setWordWrap(False)  # wrapping would split names at "/" and defeat the eliding
 
     def set_rows(self, rows: list[Row]) -> None:
         self.table_model.set_rows(rows)

@@ -41,7 +41,7 @@ class PredictionsPanel(QWidget):
         box.addWidget(self.lines)
         box.addStretch(1)
         # Title, a two-line badge and five classes must never be squeezed by the table above.
-        self.setMinimumHeight(9 * self.lines.fontMetrics().lineSpacing())
+        self.setMinimumHeight(11 * self.lines.fontMetrics().lineSpacing())
 
     def clear(self) -> None:
         self.badge.clear()

@@ -267,8 +267,8 @@ class ModelExplorerView(QWidget):
         self.activations.set_input(result.prepared)
         self._show_row(self.current_row)
         self.predictions.show_output(result.activations.output, self.loaded.labels, self.loaded.weights)
-        self.summary.setText(f"{self.loaded.title}: onnxruntime {result.run_ms:.0f} ms, "
-                             f"{result.total_ms:.0f} ms with preprocessing, on {short_provider(result.provider)}")
+        self.summary.setText(f"{self.loaded.title}: {result.run_ms:.0f} ms onnxruntime, "
+                             f"{result.total_ms:.0f} ms in all")
         self.result_shown.emit(result.request_id)
 
     def _on_failed(self, message: str) -> None:

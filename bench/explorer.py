@@ -1,0 +1,150 @@
+"""Model Explorer speed: layer switching, LeNet-5 end to end, VGG-16 worker round trip vs bare onnxruntime.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/explorer.py   (prints a table; results in bench/README.md)
+Built-ins are materialised into CNN_EXPLORER_CACHE_DIR (or the user cache) on first use; that time is not measured.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# This script is bench/explorer.py: with bench/ first on sys.path, "import explorer" would import this file.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import numpy as np  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import PySide6  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTemporaryDir  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from explorer.core import samples, zoo  # noqa: E402
+from explorer.core.images import from_array  # noqa: E402
+
+REPEATS = 15
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
+def spin(app: QApplication, done, timeout: float = 300.0) -> None:
+    """Run the event loop until done(); blocks between events like a real session (a busy loop would steal
+    one of the two cores from onnxruntime)."""
+    deadline = time.perf_counter() + timeout
+    while not done():
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the view did not finish in time")
+
+
+def show(app, view, model: str, image) -> None:
+    view.select_model(model)
+    view.set_image(image)
+    spin(app, lambda: view.result is not None and view.loaded.key == model
+         and view.result.request_id == view.controller.latest_request.id)
+
+
+def layer_switch_ms(app, view, index: int) -> float:
+    """Select a layer and paint the activation panel (mosaic + stats + channel + receptive field)."""
+    times = []
+    for _ in range(REPEATS):
+        view.select_row(0)
+        app.processEvents()
+        started = time.perf_counter()
+        view.select_row(index)
+        view.activations.repaint()
+        app.processEvents()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def new_image_ms(app, view, images) -> list[float]:
+    """set_image -> activations painted, through the worker thread. The layer statistics label is filled in by
+    the next event-loop turn (after the paint) and is not included."""
+    times = []
+    for image in images:
+        shown: list[int] = []
+        view.result_shown.connect(shown.append)
+        started = time.perf_counter()
+        view.set_image(image)
+        spin(app, lambda: bool(shown))
+        view.activations.repaint()
+        times.append((time.perf_counter() - started) * 1000)
+        view.result_shown.disconnect(shown.append)
+        app.processEvents()
+    return times
+
+
+def main() -> None:
+    from explorer.ui.model_explorer.view import ModelExplorerView
+
+    app = QApplication.instance() or QApplication([])
+    folder = QTemporaryDir()
+    view = ModelExplorerView(settings=QSettings(folder.filePath("bench.ini"), QSettings.Format.IniFormat),
+                             model=None)
+    view.resize(1600, 950)
+    view.show()
+    photo = samples.load_sample(samples.default_sample().name)
+    rows: list[tuple[str, str]] = []
+    try:
+        show(app, view, "googlenet", photo)
+        for shape in ((512, 14, 14), (64, 112, 112)):
+            index = next(i for i, r in enumerate(view.rows) if tuple(r.shape[1:]) == shape)
+            rows.append((f"switch to a {'×'.join(map(str, shape))} layer ({view.rows[index].name}), paint",
+                         f"{layer_switch_ms(app, view, index):.1f} ms (target 30)"))
+
+        show(app, view, "lenet5", photo)
+        rng = np.random.default_rng(0)
+        images = [from_array(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8), f"noise {i}") for i in range(REPEATS)]
+        times = new_image_ms(app, view, images)
+        rows.append(("LeNet-5: new image -> activations painted",
+                     f"{statistics.median(times):.1f} ms median, {max(times):.1f} max (target 50)"))
+
+        show(app, view, "vgg16", photo)
+        path = zoo.materialize("vgg16")
+        plain = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        feed_name = plain.get_inputs()[0].name
+        tensor = view.result.prepared.tensor
+        plain.run(None, {feed_name: tensor})  # warm-up
+        for layer in ("conv1_1", "conv5_3"):
+            view.select_row(next(i for i, r in enumerate(view.rows) if r.name == layer))
+            # Interleaved so that load from other processes on this shared machine hits both sides alike.
+            bare, worker, worker_run = [], [], []
+            for i in range(5):
+                started = time.perf_counter()
+                plain.run(None, {feed_name: tensor})
+                bare.append((time.perf_counter() - started) * 1000)
+                image = from_array(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8), f"v{i}")
+                worker += new_image_ms(app, view, [image])
+                worker_run.append(view.result.run_ms)
+            bare_ms, worker_ms, run_ms = (statistics.median(v) for v in (bare, worker, worker_run))
+            shape = "×".join(map(str, view.rows[view.current_row].shape[1:]))
+            rows.append((f"VGG-16 [{layer} {shape} shown]: bare session.run (output only)", f"{bare_ms:.0f} ms"))
+            rows.append((f"VGG-16 [{layer}]: the worker's all-activations run", f"{run_ms:.0f} ms"))
+            rows.append((f"VGG-16 [{layer}]: new image -> painted, via the worker",
+                         f"{worker_ms:.0f} ms = {worker_ms / bare_ms:.2f}× bare, "
+                         f"{worker_ms / run_ms:.2f}× all-activations run (target ≤ 1.20× bare)"))
+    finally:
+        view.shutdown()
+        view.deleteLater()
+        app.processEvents()
+
+    print(f"Model Explorer benchmark — {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"PySide6 {PySide6.__version__}, onnxruntime {ort.__version__} ({', '.join(ort.get_available_providers())}), "
+          f"{time.strftime('%Y-%m-%d')}")
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
