@@ -239,7 +239,7 @@ def test_closing_during_vgg16_inference_is_fast(qtbot, view, photo):
     view.select_model("vgg16")
     view.set_image(photo)
     qtbot.waitUntil(lambda: bool(loaded), timeout=120_000)
-    time.sleep(0.3)
+    time.sleep(0.05)  # the run has started (or finished: closing must be fast and clean either way)
     started = time.perf_counter()
     view.shutdown()
     assert time.perf_counter() - started < 2.0
