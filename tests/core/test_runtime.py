@@ -231,8 +231,24 @@ def test_dynamic_input_size_runs_any_size():
     assert session.run(np.ones((1, 3, 16, 12), np.float32)).tensors["y"].shape == (1, 2, 14, 10)
 
 
-def test_verbose_logging_on_request(monkeypatch):
-    monkeypatch.delenv("CNN_EXPLORER_ORT_VERBOSE", raising=False)
-    assert runtime._severity() == 3  # errors only
-    monkeypatch.setenv("CNN_EXPLORER_ORT_VERBOSE", "1")
-    assert runtime._severity() == 0
+def test_onnxruntime_stays_quiet_unless_asked(tmp_path):
+    """A fresh process (onnxruntime logs its failed CUDA library load there, at ERROR) writes nothing to stderr;
+    with CNN_EXPLORER_ORT_VERBOSE=1 onnxruntime's own log appears."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from explorer.core.runtime import ActivationSession, available_providers\n"
+        "from explorer.core import zoo\n"
+        "s = ActivationSession(zoo.build('lenet5'), providers=available_providers())\n"
+        "s.run(np.zeros((1, 1, 32, 32), np.float32))\n"
+        "print(s.provider)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CNN_EXPLORER_ORT_VERBOSE"}
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    loud = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "CNN_EXPLORER_ORT_VERBOSE": "1"})
+    assert loud.returncode == 0 and "onnxruntime" in loud.stderr
