@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explorer.core import samples, zoo  # noqa: E402
 from explorer.core.images import from_array  # noqa: E402
+from explorer.core.memory import keep_freed_buffers_for_reuse  # noqa: E402
 
 REPEATS = 15
 
@@ -87,6 +88,7 @@ def new_image_ms(app, view, images) -> list[float]:
 def main() -> None:
     from explorer.ui.model_explorer.view import ModelExplorerView
 
+    keep_freed_buffers_for_reuse()  # as the app does at start-up
     app = QApplication.instance() or QApplication([])
     folder = QTemporaryDir()
     view = ModelExplorerView(settings=QSettings(folder.filePath("bench.ini"), QSettings.Format.IniFormat),

@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 from explorer.core import samples, zoo
 from explorer.core.images import from_array
@@ -57,6 +58,7 @@ def show(qtbot, view, model, image, timeout=120_000):
 
 
 def shot(view, name):
+    pause(QApplication.instance(), 50)  # the statistics label is filled in after the paint
     SHOTS.mkdir(exist_ok=True)
     assert view.grab().save(str(SHOTS / f"explorer_{name}.png"))
 

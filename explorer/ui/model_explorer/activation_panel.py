@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy,
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from explorer.core import mosaic as core_mosaic
 from explorer.core.preprocess import Prepared
@@ -80,6 +80,8 @@ class ActivationPanel(QWidget):
         self.stats = QLabel()
         for w in (self.normalize, self.sort, self.stats):
             w.setFont(style.font(style.LABEL_PT))
+        # New text must not relayout the window on every layer switch.
+        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         controls = QHBoxLayout()
         scale_label = QLabel("Colour scale:")
         scale_label.setFont(style.font(style.LABEL_PT))
@@ -181,7 +183,7 @@ class ActivationPanel(QWidget):
             self.stats.setText("no values for this layer")
             return
         # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers next.
-        self.stats.setText(f"{self.row.name}: …")
+        self.stats.setText("min …   max …   mean …   zeros …")
         QTimer.singleShot(0, self, self._show_stats)
         if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
             self._show_mosaic(values)
@@ -192,8 +194,7 @@ class ActivationPanel(QWidget):
         if self.values is None or self.row is None:
             return
         s = core_mosaic.layer_stats(self.values)
-        self.stats.setText(f"{self.row.name}: min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   "
-                           f"zeros {s.zero_fraction:.0%}")
+        self.stats.setText(f"min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   zeros {s.zero_fraction:.0%}")
 
     def _show_mosaic(self, values: np.ndarray) -> None:
         self.stack.setCurrentWidget(self.mosaic_view)

@@ -8,6 +8,7 @@ from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
 
 SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool"}  # keep the table narrow
+NAME_WIDTH = 210  # pixels; longer names are elided at the start (full name in the tooltip)
 COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "Receptive field")
 
 
@@ -79,15 +80,21 @@ class LayerTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 190)
+        # Sized once per model in set_rows: ResizeToContents would re-measure every row on each relayout.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         # Long names (denseblock1/denselayer1/norm1) keep their most specific end; the tooltip has the rest.
         self.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.setWordWrap(False)  # wrapping would split names at "/" and defeat the eliding
 
     def set_rows(self, rows: list[Row]) -> None:
         self.table_model.set_rows(rows)
+        self.resizeColumnsToContents()
+        self.setColumnWidth(1, min(self.columnWidth(1), NAME_WIDTH))
+
+    def content_width(self) -> int:
+        """Width that shows every column without scrolling."""
+        return self.horizontalHeader().length() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
 
     def current_row(self) -> int:
         index = self.currentIndex()

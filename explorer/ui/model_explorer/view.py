@@ -102,6 +102,7 @@ class ModelExplorerView(QWidget):
         self.tabs.addTab(self.filters, "Filters")
         self.tabs.addTab(self.rf_plot, "Receptive-field growth")
         split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = split
         split.addWidget(left)
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 2)
@@ -212,6 +213,10 @@ class ModelExplorerView(QWidget):
         self.message.hide()
         self.rows = rows_of(loaded.info)
         self.table.set_rows(self.rows)
+        # Give the table the width its columns need (at most 45 %); the activations get the rest.
+        total = sum(self.split.sizes())
+        left = min(self.table.content_width(), int(0.45 * total))
+        self.split.setSizes([left, total - left])
         self.strip.set_rows(self.rows)
         self.activations.clear()
         self.predictions.clear()
