@@ -138,10 +138,14 @@ class InferenceWorker(QObject):
             name = self._slot.take_inspection()
             if name is None:
                 return
+            # The zoo has no weight-free build: inspecting VGG-16 builds its 138 M random weights (seconds),
+            # so it happens here, one model at a time, with pending (model, image) requests served in between.
+            self.progress.emit(0.0, f"Receptive fields: inspecting {zoo.BUILTINS[name].title}…")
             try:
                 self.inspected.emit(name, core_inspect.inspect_model(name))
             except Exception as exc:  # noqa: BLE001 - a failed comparison curve must not stop the worker
                 self.failed.emit(-1, one_line(exc))
+            self.progress.emit(1.0, "")
 
     def _handle(self, request: Request) -> None:
         try:

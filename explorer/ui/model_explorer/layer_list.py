@@ -9,7 +9,7 @@ from explorer.ui.model_explorer.rows import Row
 
 SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool"}  # keep the table narrow
 NAME_WIDTH = 210  # pixels; longer names are elided at the start (full name in the tooltip)
-COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "Receptive field")
+COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "RF (stride)")
 
 
 def compact(n: int) -> str:
@@ -22,11 +22,11 @@ def compact(n: int) -> str:
 
 def rf_text(row: Row) -> str:
     if row.rf is None:
-        return "whole input"
+        return "all"
     (h, w), (sh, sw) = row.rf.size, row.rf.stride
     size = f"{h}" if h == w else f"{h}×{w}"
     stride = f"{sh}" if sh == sw else f"{sh}×{sw}"
-    return f"{size} (stride {stride})"
+    return f"{size} ({stride})"
 
 
 class LayerTableModel(QAbstractTableModel):
@@ -61,6 +61,9 @@ class LayerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == 6:
+                return ("Receptive field: input pixels one unit sees (stride between neighbouring units)"
+                        if row.rf else "Every unit sees the whole input.")
             return f"{row.name} ({row.op}) -> tensor {row.tensor}"
         return None
 

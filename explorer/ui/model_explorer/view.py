@@ -55,7 +55,8 @@ class ModelExplorerView(QWidget):
         self.picker = ModelPicker(self.settings)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(260)
+        self.progress.setMinimumWidth(320)
+        self.progress.setFont(style.font(style.LABEL_PT))
         self.progress.hide()
         self.summary = QLabel()
         self.summary.setFont(style.font(style.LABEL_PT))
@@ -198,8 +199,8 @@ class ModelExplorerView(QWidget):
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress.setVisible(fraction < 1.0)
         self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(text)
-        self.summary.setText(text)
+        self.progress.setFormat(text or "%p%")
+        self.progress.setToolTip(text)
 
     def _on_provider(self, provider: str) -> None:
         self.provider_label.setText(f"runs on: {short_provider(provider)}")
