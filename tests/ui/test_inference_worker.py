@@ -118,3 +118,16 @@ def test_closing_during_a_vgg16_run_is_fast_and_clean(qtbot, qapp, monkeypatch):
     qapp.processEvents()
     assert not results  # the run was cancelled, not finished
     assert elapsed < 2.0, f"shutdown took {elapsed:.2f} s"
+
+
+def test_building_a_model_reports_progress(qtbot, controller, monkeypatch, tmp_path):
+    monkeypatch.setenv("CNN_EXPLORER_CACHE_DIR", str(tmp_path))  # an empty cache: the model is built now
+    progress, loaded = [], []
+    controller.progress.connect(lambda fraction, text: progress.append((fraction, text)))
+    controller.model_loaded.connect(loaded.append)
+    controller.request("googlenet", None)
+    qtbot.waitUntil(lambda: bool(loaded), timeout=60_000)
+    fractions = [f for f, _ in progress]
+    assert any(0 <= f < 1 for f in fractions) and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert any("GoogLeNet" in text for _, text in progress)
