@@ -104,6 +104,7 @@ class ActivationPanel(QWidget):
         self.bars_view.addItem(self.bars)
         for axis in ("left", "bottom"):
             self.bars_view.getAxis(axis).setTickFont(style.font(style.LABEL_PT))
+            self.bars_view.getAxis(axis).label.setFont(style.font(style.LABEL_PT))
         self.bars_view.setLabel("bottom", "output index")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.mosaic_view)
@@ -159,7 +160,22 @@ class ActivationPanel(QWidget):
     def set_input(self, prepared: Prepared) -> None:
         self.prepared = prepared
         self.input_item.setImage(prepared.resized_rgb, autoLevels=False, levels=(0, 255))
-        self.input_plot.getViewBox().autoRange(padding=0.01)
+        self._frame_input()
+
+    def _frame_input(self) -> None:
+        """Show the input plus the zero-padding band the current layer's fields reach into (at most half the
+        image on each side), so the dashed part of a field is visible; fixed per layer, not per hovered unit."""
+        if self.prepared is None:
+            return
+        h, w = self.prepared.resized_rgb.shape[:2]
+        top = left = 0
+        bottom, right = h - 1, w - 1
+        if self.row is not None and self.row.rf is not None and self.values is not None and self.values.ndim == 3:
+            first = back_project(self.row.rf, 0, 0, (h, w)).box
+            last = back_project(self.row.rf, self.values.shape[1] - 1, self.values.shape[2] - 1, (h, w)).box
+            top, left = max(min(first[0], 0), -h // 2), max(min(first[1], 0), -w // 2)
+            bottom, right = min(max(last[2], h - 1), h - 1 + h // 2), min(max(last[3], w - 1), w - 1 + w // 2)
+        self.input_plot.getViewBox().setRange(box_rect((top, left, bottom, right)), padding=0.01)
 
     def set_layer(self, row: Row, values: np.ndarray | None) -> None:
         """Show one row's tensor (C,H,W) or vector; keeps the chosen channel and unit when they still exist."""
@@ -185,6 +201,7 @@ class ActivationPanel(QWidget):
         # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers next.
         self.stats.setText("min …   max …   mean …   zeros …")
         QTimer.singleShot(0, self, self._show_stats)
+        self._frame_input()
         if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
             self._show_mosaic(values)
         else:
@@ -213,6 +230,7 @@ class ActivationPanel(QWidget):
         self.mosaic = None
         self.channel = None
         self.channel_item.clear()
+        self.channel_plot.setTitle("")
         self._hide_rf()
         heights = np.sort(vector)[::-1] if self.sort.isChecked() else vector
         # A line of touching bars for big vectors (4096 values); gaps between bars only when they are few.
