@@ -20,7 +20,7 @@ from explorer.core import inspect as core_inspect
 from explorer.core import models, preprocess, zoo
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
-from explorer.core.runtime import ActivationSession, Activations, RunCancelled
+from explorer.core.runtime import Activations, ActivationSession, RunCancelled
 from explorer.workers import model_facts
 from explorer.workers.model_facts import Filters
 
@@ -39,7 +39,7 @@ class LoadedModel:
     key: str                                   # the Request.model that loaded it
     title: str
     builtin: bool
-    info: object                               # core.inspect.ModelInfo
+    info: core_inspect.ModelInfo
     preprocess: preprocess.Preprocess | None   # the model's own recipe; None asks the user
     weights: str                               # where the weights come from ("" when the file does not say)
     labels: list[str] | None
@@ -190,7 +190,7 @@ class InferenceWorker(QObject):
         del proto
         report(1.0, "Starting onnxruntime…")
         session = ActivationSession(source)
-        outputs = int(session_output_size(info))
+        outputs = output_count(info)
         weights = meta.get(model_facts.WEIGHTS_KEY, "")
         labels = None if model_facts.is_random(weights) else model_facts.labels(meta, outputs)
         # Replace the old session only now: a model that fails to load leaves the current one working.
@@ -213,7 +213,7 @@ class InferenceWorker(QObject):
             total_ms=(time.perf_counter() - started) * 1000, provider=activations.provider))
 
 
-def session_output_size(info) -> int:
+def output_count(info: core_inspect.ModelInfo) -> int:
     """Number of values in the model's last layer (class count for classifiers), 0 when unknown."""
     if not info.layers:
         return 0

@@ -9,9 +9,19 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy,
-                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.core import mosaic as core_mosaic
 from explorer.core.preprocess import Prepared
@@ -283,7 +293,7 @@ class ActivationPanel(QWidget):
         self.rf_full.setRect(box_rect(self.region.box))
         self.rf_full.setVisible(self.region.in_padding)
         (h, w), (sh, sw), (ph, pw) = rf.size, rf.stride, rf.padding
-        pair = lambda a, b: f"{a}" if a == b else f"{a}×{b}"  # noqa: E731
+        pair = lambda a, b: f"{a}" if a == b else f"{a}×{b}"
         text = (f"Unit ({y}, {x}) of channel {self.channel} sees {h}×{w} input pixels: stride {pair(sh, sw)}, "
                 f"padding {pair(ph, pw)}.")
         if self.region.in_padding:

@@ -109,18 +109,18 @@ class ArchitectureStrip(QGraphicsView):
         if 0 <= self._current < len(self._blocks):
             self.ensureVisible(self._blocks[self._current], 60, 0)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit_height()
 
-    def wheelEvent(self, event) -> None:  # noqa: N802
+    def wheelEvent(self, event) -> None:
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
         self.scale(factor, factor)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event) -> None:
         self.fit_all()
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         for item in self.items(event.position().toPoint()):
             index = item.data(INDEX_KEY)
             if index is not None:

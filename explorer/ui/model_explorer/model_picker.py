@@ -86,7 +86,7 @@ class ModelPicker(QWidget):
                 self.combo.addItem(Path(path).name, path)
                 self.combo.setItemData(self.combo.count() - 1, path, role=3)
         index = self.combo.findData(current)
-        self.combo.setCurrentIndex(index if index >= 0 else 0)
+        self.combo.setCurrentIndex(max(index, 0))
 
     def _activated(self, index: int) -> None:
         key = self.combo.itemData(index)

@@ -9,10 +9,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.core import preprocess, zoo
+from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.ui import style
 from explorer.ui.model_explorer import preprocess_dialog
@@ -255,7 +266,7 @@ class ModelExplorerView(QWidget):
             return
         try:
             recipe = self._dialog.recipe()
-        except Exception as exc:  # noqa: BLE001 - a UserError from Preprocess's validation
+        except UserError as exc:  # Preprocess validates the values (e.g. a zero std)
             self._show_error(str(exc))
             return
         preprocess_dialog.remember(self.settings, key, recipe)
