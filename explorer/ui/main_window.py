@@ -52,8 +52,10 @@ class MainWindow(QMainWindow):
         for view in (self.playground, self.explorer, self.mnist):
             view.status_message.connect(self.show_message)
         self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
-        # A drawn or picked digit goes to the Model Explorer (e.g. to watch LeNet-5's layers), not the Playground.
-        self.mnist.image_ready.connect(self.explorer.set_image)
+        self.explorer.provider_note.connect(self._on_provider_note)
+        # A digit the user draws or picks goes to the Model Explorer (to watch LeNet-5's layers), not the Playground;
+        # the MNIST tab also picks a digit when it starts, which must not replace the photo.
+        self.mnist.image_ready.connect(self._on_digit)
 
         self._build_menus()
         self.resize(1500, 950)
@@ -154,6 +156,14 @@ class MainWindow(QMainWindow):
             self.set_image(images.from_array(qimage_to_rgba(qimage), "clipboard"))
         except UserError as exc:
             self.show_message(str(exc))
+
+    def _on_digit(self, image: images.LoadedImage) -> None:
+        if self.tabs.currentWidget() is self.mnist:
+            self.explorer.set_image(image)
+
+    def _on_provider_note(self, note: str) -> None:
+        self._provider.setToolTip(note)
+        self.show_message(note, error=False)
 
     # ----- drag and drop ---------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)

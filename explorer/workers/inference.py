@@ -265,6 +265,10 @@ class InferenceController(QObject):
         self._wake.emit()
         return self._next_id
 
+    @property
+    def latest_request_id(self) -> int:
+        return self._next_id
+
     def inspect_builtins(self, names: list[str]) -> None:
         self._slot.queue_inspections(names)
         self._wake.emit()

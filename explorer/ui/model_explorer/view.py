@@ -47,6 +47,7 @@ def short_provider(provider: str) -> str:
 class ModelExplorerView(QWidget):
     status_message = Signal(str)
     provider_changed = Signal(str)
+    provider_note = Signal(str)  # e.g. "CUDA was requested but is not usable here": information, not an error
     result_shown = Signal(int)   # request id whose activations are now on screen (tests and the benchmark)
 
     def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None,
@@ -172,6 +173,10 @@ class ModelExplorerView(QWidget):
         if path:
             self.open_model_file(path)
 
+    def has_results(self) -> bool:
+        """The activations on screen answer the latest request (current model and image): what a screenshot waits for."""
+        return self.result is not None and self.result.request_id == self.controller.latest_request_id
+
     def shutdown(self) -> None:
         """Cancel a running inference, stop the worker thread and wait for it (the window is closing)."""
         if self._dialog is not None:
@@ -241,7 +246,7 @@ class ModelExplorerView(QWidget):
                              f"{compact(info.macs)} multiply-adds per image")
         if loaded.provider_note and loaded.provider_note not in self._notes_shown:
             self._notes_shown.add(loaded.provider_note)  # say it once, not on every model switch
-            self.status_message.emit(loaded.provider_note)
+            self.provider_note.emit(loaded.provider_note)
         # Stay on the same layer when reloading the same network, else start at the first layer after the input.
         same = previous is not None and previous.key == loaded.key
         self.select_row(min(self.current_row, len(self.rows) - 1) if same else 1)
