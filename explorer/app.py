@@ -114,7 +114,7 @@ def _self_test(app) -> int:
     window.explorer.select_model("lenet5")
     if not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):
         return fail(f"LeNet-5 inference gave no result within {WAIT_SECONDS:.0f} s: {window.message_text()}")
-    steps.append(f"LeNet-5 inference on {window._provider.text()}")
+    steps.append(f"LeNet-5 inference through the worker thread ({window.provider_text()})")
     _settle(app)
     shot = Path(tempfile.gettempdir()) / "cnn-explorer-self-test.png"
     if not window.grab().save(str(shot)):

@@ -49,8 +49,9 @@ class MainWindow(QMainWindow):
         self._provider.setToolTip("The onnxruntime execution provider that really runs the models.")
         self.statusBar().addWidget(self._message, 1)
         self.statusBar().addPermanentWidget(self._provider)
+        # Views show their own errors inline (red, beside the control); their status-bar lines are information.
         for view in (self.playground, self.explorer, self.mnist):
-            view.status_message.connect(self.show_message)
+            view.status_message.connect(lambda text: self.show_message(text, error=False))
         self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
         self.explorer.provider_note.connect(self._on_provider_note)
         # A digit the user draws or picks goes to the Model Explorer (to watch LeNet-5's layers), not the Playground;
@@ -236,6 +237,9 @@ class MainWindow(QMainWindow):
 
     def message_text(self) -> str:
         return self._message.text()
+
+    def provider_text(self) -> str:
+        return self._provider.text()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         # Workers must stop before their Qt objects go: cancel inference, quit threads, wait for them.
