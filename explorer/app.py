@@ -66,7 +66,7 @@ def _set_icon(app) -> None:
         app.setWindowIcon(QIcon(str(icon)))
 
 
-def _settle(app, seconds: float = 0.3) -> None:
+def _settle(app, seconds: float = 0.1) -> None:
     """Let queued paints and timers run so a grab shows the finished window."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:

@@ -23,6 +23,7 @@ from explorer.core.images import LoadedImage
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
 from explorer.workers import model_facts
 from explorer.workers.model_facts import Filters
+from explorer.workers.threads import stop_thread
 
 
 @dataclass(frozen=True)
@@ -265,28 +266,14 @@ class InferenceController(QObject):
         self._wake.emit()
         return self._next_id
 
-    @property
-    def latest_request_id(self) -> int:
-        return self._next_id
-
     def inspect_builtins(self, names: list[str]) -> None:
         self._slot.queue_inspections(names)
         self._wake.emit()
 
     def shutdown(self, timeout_s: float = 5.0) -> bool:
         """Cancel the run in flight, quit the thread and wait for it; True when it stopped in time."""
-        if not self._thread.isRunning():
-            return True
         self._slot.clear()
-        self._worker.stop()
-        self._thread.quit()
-        deadline = time.monotonic() + timeout_s
-        # cancel() is a no-op between runs; repeat it so a run that starts during shutdown is stopped too.
-        while not self._thread.wait(20):
-            self._worker.stop()
-            if time.monotonic() > deadline:
-                return False
-        return True
+        return stop_thread(self._thread, self._worker.stop, timeout_s)
 
     def _is_latest(self, request_id: int) -> bool:
         return self._latest is not None and request_id == self._latest.id

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from explorer.core import mnist
 from explorer.core.runtime import RunCancelled
 from explorer.workers.inference import one_line
+from explorer.workers.threads import stop_thread
 
 
 @dataclass(frozen=True)
@@ -180,17 +181,8 @@ class MnistController(QObject):
         self._wake.emit()
 
     def shutdown(self, timeout_s: float = 5.0) -> bool:
-        if not self._thread.isRunning():
-            return True
         self._slot.clear()
-        self._worker.stop()
-        self._thread.quit()
-        deadline = time.monotonic() + timeout_s
-        while not self._thread.wait(20):
-            self._worker.stop()
-            if time.monotonic() > deadline:
-                return False
-        return True
+        return stop_thread(self._thread, self._worker.stop, timeout_s)
 
     def _on_prediction(self, prediction: Prediction) -> None:
         if prediction.request_id == self._next_id:  # an older drawing's answer would flicker the bars

@@ -175,7 +175,8 @@ class ModelExplorerView(QWidget):
 
     def has_results(self) -> bool:
         """The activations on screen answer the latest request (current model and image): what a screenshot waits for."""
-        return self.result is not None and self.result.request_id == self.controller.latest_request_id
+        latest = self.controller.latest_request
+        return self.result is not None and latest is not None and self.result.request_id == latest.id
 
     def shutdown(self) -> None:
         """Cancel a running inference, stop the worker thread and wait for it (the window is closing)."""
