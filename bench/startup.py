@@ -46,9 +46,10 @@ def main() -> None:
         print(f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} |")
     if BUNDLE.exists():
         internal = BUNDLE / "_internal"
-        parts = sorted(((folder_mb(p) if p.is_dir() else p.stat().st_size / 1e6, p.name) for p in internal.iterdir()),
-                       reverse=True)
-        print(f"\nbundle: {folder_mb(BUNDLE):.0f} MB; largest parts: "
+        # PyInstaller links some libraries to the top level (symlinks): count each file once, where it lives.
+        parts = sorted(((folder_mb(p) if p.is_dir() else p.stat().st_size / 1e6, p.name)
+                        for p in internal.iterdir() if not p.is_symlink()), reverse=True)
+        print(f"\nbundle: {folder_mb(BUNDLE):.0f} MB ({folder_mb(BUNDLE) * 1e6 / 2**20:.0f} MiB); largest parts: "
               + ", ".join(f"{name} {mb:.0f} MB" for mb, name in parts[:8]))
 
 
