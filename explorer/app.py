@@ -15,6 +15,7 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
             self_test: bool = False) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
+    _check_linux_display_libraries()
     from explorer.core.memory import keep_freed_buffers_for_reuse
 
     keep_freed_buffers_for_reuse()  # slider drags re-allocate megabyte maps; see bench/README.md
@@ -76,6 +77,26 @@ def _dispose(app, window) -> None:
     window.deleteLater()
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()
+
+
+# Qt's X11 plugin needs these system libraries; no pip package provides them (Debian/Ubuntu package names).
+XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1"}
+
+
+def _check_linux_display_libraries() -> None:
+    """Without them Qt aborts with "no Qt platform plugin could be initialized"; say instead what to install."""
+    import ctypes.util
+
+    from explorer.core.errors import UserError
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    uses_xcb = platform == "xcb" or (not platform and not os.environ.get("WAYLAND_DISPLAY"))
+    if not sys.platform.startswith("linux") or not uses_xcb:
+        return
+    missing = [package for library, package in XCB_LIBRARIES.items() if ctypes.util.find_library(library) is None]
+    if missing:
+        raise UserError(f"The window needs the system libraries {', '.join(missing)}: install them "
+                        f"(e.g. 'sudo apt install {' '.join(missing)}') and start again.")
 
 
 def _set_icon(app) -> None:
