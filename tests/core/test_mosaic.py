@@ -64,3 +64,13 @@ def test_layer_stats():
     s = layer_stats(np.array([[0.0, 1.0], [0.0, 3.0]], np.float32))
     assert (s.min, s.max, s.mean, s.zero_fraction) == (0.0, 3.0, 1.0, 0.5)
     assert s.std == pytest.approx(np.sqrt(1.5))
+
+
+def test_layer_stats_match_float64_numpy_on_a_relu_layer():
+    values = np.maximum(np.random.default_rng(3).standard_normal((64, 56, 56)), 0).astype(np.float32)
+    reference = values.astype(np.float64)
+    s = layer_stats(values)
+    assert (s.min, s.max) == (reference.min(), reference.max())
+    assert s.mean == pytest.approx(reference.mean(), rel=1e-9)
+    assert s.std == pytest.approx(reference.std(), rel=1e-6)
+    assert s.zero_fraction == np.count_nonzero(reference == 0) / reference.size
