@@ -51,6 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
     inspect = sub.add_parser("inspect", help="list a model's layers, shapes, parameters and receptive fields")
     inspect.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    inspect.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
 
     acts = sub.add_parser("activations", help="run a model on an image; write a layer's channels as a mosaic")
     acts.add_argument("model")
@@ -58,6 +59,7 @@ def _build_parser() -> argparse.ArgumentParser:
     acts.add_argument("--layer", help="layer name (default: the first convolution)")
     acts.add_argument("--out", required=True, metavar="MOSAIC.png")
     acts.add_argument("--npz", metavar="ALL.npz", help="save every activation, keyed by tensor name")
+    acts.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
 
     sub.add_parser("models", help="list the built-in models")
 
@@ -148,7 +150,7 @@ def _cmd_conv(args: argparse.Namespace) -> int:
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from explorer.core import inspect
 
-    info = inspect.inspect_model(args.model)
+    info = inspect.inspect_model(args.model, allow_large=args.allow_large)
     if args.json:
         print(json.dumps(inspect.to_json(info), indent=1))
     else:
@@ -161,7 +163,7 @@ def _cmd_activations(args: argparse.Namespace) -> int:
 
     from explorer.core import images, models, mosaic, render, runtime
 
-    model = models.open_model(args.model, progress=_progress_printer())
+    model = models.open_model(args.model, progress=_progress_printer(), allow_large=args.allow_large)
     image = images.load_image(args.image)
     acts = runtime.compute_activations(model, image)
     layer = args.layer or models.first_convolution(model)
@@ -186,11 +188,11 @@ def _cmd_activations(args: argparse.Namespace) -> int:
 def _cmd_models(args: argparse.Namespace) -> int:
     from explorer.core import zoo
 
-    print(f"{'name':<12} {'parameters':>12}  {'input':<12} {'weights':<40} title")
+    print(f"{'name':<12} {'parameters':>12}  {'input':<10} {'title':<40} weights")
     for entry in zoo.BUILTINS.values():
         _, c, h, w = entry.input_shape
-        print(f"{entry.name:<12} {entry.params:>12,}  {f'{h}×{w}×{c}':<12} {zoo.weights_source(entry.name):<40} "
-              f"{entry.title}")
+        print(f"{entry.name:<12} {entry.params:>12,}  {f'{h}×{w}×{c}':<10} {entry.title:<40} "
+              f"{zoo.weights_source(entry.name)}")
     return 0
 
 

@@ -56,7 +56,7 @@ class ModelInfo:
     notes: list[str] = field(default_factory=list)
 
 
-def _resolve(source) -> tuple[onnx.ModelProto, str]:
+def _resolve(source, allow_large: bool = False) -> tuple[onnx.ModelProto, str]:
     """ModelProto, .onnx path or built-in name -> (model, display name)."""
     if isinstance(source, onnx.ModelProto):
         return source, source.graph.name or "model"
@@ -70,7 +70,7 @@ def _resolve(source) -> tuple[onnx.ModelProto, str]:
     if isinstance(source, (str, os.PathLike)):
         from explorer.core.models import open_model  # one place decides "built-in name or file?" and its message
 
-        return open_model(source), Path(source).stem
+        return open_model(source, allow_large=allow_large), Path(source).stem
     raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")
 
 
@@ -150,9 +150,11 @@ def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
     return 0
 
 
-def inspect_model(model_or_path_or_builtin) -> ModelInfo:
-    """Inspect a ModelProto, an .onnx path or a built-in name (lenet5, vgg16, ...) without running it twice."""
-    model, name = _resolve(model_or_path_or_builtin)
+def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelInfo:
+    """Inspect a ModelProto, an .onnx path or a built-in name (lenet5, vgg16, ...) without running it twice.
+
+    ``allow_large`` lifts the file-size safety limit for a file the user trusts."""
+    model, name = _resolve(model_or_path_or_builtin, allow_large)
     notes: list[str] = []
     input_name, input_shape = find_image_input(model, notes)
     graph = model.graph

@@ -42,7 +42,7 @@ def load_model(path: str | os.PathLike, allow_large: bool = False, max_bytes: in
         raise UserError(f"{name} is empty (0 bytes). Re-export or re-download the model.")
     if size > max_bytes and not allow_large:
         raise UserError(f"{name} is {_fmt_bytes(size)}, over the {_fmt_bytes(max_bytes)} limit. Open it with "
-                        "--allow-large (load_model(..., allow_large=True)) if you trust the file.")
+                        "--allow-large (cnn-explorer inspect/activations) if you trust the file.")
     try:
         data = path.read_bytes()
     except OSError as exc:
