@@ -16,6 +16,9 @@ _PLANE_TITLE = {"gray": "gray (luminance)", "r": "R plane only", "g": "G plane o
                 "volume": "all three planes (RGB)"}
 
 
+SMALL_IMAGE = 16  # sides up to this get one tick per pixel
+
+
 class ImageCanvas(pg.GraphicsLayoutWidget):
     """One image in a zoomable plot; emits the (row, col) under the pointer, or (-1, -1) outside."""
 
@@ -46,7 +49,14 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
     def _set_shape(self, shape: tuple[int, int]) -> None:
         if shape != self._shape:  # keep the user's zoom while the size stays the same
             self._shape = shape
+            self._integer_ticks(max(shape) <= SMALL_IMAGE)
             self.fit()
+
+    def _integer_ticks(self, small: bool) -> None:
+        """Tiny maps (the lecture's 3×3 output) get a tick per pixel edge, not pyqtgraph's 0.5 steps."""
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setTickSpacing(1, 1) if small else axis.setTickSpacing()
 
     def fit(self, margins: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
         """Show the whole image plus (top, bottom, left, right) pixels around it, e.g. the padding band."""
@@ -103,7 +113,12 @@ class OutputCanvas(ImageCanvas):
         axis.setTextPen("k")
         axis.setStyle(autoExpandTextSpace=True)  # room for 6-digit values of big kernels
         axis.setWidth(None)
-        self.plot.vb.setBackgroundColor(style.NOT_YET)
+        # Grey only under the map (unrevealed units are NaN and let it show), not as a frame around it.
+        self.not_yet = QGraphicsRectItem()
+        self.not_yet.setBrush(pg.mkBrush(style.NOT_YET))
+        self.not_yet.setPen(pg.mkPen(None))
+        self.not_yet.setZValue(-10)
+        self.plot.addItem(self.not_yet)
         self.marker = QGraphicsRectItem()
         self.marker.setPen(pg.mkPen(style.HIGHLIGHT, width=3))
         self.marker.setZValue(10)
@@ -119,6 +134,7 @@ class OutputCanvas(ImageCanvas):
             shown.flat[:revealed] = values.flat[:revealed]
         self.image.setImage(shown, levels=levels)
         self.colorbar.setLevels(levels)
+        self.not_yet.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
         self._set_shape(values.shape)
 
     def mark(self, row: int, col: int) -> None:
