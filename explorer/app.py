@@ -93,6 +93,9 @@ def _check_linux_display_libraries() -> None:
     uses_xcb = platform == "xcb" or (not platform and not os.environ.get("WAYLAND_DISPLAY"))
     if not sys.platform.startswith("linux") or not uses_xcb:
         return
+    if not os.environ.get("DISPLAY"):
+        raise UserError("No display to open the window on (DISPLAY is not set): start it from a desktop session, "
+                        "or use --screenshot OUT.png to render offscreen.")
     missing = [package for library, package in XCB_LIBRARIES.items() if ctypes.util.find_library(library) is None]
     if missing:
         raise UserError(f"The window needs the system libraries {', '.join(missing)}: install them "

@@ -42,3 +42,13 @@ def test_screenshot_with_a_bad_image_exits_2_with_one_line(tmp_path):
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if "propagateSizeHints" not in line]
     assert len(lines) == 1 and "photo.jpg" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland detection is Linux-only")
+def test_no_display_gives_one_line_instead_of_a_qt_abort():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "explorer"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "--screenshot" in result.stderr

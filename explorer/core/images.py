@@ -26,8 +26,9 @@ MAX_PIXELS = 40_000_000
 # stop at 65535; a bigger claim means a damaged or hostile header). Long panoramas under MAX_PIXELS with sides
 # between 8192 and MAX_SIDE are accepted and simply downscaled below.
 MAX_SIDE = 65_535
-# Images whose longer side exceeds this are downscaled to fit, so the playground stays interactive.
-WORKING_MAX_SIDE = 4096
+# Images whose longer side exceeds this are downscaled to fit, so the playground stays interactive: the
+# playground recomputes on the GUI thread, and at 2048² a 15×15 filter already takes ~60 ms (bench/README.md).
+WORKING_MAX_SIDE = 2048
 # Files bigger than this are not even read into memory (an uncompressed 40 MP RGBA 16-bit TIFF is ~320 MB).
 MAX_FILE_BYTES = 512 * 1024 * 1024
 

@@ -330,13 +330,14 @@ def test_large_image_is_downscaled_with_a_note(tmp_path):
     pixels = np.zeros((100, 5000), np.uint8)
     pixels[:, 2500:] = 255
     image = load_image(write(tmp_path, "wide.png", encode(".png", pixels)))
-    assert image.pixels.shape == (82, WORKING_MAX_SIDE)
-    assert image.notes == (f"downscaled from 5000×100 to {WORKING_MAX_SIDE}×82 to keep the playground interactive",)
+    # 100 · 2048/5000 = 40.96 -> 41 rows
+    assert WORKING_MAX_SIDE == 2048 and image.pixels.shape == (41, 2048)
+    assert image.notes == ("downscaled from 5000×100 to 2048×41 to keep the playground interactive",)
 
 
 def test_side_beyond_8192_under_the_cap_is_accepted(tmp_path):
     image = load_image(write(tmp_path, "pano.png", encode(".png", np.zeros((10, 12_000, 3), np.uint8))))
-    assert image.pixels.shape == (3, WORKING_MAX_SIDE, 3)
+    assert image.pixels.shape == (2, WORKING_MAX_SIDE, 3)  # 10 · 2048/12000 = 1.7 -> 2 rows
 
 
 def test_default_cap_is_forty_megapixels():
