@@ -393,3 +393,16 @@ def test_png_round_trip_property(pixels):
     image = decode_image(encode(".png", pixels), "prop.png")
     np.testing.assert_array_equal(image.pixels, pixels)
     np.testing.assert_array_equal(from_array(pixels, "prop").pixels, pixels)
+
+
+def test_big_jpeg_decoded_at_reduced_scale_matches_a_full_decode(tmp_path):
+    """6600×4400 decodes at 1/2 scale from the DCT, then shrinks to the working size like any big image."""
+    rng = np.random.default_rng(7)
+    pixels = cv2.GaussianBlur(rng.integers(0, 256, (4400, 6600, 3), dtype=np.uint8), (0, 0), 6)
+    path = write(tmp_path, "big.jpg", encode(".jpg", pixels))
+    image = load_image(path)
+    assert image.pixels.shape == (1365, 2048, 3)  # 4400 · 2048/6600 = 1365.3
+    assert image.notes == ("downscaled from 6600×4400 to 2048×1365 to keep the playground interactive",)
+    full = cv2.cvtColor(cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    reference = cv2.resize(full, (2048, 1365), interpolation=cv2.INTER_AREA)
+    assert np.abs(image.pixels.astype(int) - reference.astype(int)).mean() < 2.0
