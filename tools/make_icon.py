@@ -1,4 +1,6 @@
-"""Draw the app icon (assets/icon.png): a 3×3 kernel sliding over a pixel grid. Run once; the PNG is committed."""
+"""Draw the app icon (assets/icon.png and, for Windows builds, assets/icon.ico): a 3×3 kernel sliding over a pixel
+grid. Run once; both files are committed."""
+import struct
 from pathlib import Path
 
 import cv2
@@ -22,8 +24,12 @@ def main() -> None:
     out = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
     ok, data = cv2.imencode(".png", icon)
     assert ok
-    out.write_bytes(data.tobytes())
-    print(out)
+    png = data.tobytes()
+    out.write_bytes(png)
+    # An .ico may hold a PNG as is: ICONDIR (reserved, type 1, one image) + one ICONDIRENTRY (0 = 256 px).
+    header = struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(png), 22)
+    out.with_suffix(".ico").write_bytes(header + png)
+    print(out, out.with_suffix(".ico"))
 
 
 if __name__ == "__main__":
