@@ -137,7 +137,7 @@ def _cmd_conv(args: argparse.Namespace) -> int:
     pool = conv.PoolParams(kind=args.pool or "none", size=args.pool_size, stride=args.pool_stride)
     result = conv.playground_forward(image.pixels, kernel, params, args.mode, pool)
     output = result.output
-    render.write_png(args.out, render.upscale_nearest(render.signed_to_rgb(output)))
+    render.write_png(args.out, render.signed_to_rgb(output))  # one pixel per unit, as the GUI exports it
     if args.npy:
         np.save(args.npy, output)
     h, w = output.shape
@@ -175,7 +175,7 @@ def _cmd_activations(args: argparse.Namespace) -> int:
     if channels.ndim != 3:
         raise UserError(f"Layer {layer!r} has shape {values.shape}; only (N,C,H,W) or vector layers can be drawn.")
     tiles = mosaic.channel_mosaic(channels, normalize="channel")
-    render.write_png(args.out, render.upscale_nearest(render.unit_to_rgb(tiles.image)))
+    render.write_png(args.out, render.upscale_nearest(render.unit_to_rgb(tiles.image, tiles.mask)))
     if args.npz:
         np.savez_compressed(args.npz, **acts.tensors)
     stats = mosaic.layer_stats(channels)

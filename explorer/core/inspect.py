@@ -18,7 +18,13 @@ import onnx
 
 from explorer.core.errors import UserError
 from explorer.core.onnx_load import find_image_input, private_copy
-from explorer.core.receptive_field import RF, Shapes, inferred_shapes, receptive_fields, topological_order
+from explorer.core.receptive_field import (
+    RF,
+    Shapes,
+    inferred_shapes,
+    receptive_fields,
+    topological_order,
+)
 
 # Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
 WEIGHT_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
@@ -62,13 +68,17 @@ def _resolve(source, allow_large: bool = False) -> tuple[onnx.ModelProto, str]:
         return source, source.graph.name or "model"
     if isinstance(source, str) and not os.path.exists(source):
         try:
-            from explorer.core import zoo  # lazy: the zoo is only needed for built-in names
+            from explorer.core import (
+                zoo,  # lazy: the zoo is only needed for built-in names
+            )
         except ImportError:
             zoo = None
         if zoo is not None and source in zoo.BUILTINS:
             return zoo.build(source), source
     if isinstance(source, (str, os.PathLike)):
-        from explorer.core.models import open_model  # one place decides "built-in name or file?" and its message
+        from explorer.core.models import (
+            open_model,  # one place decides "built-in name or file?" and its message
+        )
 
         return open_model(source, allow_large=allow_large), Path(source).stem
     raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")

@@ -8,15 +8,19 @@ import numpy as np
 
 from explorer.core.errors import UserError
 
-# Anchor colours (RGB) of the two colormaps; 256-entry tables are interpolated from them.
-# Diverging blue-white-red for signed maps (convolution outputs): white is exactly 0.
+# The app's two colormaps, as 17 anchor colours (RGB) each; 256-entry tables are interpolated from them. The GUI
+# builds its pyqtgraph colormaps from these tables, so a PNG from the CLI and the window show the same colours.
+# Diverging for signed maps (convolution outputs), white-ish at 0: CET-D1 (Kovesi's perceptually uniform
+# blue-white-red, CC BY 4.0), sampled from pyqtgraph's copy.
 _DIVERGING_ANCHORS = np.array(
-    [[5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247],
-     [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31]], dtype=np.float64)
-# Sequential (viridis anchors) for non-negative maps such as activations after ReLU.
+    [[33, 81, 219], [81, 97, 222], [111, 116, 225], [137, 135, 228], [159, 155, 231], [181, 176, 234],
+     [201, 196, 236], [220, 218, 238], [237, 231, 233], [242, 214, 207], [240, 189, 177], [237, 164, 147],
+     [231, 139, 118], [223, 114, 90], [214, 87, 62], [203, 56, 35], [192, 2, 6]], dtype=np.float64)
+# Sequential for activations: inferno (matplotlib's, CC0), sampled the same way.
 _SEQUENTIAL_ANCHORS = np.array(
-    [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137],
-     [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]], dtype=np.float64)
+    [[0, 0, 4], [10, 7, 35], [32, 12, 73], [60, 9, 100], [86, 15, 109], [112, 25, 110], [137, 34, 106],
+     [162, 43, 97], [187, 54, 84], [208, 69, 68], [227, 89, 50], [241, 113, 30], [249, 140, 9], [252, 170, 15],
+     [249, 201, 50], [242, 232, 101], [252, 255, 164]], dtype=np.float64)
 
 
 def _lut(anchors: np.ndarray) -> np.ndarray:
@@ -38,17 +42,22 @@ def symmetric_limit(values: np.ndarray) -> float:
 
 
 def signed_to_rgb(values: np.ndarray, limit: float | None = None) -> np.ndarray:
-    """(H,W) signed map -> (H,W,3) uint8 with 0 white, negative blue, positive red."""
+    """(H,W) signed map -> (H,W,3) uint8: 0 at the neutral centre, negative blue, positive red."""
     limit = symmetric_limit(values) if limit is None else limit
     index = np.clip((values / limit + 1.0) * 127.5, 0, 255)
     return DIVERGING_LUT[np.nan_to_num(index, nan=127.5).astype(np.uint8)]
 
 
-def unit_to_rgb(values: np.ndarray) -> np.ndarray:
-    """(H,W) values already scaled to [0, 1] (NaN = background) -> (H,W,3) uint8 sequential colours."""
+GAP_RGB = (128, 128, 128)  # between mosaic tiles: a grey no sequential colour uses
+
+
+def unit_to_rgb(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """(H,W) values scaled to [0, 1] -> (H,W,3) uint8 sequential colours; where ``mask`` is False (gaps between
+    mosaic tiles) the grey the Model Explorer draws there too."""
     index = np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * 255.0
     rgb = SEQUENTIAL_LUT[index.astype(np.uint8)]
-    rgb[np.isnan(values)] = 255  # gaps between tiles stay white
+    if mask is not None:
+        rgb[~mask] = GAP_RGB
     return rgb
 
 

@@ -8,6 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 
+from explorer.core import render
+
 LABEL_PT = 12      # smallest text anywhere: readable from the back of a lecture room
 FORMULA_PT = 17    # the formula is the thing the class reads aloud
 TITLE_PT = 14
@@ -23,7 +25,9 @@ HIGHLIGHT = QColor(0, 230, 120)
 NOT_YET = QColor(150, 150, 150)    # behind output units the animation has not reached: unlike 0 (white)
 
 # Blue–white–red, perceptually uniform (CET-D1); white is exactly 0 when levels are symmetric.
-DIVERGING: pg.ColorMap = pg.colormap.get("CET-D1")
+# Built from core's tables so the window, its PNG export and the CLI's PNGs share one set of colours.
+DIVERGING = pg.ColorMap(np.linspace(0.0, 1.0, 256), render.DIVERGING_LUT)
+SEQUENTIAL = pg.ColorMap(np.linspace(0.0, 1.0, 256), render.SEQUENTIAL_LUT)
 
 
 def font(pt: int = LABEL_PT, bold: bool = False, mono: bool = False) -> QFont:
@@ -37,18 +41,9 @@ def font(pt: int = LABEL_PT, bold: bool = False, mono: bool = False) -> QFont:
 
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
-    """±max|v| so that zero sits on the colormap's neutral centre; never a zero-width range."""
-    finite = values[np.isfinite(values)]
-    m = float(np.abs(finite).max()) if finite.size else 0.0
-    m = m if m > 0 else 1.0
-    return -m, m
-
-
-def diverging_rgba(values: np.ndarray) -> np.ndarray:
-    """(H, W) signed values -> (H, W, 4) uint8 with the view's colormap and symmetric levels."""
-    lo, hi = symmetric_levels(values)
-    t = np.clip((np.nan_to_num(values) - lo) / (hi - lo), 0.0, 1.0)
-    return DIVERGING.map(t.astype(np.float32), mode="byte")
+    """±max|v| (core's limit) so that zero sits on the colormap's neutral centre."""
+    limit = render.symmetric_limit(values)
+    return -limit, limit
 
 
 def sign_tint(value: float, scale: float) -> QColor:

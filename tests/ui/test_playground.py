@@ -339,6 +339,23 @@ def test_export_png_has_output_shape(view, qtbot, tmp_path):
     assert str(path) in messages[-1]
 
 
+def test_export_is_pixel_identical_to_the_cli(view, qtbot, tmp_path):
+    """The window and `cnn-explorer conv` share core's colours: the same map gives the same PNG."""
+    import cv2
+
+    from explorer.cli import main
+
+    view.controls.stride.setValue(2)
+    _settle(qtbot, view)
+    gui_png, cli_png = tmp_path / "gui.png", tmp_path / "cli.png"
+    assert view.export_output_png(gui_png)
+    sample = samples.get_sample("astronaut").path
+    assert main(["conv", str(sample), "--kernel", "vertical edge", "--stride", "2", "--out", str(cli_png)]) == 0
+    gui, cli = cv2.imread(str(gui_png)), cv2.imread(str(cli_png))
+    assert gui.shape[:2] == conv.output_shape(512, 512, view.conv_params())
+    np.testing.assert_array_equal(gui, cli)
+
+
 def test_export_without_image_says_so(qtbot, tmp_path):
     view = PlaygroundView()
     qtbot.addWidget(view)

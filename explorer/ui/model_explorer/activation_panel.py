@@ -24,19 +24,19 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import mosaic as core_mosaic
+from explorer.core import render
 from explorer.core.preprocess import Prepared
 from explorer.core.receptive_field import Region, back_project
 from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
 
-COLORMAP = pg.colormap.get("inferno")
+COLORMAP = style.SEQUENTIAL  # core's table, as the CLI's activation mosaics use
 LUT = COLORMAP.getLookupTable(0.0, 1.0, 256, alpha=False, mode="byte")
-GAP_RGB = (128, 128, 128)  # separates tiles; inferno never uses mid-gray
 GAP_INDEX = 255
 # Values use indices 0..254 of this table and gaps index 255: a uint8 image plus a 256-entry table becomes an
 # indexed QImage, so colouring a 900×900 mosaic costs nothing on the GUI thread.
 MOSAIC_LUT = np.vstack([COLORMAP.getLookupTable(0.0, 1.0, GAP_INDEX, alpha=False, mode="byte"),
-                        np.array([GAP_RGB], np.uint8)])
+                        np.array([render.GAP_RGB], np.uint8)])
 RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
 

@@ -8,8 +8,9 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.core import mosaic as core_mosaic
+from explorer.core.render import GAP_RGB
 from explorer.ui import style
-from explorer.ui.model_explorer.activation_panel import GAP_RGB, _image_box
+from explorer.ui.model_explorer.activation_panel import _image_box
 from explorer.workers.model_facts import Filters
 
 

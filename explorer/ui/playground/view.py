@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core import render
 from explorer.core.conv import (
     ConvParams,
     PlaygroundResult,
@@ -158,17 +159,19 @@ class PlaygroundView(QWidget):
         self.arithmetic.clear()
 
     def export_output_png(self, path: str | Path) -> bool:
-        """Save core's output map (one PNG pixel per unit) with the view's diverging colormap."""
+        """Save core's output map as PNG, one pixel per unit, in the colours the window and the CLI use."""
         output = self.output_map()
         if output is None:
             self.status_message.emit("Nothing to export yet: load an image first.")
             return False
-        rgba = np.ascontiguousarray(style.diverging_rgba(output))
         h, w = output.shape
-        ok = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).save(str(path), "PNG")
-        self.status_message.emit(f"Saved the {h}×{w} output map to {path}." if ok
-                                 else f"Could not write {path}: choose another folder.")
-        return ok
+        try:
+            render.write_png(path, render.signed_to_rgb(output))  # the CLI's colours, one pixel per unit
+        except UserError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        self.status_message.emit(f"Saved the {h}×{w} output map to {path}.")
+        return True
 
     def shutdown(self) -> None:
         """Stop every timer (the main window calls this before closing)."""
