@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import __version__
-from explorer.core import images, samples
+from explorer.core import images, lessons, samples
 from explorer.core.errors import UserError
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
@@ -107,6 +107,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
+        lecture_menu = self.menuBar().addMenu("&Lecture")
+        for index, item in enumerate(lessons.LESSONS, start=1):
+            lecture_menu.addAction(self._action(item.title, lambda _=False, key=item.key: self.show_lesson(key),
+                                                f"Alt+{index}" if index <= 9 else None, item.explanation))
+
         view_menu = self.menuBar().addMenu("&View")
         for index in range(self.tabs.count()):
             view_menu.addAction(self._action(self.tabs.tabText(index), lambda _=False, i=index: self.tabs.setCurrentIndex(i),
@@ -154,6 +159,15 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._last_folder(), IMAGE_FILTER)
         if path:
             self.load_image_file(path)
+
+    def show_lesson(self, key: str) -> None:
+        """One of the lecture's worked examples in the Playground: its image, kernel and parameters together."""
+        item = lessons.lesson(key)
+        self.tabs.setCurrentWidget(self.playground)
+        self.set_image(item.image())
+        self.playground.configure(item.kernel_array(), item.params, item.pool, item.mode,
+                                  item.kernel if isinstance(item.kernel, str) else None)
+        self.playground.set_caption(item.explanation)  # stays on screen; the status bar is shared
 
     def paste_image(self) -> None:
         clipboard = QGuiApplication.clipboard()

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 
-from explorer.core import conv, samples
+from explorer.core import conv, lessons, samples
 from explorer.ui.main_window import MainWindow
 
 
@@ -86,3 +86,20 @@ def test_every_tab_is_reachable_by_shortcut(window):
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     shortcuts = [a.shortcut().toString() for a in view_menu.actions() if not a.isSeparator()]
     assert shortcuts[: window.tabs.count()] == [f"Ctrl+{i + 1}" for i in range(window.tabs.count())]
+
+
+@pytest.mark.parametrize("key", [item.key for item in lessons.LESSONS])
+def test_each_lecture_example_sets_the_playground_to_its_numbers(window, key):
+    item = lessons.lesson(key)
+    window.show_lesson(key)
+    image = item.image()
+    expected = conv.playground_forward(image.pixels, item.kernel_array(), item.params, item.mode, item.pool).output
+    np.testing.assert_array_equal(window.playground.output_map(), expected)
+    assert window.playground.conv_params() == item.params
+    assert window.playground.caption.text() == item.explanation and window.playground.caption.isVisibleTo(window)
+
+
+def test_lecture_menu_lists_every_example_with_a_shortcut(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Lecture")
+    assert [a.text() for a in menu.actions()] == [item.title for item in lessons.LESSONS]
+    assert menu.actions()[0].shortcut().toString() == "Alt+1"

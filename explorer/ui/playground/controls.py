@@ -93,6 +93,17 @@ class ParamControls(QWidget):
         return PoolParams(kind=self.pool_kind.currentData(), size=self.pool_size.value(),
                           stride=self.pool_stride.value())
 
+    def set_values(self, params: ConvParams, pool: PoolParams, mode: str) -> None:
+        """Set every control (e.g. from a lecture example); each change emits ``changed`` and the view coalesces."""
+        self.size.setValue(params.size)
+        self.stride.setValue(params.stride)
+        self.padding.setValue(SAME if params.padding == "same" else int(params.padding))
+        self.dilation.setValue(params.dilation)
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+        self.pool_kind.setCurrentIndex(self.pool_kind.findData(pool.kind))
+        self.pool_size.setValue(pool.size)
+        self.pool_stride.setValue(pool.stride)
+
     def channel_mode(self) -> str:
         return self.mode.currentData()
 

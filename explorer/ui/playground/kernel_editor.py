@@ -78,6 +78,15 @@ class KernelEditor(QWidget):
         self._fill()
         self.changed.emit()
 
+    def set_kernel(self, kernel: np.ndarray, preset: str | None = None) -> None:
+        """Show these weights; the preset box names ``preset`` when they come from one, else 'custom'."""
+        self._kernel = np.array(kernel, np.float32)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentText(preset if preset in kernels.PRESET_NAMES else CUSTOM)
+        self.preset.blockSignals(False)
+        self._fill()
+        self.changed.emit()
+
     def set_cell(self, row: int, col: int, value: float) -> None:
         """Same path as typing into a cell (used by tests and by keyboard-free scripting)."""
         self.table.item(row, col).setText(_fmt(value))

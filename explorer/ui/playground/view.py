@@ -86,6 +86,11 @@ class PlaygroundView(QWidget):
         self.error_label.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold; font-size: {style.TITLE_PT}pt;")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
+        self.caption = QLabel()  # what a lecture example wants the class to look at
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet(f"background: #fff4cc; border: 1px solid #e0c060; padding: 6px; "
+                                   f"font-size: {style.TITLE_PT}pt;")
+        self.caption.hide()
         self.arithmetic = ArithmeticPanel()
         self._build_layout(self._animation_box())
         self._add_shortcuts()
@@ -104,10 +109,24 @@ class PlaygroundView(QWidget):
 
     # ----- public API ----------------------------------------------------------------------------------------
     def set_image(self, image: LoadedImage) -> None:
+        self.set_caption("")  # a new picture ends any lecture example
         self._image = image
         self._hover = None
         self._pinned = False
         self._schedule()
+
+    def set_caption(self, text: str) -> None:
+        """A highlighted line above the formula (the lecture example's point); empty hides it."""
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    def configure(self, kernel: np.ndarray, params: ConvParams, pool: PoolParams, mode: str,
+                  preset: str | None = None) -> None:
+        """Set every control and the kernel at once (the Lecture menu); one coalesced recompute follows."""
+        self.controls.set_values(params, pool, mode)  # a size change regenerates the kernel, so set it after
+        self.kernel_editor.set_kernel(kernel, preset)
+        self._hover = None
+        self._pinned = False
 
     def conv_params(self) -> ConvParams:
         return self.controls.conv_params()
@@ -314,6 +333,7 @@ class PlaygroundView(QWidget):
         below = QWidget()
         text = QVBoxLayout(below)
         text.setContentsMargins(0, 0, 0, 0)
+        text.addWidget(self.caption)
         text.addWidget(self.formula)
         text.addWidget(self.error_label)
         text.addWidget(self.arithmetic, 1)
