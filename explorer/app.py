@@ -31,6 +31,7 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     if model and not models.is_builtin(model) and not Path(model).is_file():
         raise UserError(f"{model!r} is neither a built-in model (see 'cnn-explorer models') nor an .onnx file.")
 
+    _quiet_known_offscreen_warning()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CNN Explorer")
     app.setOrganizationName("cnn-explorer")
@@ -100,6 +101,18 @@ def _check_linux_display_libraries() -> None:
     if missing:
         raise UserError(f"The window needs the system libraries {', '.join(missing)}: install them "
                         f"(e.g. 'sudo apt install {' '.join(missing)}') and start again.")
+
+
+def _quiet_known_offscreen_warning() -> None:
+    """Qt's offscreen platform prints "This plugin does not support propagateSizeHints()" for every window: harmless,
+    but it is all a user of --screenshot would see. Drop exactly that line; pass every other message on."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
 
 
 def _set_icon(app) -> None:
