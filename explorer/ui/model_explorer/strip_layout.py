@@ -5,15 +5,24 @@ four paths, a ResNet block's projection shortcut) land in the same columns and a
 strip reads left to right like the papers' figures. Block height grows with the log of the spatial size, width
 with the log of the channel count. An edge that jumps over columns from a lone block (a residual skip, a
 DenseNet concatenation) is an arc; edges between branches are straight lines.
+
+Grouping collapses each run of layers sharing a block prefix (DenseNet's denseblock/transition, ResNet's
+layerN, GoogLeNet's inception modules) into one node, so DenseNet-121's ~430 layers read as ~20 blocks.
 """
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 COLUMN_GAP = 10.0
 ROW_GAP = 6.0
+GROUP_WIDTH = 76.0  # a group block's base width: room for its name inside it
+GROUP_WIDTH_PER_DOUBLING = 8.0  # width grows with log2(layers): denseblock3 (168) outsizes a transition (4)
+# The first path component names the block in torchvision/Caffe naming: "denseblock1/denselayer3/conv1",
+# "transition2/pool", "layer2.0.conv1", "inception_4a/3x3". Stems and heads ("conv1", "pool5/7x7_s1") don't match.
+GROUP_PATTERN = re.compile(r"(denseblock\d+|transition\d+|layer\d+|inception_\d+[a-z])(?:[./]|$)")
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,7 @@ class StripNode:
     inputs: tuple[str, ...]    # tensor names read
     outputs: tuple[str, ...]   # tensor names written
     shape: tuple               # output shape, e.g. (1, C, H, W) or (1, N); unknown dims may be None/str
+    layers: int = 1            # > 1: a collapsed group of that many layers
 
 
 @dataclass(frozen=True)
@@ -50,12 +60,55 @@ class StripLayout:
     height: float    # total; blocks are centred on y = 0
 
 
-def block_size(shape: Sequence) -> tuple[float, float]:
-    """(width, height): width ~ log2(channels), height ~ log2(spatial positions)."""
+def block_size(shape: Sequence, layers: int = 1) -> tuple[float, float]:
+    """(width, height): width ~ log2(channels) (groups: ~ log2(layers)), height ~ log2(spatial positions)."""
     dims = [d if isinstance(d, int) and d > 0 else 1 for d in shape]
     channels = dims[1] if len(dims) >= 2 else 1
     spatial = math.prod(dims[2:]) if len(dims) >= 3 else 1
-    return 4.0 + 2.5 * math.log2(channels + 1), 8.0 + 6.0 * math.log2(spatial + 1)
+    height = 8.0 + 6.0 * math.log2(spatial + 1)
+    if layers > 1:
+        return GROUP_WIDTH + GROUP_WIDTH_PER_DOUBLING * math.log2(layers), height
+    return 4.0 + 2.5 * math.log2(channels + 1), height
+
+
+def group_key(name: str) -> str | None:
+    """The block a layer belongs to ("layer2.0.conv1" -> "layer2"), None for a layer outside any block."""
+    match = GROUP_PATTERN.match(name)
+    return match.group(1) if match else None
+
+
+def group_nodes(nodes: Sequence[StripNode]) -> tuple[list[StripNode], list[range]]:
+    """Collapse each run of consecutive nodes with the same group_key into one node.
+
+    Returns the new nodes and, for each, the range of original indices it stands for. A group reads the tensors
+    its members read from outside it, writes all its members' outputs (so later consumers find it) and shows
+    the last member's shape: the block's output. Only consecutive runs merge, which keeps the topological order
+    the layout relies on.
+    """
+    spans: list[range] = []
+    keys = [group_key(node.name) for node in nodes]
+    start = 0
+    for i in range(1, len(nodes) + 1):
+        if i == len(nodes) or keys[i] is None or keys[i] != keys[start]:
+            spans.append(range(start, i))
+            start = i
+    grouped: list[StripNode] = []
+    for span in spans:
+        members = [nodes[i] for i in span]
+        if len(members) == 1:  # a lone layer stays itself, even if its name has a block prefix
+            grouped.append(members[0])
+            continue
+        written = {t for m in members for t in m.outputs}
+        inputs = tuple(dict.fromkeys(t for m in members for t in m.inputs if t not in written))
+        outputs = tuple(dict.fromkeys(t for m in members for t in m.outputs))
+        grouped.append(replace(members[-1], name=keys[span.start], op="Group", inputs=inputs, outputs=outputs,
+                               layers=len(members)))
+    return grouped, spans
+
+
+def has_groups(nodes: Sequence[StripNode]) -> bool:
+    """Whether grouping would collapse anything (a lone prefixed layer doesn't count)."""
+    return len(group_nodes(nodes)[0]) < len(nodes)
 
 
 def layout(nodes: Sequence[StripNode]) -> StripLayout:
@@ -73,7 +126,7 @@ def layout(nodes: Sequence[StripNode]) -> StripLayout:
     for i, c in enumerate(column):
         columns.setdefault(c, []).append(i)
 
-    sizes = [block_size(node.shape) for node in nodes]
+    sizes = [block_size(node.shape, node.layers) for node in nodes]
     centre: dict[int, float] = {}
     blocks: dict[int, Block] = {}
     x = 0.0

@@ -1,0 +1,124 @@
+"""The architecture strip's block grouping: the pure rule (strip_layout) and the strip in the explorer (offscreen)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+
+from explorer.core import samples
+from explorer.core.inspect import inspect_model
+from explorer.ui.model_explorer.architecture_strip import GROUP_AUTO_ROWS, ArchitectureStrip
+from explorer.ui.model_explorer.rows import rows_of
+from explorer.ui.model_explorer.strip_layout import StripNode, group_key, group_nodes, layout
+from explorer.ui.model_explorer.view import ModelExplorerView
+
+
+@pytest.mark.parametrize("name, key", [
+    ("denseblock1/denselayer3/conv1", "denseblock1"), ("denseblock4/denselayer16/concat", "denseblock4"),
+    ("transition2/pool", "transition2"), ("layer2.0.conv1", "layer2"), ("layer4.2.relu2", "layer4"),
+    ("inception_4a/3x3", "inception_4a"), ("inception_5b/output", "inception_5b"),
+    ("conv1", None), ("conv1/7x7_s2", None), ("pool5/7x7_s1", None), ("conv2_1/relu", None), ("data", None),
+    ("layers.0", None), ("layer", None), ("denseblock", None), ("inception_4", None), ("mylayer2.conv", None),
+])
+def test_group_key(name, key):
+    assert group_key(name) == key
+
+
+def test_group_nodes_collapses_runs_and_keeps_the_graph():
+    def node(name, inputs, shape=(1, 8, 8, 8)):
+        return StripNode(name, "Conv", tuple(inputs), (name,), shape)
+
+    nodes = [node("x", []), node("conv1", ["x"]), node("layer1.0.a", ["conv1"]), node("layer1.0.b", ["layer1.0.a"]),
+             node("layer1.0.add", ["layer1.0.b", "conv1"], (1, 16, 4, 4)), node("layer2.0.a", ["layer1.0.add"]),
+             node("fc", ["layer2.0.a"])]
+    grouped, spans = group_nodes(nodes)
+    assert [n.name for n in grouped] == ["x", "conv1", "layer1", "layer2.0.a", "fc"]  # a lone layer stays itself
+    assert spans == [range(1), range(1, 2), range(2, 5), range(5, 6), range(6, 7)]
+    layer1 = grouped[2]
+    assert layer1.op == "Group" and layer1.layers == 3 and layer1.shape == (1, 16, 4, 4)
+    assert layer1.inputs == ("conv1",)  # reads from outside only; its internal edges are gone
+    result = layout(grouped)
+    assert {(e.source, e.target) for e in result.edges} == {(0, 1), (1, 2), (2, 3), (3, 4)}
+    assert not any(e.arc for e in result.edges)  # the skip conv1 -> add now lies inside layer1
+    assert group_nodes([node("a", []), node("b", ["a"])])[0] == [node("a", []), node("b", ["a"])]
+
+
+@pytest.fixture(scope="module")
+def densenet_rows():
+    return rows_of(inspect_model("densenet121"))
+
+
+def test_densenet_starts_grouped_into_its_blocks(qtbot, densenet_rows):
+    strip = ArchitectureStrip()
+    qtbot.addWidget(strip)
+    strip.set_rows(densenet_rows)
+    assert len(densenet_rows) > GROUP_AUTO_ROWS and strip.is_grouped() and strip.group_button.isEnabled()
+    keys = [group_key(r.name) for r in densenet_rows]
+    ungrouped = keys.count(None)  # stem (input, conv0 … pool0) and head (norm5 … prob)
+    names = [densenet_rows[strip.block_rows(b).start].name for b in range(strip.block_count())]
+    group_blocks = [b for b in range(strip.block_count()) if len(strip.block_rows(b)) > 1]
+    assert [group_key(names[b]) for b in group_blocks] == [
+        "denseblock1", "transition1", "denseblock2", "transition2", "denseblock3", "transition3", "denseblock4"]
+    assert strip.block_count() == 7 + ungrouped
+    assert sum(len(strip.block_rows(b)) for b in range(strip.block_count())) == len(densenet_rows)
+    for b in group_blocks:  # each group holds exactly the rows with its key
+        rows = strip.block_rows(b)
+        key = group_key(densenet_rows[rows.start].name)
+        assert rows == range(keys.index(key), len(keys) - keys[::-1].index(key))
+    assert not any(e.arc for e in strip.layout_result.edges)  # no arcs to nowhere inside collapsed blocks
+    tip = strip.block_item(group_blocks[0]).toolTip()
+    assert "denseblock1: 42 layers" in tip and "256×56×56" in tip
+    strip.group_button.setChecked(False)
+    assert strip.block_count() == len(densenet_rows)
+    assert any(e.arc for e in strip.layout_result.edges)
+
+
+def test_small_models_start_ungrouped(qtbot):
+    strip = ArchitectureStrip()
+    qtbot.addWidget(strip)
+    strip.set_rows(rows_of(inspect_model("lenet5")))
+    assert not strip.is_grouped() and not strip.group_button.isEnabled()
+    resnet = rows_of(inspect_model("resnet34"))
+    strip.set_rows(resnet)
+    assert not strip.is_grouped() and strip.group_button.isEnabled()  # 127 rows: zooming is enough, but offered
+    strip.group_button.setChecked(True)
+    assert strip.block_count() == 4 + sum(group_key(r.name) is None for r in resnet)
+
+
+@pytest.fixture
+def view(qtbot, tmp_path):
+    v = ModelExplorerView(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat), model=None)
+    qtbot.addWidget(v)
+    v.resize(1600, 950)
+    v.show()
+    yield v
+    v.shutdown()
+
+
+def test_clicking_a_group_and_stepping_through_it(qtbot, view):
+    view.select_model("densenet121")
+    view.set_image(samples.load_sample(samples.default_sample().name))
+    qtbot.waitUntil(lambda: view.result is not None and view.loaded.key == "densenet121"
+                    and view.result.request_id == view.controller.latest_request.id, timeout=120_000)
+    strip = view.strip
+    assert strip.is_grouped()
+    first = next(i for i, r in enumerate(view.rows) if r.name.startswith("transition2/"))
+    block = strip.block_of(first)
+    rows = strip.block_rows(block)
+    assert rows.start == first and len(rows) == 4
+    view.select_row(0)
+    centre = strip.mapFromScene(strip.block_rect(first).center())
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(centre.x(), centre.y()))
+    assert view.current_row == first and strip.highlighted_block() == block
+    assert strip.highlight_rect() == strip.block_rect(first).adjusted(-2, -2, 2, 2)
+    view.table.setFocus()
+    for expected in range(first + 1, rows.stop):  # → steps layer by layer; the highlight stays on the group
+        qtbot.keyClick(view.table, Qt.Key.Key_Right)
+        assert view.current_row == expected == strip.current()
+        assert strip.highlighted_block() == block
+    qtbot.keyClick(view.table, Qt.Key.Key_Right)  # leaving the group moves the highlight to the next block
+    assert view.current_row == rows.stop and strip.highlighted_block() == block + 1
+    qtbot.keyClick(view.table, Qt.Key.Key_Left)
+    assert view.current_row == rows.stop - 1 and strip.highlighted_block() == block
+    strip.group_button.setChecked(False)  # ungrouping keeps the current layer, now on its own block
+    assert strip.current() == rows.stop - 1 and strip.highlighted_block() == rows.stop - 1
+    assert strip.highlight_rect() == strip.block_rect(rows.stop - 1).adjusted(-2, -2, 2, 2)
