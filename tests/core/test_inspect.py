@@ -2,7 +2,7 @@
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import numpy_helper
 
 from explorer.core.inspect import format_table, inspect_model, to_json
 from explorer.core.receptive_field import RF
