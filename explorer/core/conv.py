@@ -205,6 +205,36 @@ def _filter_plane(plane: np.ndarray, dk: np.ndarray, pads: tuple[int, int, int, 
     return dst[: (ho - 1) * stride + 1 : stride, : (wo - 1) * stride + 1 : stride]
 
 
+# cv2.filter2D correlates kernels up to this side directly and bigger ones through the DFT (measured at 1024²:
+# ~1 ms up to 11×11, then ~19 ms whatever the size).
+DIRECT_MAX_SIDE = 11
+
+
+def _correlate(plane: np.ndarray, kernel: np.ndarray, pads: tuple[int, int, int, int], out_hw: tuple[int, int],
+               stride: int, dilation: int) -> np.ndarray:
+    """One plane correlated with the compact (f,f) kernel dilated by ``dilation``.
+
+    A dilated kernel is mostly zeros. When it is too big for filter2D's direct path but the compact kernel is not,
+    the padded plane splits into d×d phase images (every d-th row and column from an offset); each is correlated
+    directly with the compact kernel and the results interleave back: f=7, d=3 at 1024² takes 7.7 ms instead of
+    18.9 ms through the DFT (bench/README.md). Otherwise the dense dilated kernel is faster (one call, no copies).
+    """
+    f = kernel.shape[0]
+    if not f <= DIRECT_MAX_SIDE < dilation * (f - 1) + 1:
+        return _filter_plane(plane, dilate_kernel(kernel, dilation), pads, out_hw, stride)
+    top, bottom, left, right = pads
+    padded = cv2.copyMakeBorder(plane, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
+    span = dilation * (f - 1)
+    full = np.empty((padded.shape[0] - span, padded.shape[1] - span), np.float32)  # the stride-1 output
+    for py in range(min(dilation, full.shape[0])):
+        for px in range(min(dilation, full.shape[1])):
+            phase = np.ascontiguousarray(padded[py::dilation, px::dilation])
+            valid = (phase.shape[0] - f + 1, phase.shape[1] - f + 1)
+            full[py::dilation, px::dilation] = _filter_plane(phase, kernel, (0, 0, 0, 0), valid, 1)
+    ho, wo = out_hw
+    return full[: (ho - 1) * stride + 1 : stride, : (wo - 1) * stride + 1 : stride]
+
+
 def _as_float32(array: np.ndarray) -> np.ndarray:
     return np.asarray(array, dtype=np.float32)
 
@@ -213,11 +243,10 @@ def _single_filter(planes: list[np.ndarray], kernel: np.ndarray, pads: tuple[int
                    out_hw: tuple[int, int], stride: int, dilation: int) -> np.ndarray:
     """Sum over channels of plane_c ⋆ kernel[..., c]; kernel is (f,f) or (f,f,C)."""
     if kernel.ndim == 2:
-        return _filter_plane(planes[0], dilate_kernel(kernel, dilation), pads, out_hw, stride)
+        return _correlate(planes[0], kernel, pads, out_hw, stride, dilation)
     out = None
     for c, plane in enumerate(planes):
-        part = _filter_plane(plane, dilate_kernel(np.ascontiguousarray(kernel[..., c]), dilation), pads, out_hw,
-                             stride)
+        part = _correlate(plane, np.ascontiguousarray(kernel[..., c]), pads, out_hw, stride, dilation)
         out = part.copy() if out is None else np.add(out, part, out=out)
     return out
 

@@ -372,3 +372,17 @@ def test_playground_forward_user_errors():
         playground_forward(image, np.ones((3, 3)), ConvParams(), "hsv", PoolParams())
     with pytest.raises(UserError, match="filter size"):
         playground_forward(image, np.ones((5, 5)), ConvParams(size=3), "gray", PoolParams())
+
+
+@pytest.mark.parametrize("f, d, s, padding, channels", [
+    (7, 3, 1, "same", 0), (7, 3, 2, 4, 3), (3, 6, 1, 0, 0), (9, 2, 3, "same", 3), (11, 3, 1, 2, 0), (5, 3, 2, 1, 3),
+])
+def test_large_dilated_kernels_match_the_reference(f, d, s, padding, channels):
+    """Dilated kernels too big for filter2D's direct path go through d×d phase images: same numbers."""
+    rng = np.random.default_rng(f * 100 + d)
+    shape = (61, 74, channels) if channels else (61, 74)
+    image = rng.integers(0, 256, shape).astype(np.float32)
+    kernel = rng.standard_normal((f, f, channels) if channels else (f, f)).astype(np.float32)
+    expected = naive_conv(image, kernel, s, padding, d)
+    np.testing.assert_allclose(conv2d(image, kernel, s, padding, d), expected, rtol=1e-4,
+                               atol=1e-4 * np.abs(expected).max())
