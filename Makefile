@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_APP := $(VENV)/.installed-app
 
-.PHONY: run test bench app self-test clean
+.PHONY: run test bench bench-app app self-test clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is required")'
@@ -39,6 +39,10 @@ bench: $(STAMP_TEST)
 # The standalone one-folder app (PyInstaller): dist/cnn-explorer/cnn-explorer
 app: $(STAMP_APP)
 	$(PY) -m PyInstaller --noconfirm --log-level WARN build_app.spec
+
+# Size of dist/cnn-explorer and launch-to-painted-window time (bench/README.md)
+bench-app: app
+	QT_QPA_PLATFORM=offscreen $(PY) bench/startup.py
 
 self-test: app
 	dist/cnn-explorer/cnn-explorer --self-test
