@@ -8,7 +8,15 @@ block). Grouping starts on for models with more than GROUP_AUTO_ROWS rows, i.e. 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
@@ -20,7 +28,13 @@ from PySide6.QtWidgets import (
 
 from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
-from explorer.ui.model_explorer.strip_layout import StripLayout, StripNode, group_nodes, has_groups, layout
+from explorer.ui.model_explorer.strip_layout import (
+    StripLayout,
+    StripNode,
+    group_nodes,
+    has_groups,
+    layout,
+)
 
 OP_COLOURS = {
     "Input": QColor(90, 90, 90), "Conv": QColor(52, 120, 200), "MaxPool": QColor(230, 140, 40),
