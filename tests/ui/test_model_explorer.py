@@ -260,3 +260,15 @@ def test_strip_layout_stacks_inception_branches_and_arcs_skips():
     assert b1.column == b2.column and b1.x == b2.x and b1.y != b2.y  # branches side by side, stacked
     arcs = {(e.source, e.target) for e in result.edges if e.arc}
     assert arcs == {(5, 8)}  # the residual skip; the short branch b1 -> cat is a straight line
+
+
+def test_an_opened_file_is_what_the_picker_shows(qtbot, view, photo, monkeypatch):
+    """Opened by a relative path (as from the command line): the picker names the file, not the previous model."""
+    from explorer.core.paths import onnx_models_dir
+
+    show(qtbot, view, "lenet5", photo)
+    monkeypatch.chdir(onnx_models_dir())
+    show(qtbot, view, "mlp500_mnist.onnx", photo)
+    assert view.picker.combo.currentText() == "mlp500_mnist.onnx"
+    assert view.picker.badge.text() == "trained"
+    assert view.picker.recent() == [str(onnx_models_dir() / "mlp500_mnist.onnx")]

@@ -64,6 +64,8 @@ class ModelPicker(QWidget):
     def set_current(self, key: str, weights: str) -> None:
         """Show the loaded model (without emitting) and its weights badge."""
         index = self.combo.findData(key)
+        if index < 0 and key not in zoo.BUILTINS:
+            index = self.combo.findData(str(Path(key).resolve()))  # recent files are stored resolved
         if index >= 0:
             self.combo.setCurrentIndex(index)
         text, colour = weights_badge(weights)

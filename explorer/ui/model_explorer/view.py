@@ -238,9 +238,9 @@ class ModelExplorerView(QWidget):
         self.strip.set_rows(self.rows)
         self.activations.clear()
         self.predictions.clear()
-        self.picker.set_current(loaded.key, loaded.weights)
         if not loaded.builtin:
-            self.picker.add_recent(loaded.key)
+            self.picker.add_recent(loaded.key)  # first, so the picker has an entry to show
+        self.picker.set_current(loaded.key, loaded.weights)
         self.rf_plot.set_current(loaded.title, loaded.info)
         info = loaded.info
         self.summary.setText(f"{loaded.title}: {len(info.layers)} layers, {compact(info.params)} parameters, "
