@@ -19,15 +19,16 @@ class PredictionBars(QWidget):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setYRange(0, 100, padding=0.02)
+        self.plot.setYRange(0, 128, padding=0)  # headroom above 100 % holds the legend, clear of every bar
         self.plot.setXRange(-0.6, 9.6, padding=0)
         self.plot.setLabel("left", "probability (%)")
         self.plot.setLabel("bottom", "digit")
         bottom = self.plot.getAxis("bottom")
         bottom.setTicks([[(d, str(d)) for d in range(10)]])
+        self.plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 20)]])
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTickFont(style.font(11))
-        self.plot.addLegend(offset=(10, 5), labelTextSize=f"{style.LABEL_PT}pt")
+        self.plot.addLegend(offset=(-10, 5), labelTextSize=f"{style.LABEL_PT}pt")
         self.bars: dict[str, pg.BarGraphItem] = {}
         for i, (name, color) in enumerate(COLORS.items()):
             offset = (i - 0.5) * WIDTH
