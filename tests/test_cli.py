@@ -132,3 +132,23 @@ def test_activations_writes_mosaic_and_every_tensor(tmp_path):
     model = onnx.load(str(zoo.materialize("lenet5")))
     assert len(saved.files) == sum(len(node.output) for node in model.graph.node)
     assert cv2.imread(str(out)) is not None
+
+
+def test_inspect_a_model_with_an_unknown_operator_prints_the_table_and_no_runtime_log(tmp_path):
+    """The shape probe fails in onnxruntime; the table still comes, with a note, and stderr stays clean."""
+    from onnx import TensorProto, helper
+
+    weight = helper.make_tensor("w", TensorProto.FLOAT, (4, 1, 3, 3), np.ones(36, np.float32))
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv1"),
+         helper.make_node("Swizzle", ["c"], ["y"], name="mystery", domain="com.example")],
+        "custom", [helper.make_tensor_value_info("x", TensorProto.FLOAT, (1, 1, 16, 16))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)])
+    model.ir_version = 8
+    path = tmp_path / "custom.onnx"
+    onnx.save(model, str(path))
+    result = run_cli("inspect", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "conv1" in result.stdout and "mystery" in result.stdout
+    assert result.stderr == ""

@@ -99,8 +99,13 @@ def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem
         notes.append(f"Some shapes are unknown: the model needs inputs besides the image ({', '.join(extra)}).")
         return {}
     try:
+        from explorer.core.runtime import (
+            log_severity,  # one quiet/verbose switch for every session
+        )
+
+        ort.set_default_logger_severity(log_severity())
         options = ort.SessionOptions()
-        options.log_severity_level = 3
+        options.log_severity_level = log_severity()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
         dtype = onnx.helper.tensor_dtype_to_np_dtype(elem_type or onnx.TensorProto.FLOAT)

@@ -50,7 +50,7 @@ class RunCancelled(Exception):
     """The run was stopped by ActivationSession.cancel()."""
 
 
-def _severity() -> int:
+def log_severity() -> int:
     # 4 = FATAL only: onnxruntime-gpu without CUDA logs the failed library load at ERROR (3) on every start,
     # though it then runs fine on the CPU; real failures still surface as exceptions, and `note` says CPU.
     return 0 if os.environ.get(VERBOSE_ENV) == "1" else 4
@@ -203,9 +203,9 @@ class ActivationSession:
             chosen.append(CPU)
         chosen = [(CUDA, {}) if p == CUDA else p for p in chosen]
 
-        ort.set_default_logger_severity(_severity())
+        ort.set_default_logger_severity(log_severity())
         options = ort.SessionOptions()
-        options.log_severity_level = _severity()
+        options.log_severity_level = log_severity()
         options.graph_optimization_level = OPTIMIZATION_LEVEL
         # onnxruntime uses these buffers in place: they live as long as the session.
         self._weights = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights]
@@ -252,7 +252,7 @@ class ActivationSession:
             raise UserError(f"The model expects an input of shape {shown} but got {tensor.shape}: "
                             "check the preprocessing size and layout.")
         options = run_options or ort.RunOptions()
-        options.log_severity_level = _severity()
+        options.log_severity_level = log_severity()
         with self._lock:
             self._in_flight.append(options)
         try:
