@@ -3,11 +3,12 @@ events when the widget does not take them)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 PAD_SIZE = 280          # canvas pixels: 10x the 28-pixel digit, so strokes are smooth after normalising
+SHOWN_SIZE = 420        # on screen: big enough to see from the back of a lecture room; pointer maps back
 DEFAULT_STROKE = 22     # about MNIST's stroke once the drawing is scaled into a 20-pixel box
 
 
@@ -25,12 +26,12 @@ class DigitPad(QWidget):
         self._last: QPointF | None = None
         self.stroke_width = DEFAULT_STROKE
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setFixedSize(PAD_SIZE, PAD_SIZE)
+        self.setFixedSize(SHOWN_SIZE, SHOWN_SIZE)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit 0-9 with the mouse or a pen")
 
     def sizeHint(self) -> QSize:
-        return QSize(PAD_SIZE, PAD_SIZE)
+        return QSize(SHOWN_SIZE, SHOWN_SIZE)
 
     def pixels(self) -> np.ndarray:
         """A copy of the canvas as uint8 (H, W)."""
@@ -49,12 +50,15 @@ class DigitPad(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._last = event.position()
-            self._draw_to(event.position())
+            self._last = self._to_canvas(event.position())
+            self._draw_to(self._last)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._last is not None and event.buttons() & Qt.MouseButton.LeftButton:
-            self._draw_to(event.position())
+            self._draw_to(self._to_canvas(event.position()))
+
+    def _to_canvas(self, point: QPointF) -> QPointF:
+        return point * (PAD_SIZE / self.width())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._last is not None:
@@ -74,5 +78,6 @@ class DigitPad(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.drawImage(QPoint(0, 0), self._canvas)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(self.rect(), self._canvas)
         painter.end()
