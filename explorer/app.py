@@ -39,7 +39,7 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     if self_test:
         return _self_test(app)
 
-    window = MainWindow()
+    window = MainWindow(settings=_throwaway_settings() if screenshot else None)
     try:
         window.set_image(loaded)
         if model:
@@ -65,6 +65,15 @@ def _save_screenshot(app, window, path: str, wait_for_model: bool) -> int:
         raise UserError(f"Could not write the screenshot to {path}: choose another folder.")
     print(path)
     return 0
+
+
+def _throwaway_settings():
+    """Screenshots and the self-test must not add to the user's recent files or remembered recipes."""
+    from PySide6.QtCore import QSettings
+
+    path = Path(tempfile.gettempdir()) / f"cnn-explorer-offscreen-{os.getpid()}.ini"
+    path.unlink(missing_ok=True)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def _dispose(app, window) -> None:
@@ -150,7 +159,7 @@ def _self_test(app) -> int:
     """
     from explorer.ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(settings=_throwaway_settings())
     try:
         failure, steps = _self_test_steps(app, window)
     finally:

@@ -52,3 +52,17 @@ def test_no_display_gives_one_line_instead_of_a_qt_abort():
     result = subprocess.run([sys.executable, "-m", "explorer"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--screenshot" in result.stderr
+
+
+def test_screenshot_leaves_the_users_settings_alone(tmp_path):
+    """A screenshot of an opened model must not add it to the user's recent models (nor create a settings file)."""
+    import os
+
+    from explorer.core.paths import onnx_models_dir
+
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run([sys.executable, "-m", "explorer", "--screenshot", str(tmp_path / "s.png"),
+                             "--model", str(onnx_models_dir() / "mlp500_mnist.onnx")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert not [p for p in tmp_path.rglob("*") if "cnn-explorer" in p.name.lower()]

@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         from explorer.ui.playground.view import PlaygroundView
 
         self.playground = PlaygroundView()
-        self.explorer = ModelExplorerView()
+        self.explorer = ModelExplorerView(settings=self._settings)  # one settings store for the whole window
         self.tabs = QTabWidget()
         self.tabs.addTab(self.playground, "Convolution Playground")
         self.tabs.addTab(self.explorer, "Model Explorer")

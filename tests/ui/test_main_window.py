@@ -103,3 +103,13 @@ def test_lecture_menu_lists_every_example_with_a_shortcut(window):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Lecture")
     assert [a.text() for a in menu.actions()] == [item.title for item in lessons.LESSONS]
     assert menu.actions()[0].shortcut().toString() == "Alt+1"
+
+
+def test_the_explorer_keeps_its_recent_models_in_the_windows_settings(window, qtbot, tmp_path):
+    from explorer.core.paths import onnx_models_dir
+
+    path = str(onnx_models_dir() / "mlp500_mnist.onnx")
+    window.explorer.open_model_file(path)
+    qtbot.waitUntil(lambda: window.explorer.loaded is not None and window.explorer.loaded.key == path, timeout=60_000)
+    assert window.explorer.picker.recent() == [path]
+    assert window._settings.fileName().startswith(str(tmp_path))  # the fixture's file, not the user's
