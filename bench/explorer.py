@@ -22,19 +22,12 @@ import PySide6
 from PySide6.QtCore import QEventLoop, QSettings, QTemporaryDir
 from PySide6.QtWidgets import QApplication
 
+from bench.machine import cpu_model
 from explorer.core import samples, zoo
 from explorer.core.images import from_array
 from explorer.core.memory import keep_freed_buffers_for_reuse
 
 REPEATS = 15
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def spin(app: QApplication, done, timeout: float = 300.0) -> None:
@@ -145,7 +138,7 @@ def main() -> None:
         view.deleteLater()
         app.processEvents()
 
-    print(f"Model Explorer benchmark — {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+    print(f"Model Explorer benchmark — {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"PySide6 {PySide6.__version__}, onnxruntime {ort.__version__} ({', '.join(ort.get_available_providers())}), "
           f"{time.strftime('%Y-%m-%d')}")
     width = max(len(name) for name, _ in rows)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.machine import describe  # noqa: E402
 
 SETTLE_S = 0.1  # pause before each timed run (see measure_times)
 LEVELS = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
@@ -120,10 +119,8 @@ def machine() -> str:
     import onnx
     import onnxruntime as ort
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return (f"{time.strftime('%Y-%m-%d')}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"numpy {np.__version__}, onnx {onnx.__version__}, onnxruntime {ort.__version__} (CPU provider)")
+    return describe(f"numpy {np.__version__}", f"onnx {onnx.__version__}",
+                    f"onnxruntime {ort.__version__} (CPU provider)")
 
 
 def main() -> None:

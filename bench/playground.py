@@ -11,9 +11,6 @@ milliseconds; results are recorded in bench/README.md ("Playground").
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import statistics
 import sys
 import time
@@ -24,7 +21,14 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from explorer.core.conv import ConvParams, PoolParams, dilate_kernel, playground_forward, resolve_padding  # noqa: E402
+from bench.machine import describe  # noqa: E402
+from explorer.core.conv import (  # noqa: E402
+    ConvParams,
+    PoolParams,
+    dilate_kernel,
+    playground_forward,
+    resolve_padding,
+)
 from explorer.core.memory import keep_freed_buffers_for_reuse  # noqa: E402
 
 NUMPY_BAND_ELEMENTS = 20_000_000  # window elements (Ho·Wo·f²·C) per numpy run; bigger cases use a row band
@@ -85,10 +89,7 @@ def bench_case(n: int, f: int, d: int, s: int, colour: bool) -> dict[str, str | 
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}, numpy {np.__version__}, "
-            f"cv2 {cv2.__version__} ({cv2.getNumThreads()} threads); {datetime.date.today().isoformat()}")
+    return describe(f"numpy {np.__version__}", f"cv2 {cv2.__version__} ({cv2.getNumThreads()} threads)")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks that print tables; results go into bench/README.md."""
