@@ -1,16 +1,22 @@
-"""Project rules that keep the layers honest: the core is Qt-free, and cv2 is the headless build."""
+"""Project rules that keep the layers honest: the core and the state are Qt-free, and cv2 is the headless build."""
 import ast
 import subprocess
 import sys
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[2] / "explorer" / "core"
+PACKAGE = Path(__file__).resolve().parents[2] / "explorer"
+CORE = PACKAGE / "core"
+QT_FREE = (CORE, PACKAGE / "state")
 QT_MODULES = {"PySide6", "PyQt5", "PyQt6", "pyqtgraph", "qtpy", "shiboken6"}
 
 
-def test_core_source_never_imports_qt():
+def _qt_free_sources() -> list[Path]:
+    return [path for folder in QT_FREE for path in folder.rglob("*.py")]
+
+
+def test_core_and_state_sources_never_import_qt():
     offenders = []
-    for path in CORE.rglob("*.py"):
+    for path in _qt_free_sources():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.Import):
@@ -21,10 +27,10 @@ def test_core_source_never_imports_qt():
     assert offenders == []
 
 
-def test_importing_every_core_module_loads_no_qt():
+def test_importing_every_core_and_state_module_loads_no_qt():
     modules = sorted(
-        "explorer." + ".".join(p.relative_to(CORE.parent).with_suffix("").parts)
-        for p in CORE.rglob("*.py")
+        "explorer." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts)
+        for p in _qt_free_sources()
     )
     modules = [m.removesuffix(".__init__") for m in modules]
     code = (

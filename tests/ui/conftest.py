@@ -1,7 +1,11 @@
-"""UI test fixtures. Like napari's conftest, a test fails if it leaves a QThread or a QTimer running:
-a timer that outlives its view fires into a half-deleted widget, a thread left running crashes at exit."""
+"""UI test fixtures. Like napari's conftest, a test fails if it leaves a QThread, a QTimer or a task thread running,
+and the failure says where that thread or timer was started: a timer that outlives its view fires into a
+half-deleted widget, a thread left running crashes at exit or computes into the next test."""
 from __future__ import annotations
 
+import threading
+import time
+import traceback
 import weakref
 
 import pytest
@@ -9,35 +13,49 @@ import shiboken6
 from PySide6.QtCore import QThread, QTimer
 
 import explorer.ui  # noqa: F401  (pyqtgraph's global options, as the app sets them)
+from explorer.workers.runner import THREAD_PREFIX
+
+TASK_GRACE_S = 2.0   # cancelled tasks get this long to notice before the test is blamed
 
 
-def _tracking(cls, registry: weakref.WeakSet, monkeypatch: pytest.MonkeyPatch) -> None:
+def _tracking(cls, registry: weakref.WeakKeyDictionary, monkeypatch: pytest.MonkeyPatch) -> None:
     original = cls.start
 
     def start(self, *args, **kwargs):
-        registry.add(self)
+        registry[self] = "".join(traceback.format_stack(limit=8)[:-1])
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(cls, "start", start)
 
 
+def _report(kind: str, items: dict) -> str:
+    return f"test left {len(items)} {kind} running, started at:\n" + "\n---\n".join(items.values())
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_qt_work(qapp, monkeypatch: pytest.MonkeyPatch):
-    """Record every QThread/QTimer started from Python; after pytest-qt closed the test's widgets, none may run."""
-    threads: weakref.WeakSet = weakref.WeakSet()
-    timers: weakref.WeakSet = weakref.WeakSet()
+    """Record every QThread/QTimer/thread started from Python; after the test's widgets closed, none may run."""
+    threads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    timers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    tasks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     _tracking(QThread, threads, monkeypatch)
     _tracking(QTimer, timers, monkeypatch)
+    _tracking(threading.Thread, tasks, monkeypatch)
     yield
     qapp.processEvents()
-    running = [t for t in threads if shiboken6.isValid(t) and t.isRunning()]
-    active = [t for t in timers if shiboken6.isValid(t) and t.isActive() and not t.isSingleShot()]
-    pending = [t for t in timers if shiboken6.isValid(t) and t.isActive() and t.isSingleShot()]
+    running = {t: s for t, s in threads.items() if shiboken6.isValid(t) and t.isRunning()}
+    active = {t: s for t, s in timers.items() if shiboken6.isValid(t) and t.isActive() and not t.isSingleShot()}
+    pending = {t: s for t, s in timers.items() if shiboken6.isValid(t) and t.isActive() and t.isSingleShot()}
+    deadline = time.monotonic() + TASK_GRACE_S
+    for thread in [t for t in tasks if t.name.startswith(THREAD_PREFIX)]:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    alive = {t: s for t, s in tasks.items() if t.name.startswith(THREAD_PREFIX) and t.is_alive()}
     for thread in running:  # don't let one leak crash every later test
         thread.quit()
         thread.wait(2000)
-    for timer in active + pending:
+    for timer in list(active) + list(pending):
         timer.stop()
-    assert not running, f"test left {len(running)} QThread(s) running: {running}"
-    assert not active, f"test left {len(active)} repeating QTimer(s) running: {[t.objectName() or t for t in active]}"
-    assert not pending, f"test left {len(pending)} single-shot QTimer(s) pending"
+    assert not running, _report("QThread(s)", running)
+    assert not active, _report("repeating QTimer(s)", active)
+    assert not pending, _report("single-shot QTimer(s) pending", pending)
+    assert not alive, _report("task thread(s)", alive)

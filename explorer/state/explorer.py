@@ -1,0 +1,50 @@
+"""The Model Explorer's state: which model the user wants, what is loaded, which layer, channel and unit.
+
+``model`` is the user's choice (a catalog key or an .onnx path); ``loaded`` is what the model task produced, and
+views show a model only when the two agree, so nothing of the previous network is shown as the new one while it
+builds. ``result`` is accepted only when it answers the current model and image (see ``accept_result``).
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+from psygnal import evented
+
+NORMALIZE = ("channel", "layer")
+PANELS = ("activations", "filters", "rf-growth")
+
+
+@evented(equality_operators={"loaded": operator.is_, "result": operator.is_})
+@dataclass
+class ExplorerState:
+    model: str = "lenet5"            # what the user chose
+    layer: str = ""                  # tensor name of the shown layer ("" = the first after the input)
+    channel: int | None = None
+    unit: tuple[int, int] | None = None
+    normalize: str = "channel"       # colour scale: per channel or per layer
+    sort: bool = False               # channels sorted by mean activation
+    panel: str = "activations"
+    # ----- derived, never saved -----
+    loaded: object | None = None     # workers.tasks.LoadedModel of the model the user chose, once it has loaded
+    result: object | None = None     # workers.tasks.RunResult for (loaded model, current image)
+    progress: float = 1.0            # < 1 while the model builds, loads or runs
+    progress_text: str = ""
+    error: str = ""                  # one line about the latest request; "" when it went well
+
+    def choose(self, model: str) -> None:
+        """Another model: everything derived from the old one stops being shown at once."""
+        if model == self.model and self.error == "":
+            return
+        with self.events.paused():
+            self.model = model
+            self.error = ""
+            self.result = None
+            self.channel, self.unit = None, None
+
+    def is_current(self, loaded: object | None) -> bool:
+        return loaded is not None and getattr(loaded, "key", None) == self.model
+
+    def shown_model(self) -> object | None:
+        """The loaded model when it is the one the user chose, else None (it is still loading)."""
+        return self.loaded if self.is_current(self.loaded) else None

@@ -1,0 +1,27 @@
+"""The status line as state: one message, whether it is an error, and the topic that raised it.
+
+A message belongs to a topic ("image", "explorer", "mnist", ...): when that topic's subject changes (another model
+is chosen), its old messages are cleared, so a warning about an opened file never outlives the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psygnal import evented
+
+
+@evented
+@dataclass
+class StatusState:
+    text: str = ""
+    error: bool = False
+    topic: str = ""
+
+    def show(self, text: str, *, error: bool = False, topic: str = "") -> None:
+        with self.events.paused():
+            self.text, self.error, self.topic = text, error, topic
+
+    def clear_topic(self, topic: str) -> None:
+        """Forget the current message if ``topic`` raised it."""
+        if self.topic == topic and self.text:
+            self.show("")
