@@ -27,7 +27,7 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     from explorer.ui.main_window import MainWindow
 
     # Bad arguments fail here, before any window or worker thread exists: one line, exit 2.
-    loaded = images.load_image(image) if image else samples.load_sample(samples.default_sample().name)
+    loaded = images.load_image(image) if image else None
     if model and not models.is_builtin(model) and not Path(model).is_file():
         raise UserError(f"{model!r} is neither a built-in model (see 'cnn-explorer models') nor an .onnx file.")
 
@@ -39,9 +39,13 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     if self_test:
         return _self_test(app)
 
-    window = MainWindow(settings=_throwaway_settings() if screenshot else None)
+    # A real session reopens where the user left it; a screenshot is reproducible from its arguments alone.
+    window = MainWindow(settings=_throwaway_settings() if screenshot else None, restore_session=not screenshot)
     try:
-        window.set_image(loaded)
+        if loaded is not None:
+            window.set_image(loaded, f"file:{Path(image).resolve()}")
+        elif window.image is None and not window.state.image.loading:
+            window.load_sample(samples.default_sample().name)
         if model:
             window.tabs.setCurrentWidget(window.explorer)
             window.explorer.select_model(model)
@@ -60,6 +64,7 @@ def _save_screenshot(app, window, path: str, wait_for_model: bool) -> int:
     window.show()
     if wait_for_model and not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):
         raise UserError(f"The model gave no activations within {WAIT_SECONDS:.0f} s: {window.message_text()}")
+    window.playground.flush()  # the Playground's map is a background task too: draw the finished one
     _settle(app)
     if not window.grab().save(path):
         raise UserError(f"Could not write the screenshot to {path}: choose another folder.")
@@ -182,7 +187,7 @@ def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
     window.set_image(sample)
     _settle(app)
     output = window.playground.output_map()
-    expected = conv.output_shape(*sample.pixels.shape[:2], window.playground.conv_params())
+    expected = conv.output_shape(*sample.pixels.shape[:2], window.state.playground.conv_params())
     if output is None or output.shape != expected:
         return f"Playground output {None if output is None else output.shape}, expected {expected}", steps
     steps.append(f"playground convolution {expected[0]}×{expected[1]}")

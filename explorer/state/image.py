@@ -12,6 +12,11 @@ from explorer.core.images import LoadedImage
 TOY_GRID_SIDE = 32  # the lecture's grids are 4×4 … 7×7; no network can say anything about them
 
 
+def size_text(shape: tuple[int, ...]) -> str:
+    """Width × height, the one way every view and message writes an image's size."""
+    return f"{shape[1]}×{shape[0]}"
+
+
 def is_toy_grid(image: LoadedImage) -> bool:
     return max(image.pixels.shape[:2]) <= TOY_GRID_SIDE
 

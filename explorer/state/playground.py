@@ -126,7 +126,8 @@ class PlaygroundState:
     pinned: bool = False                   # a click pins it; the pointer can then leave the map
     lesson: str = ""                       # key of the lecture example these settings came from
     animation: int = -1                    # units revealed minus one; -1 shows the whole map
-    outcome: Outcome | None = None         # derived by the view's compute task; never saved
+    outcome: Outcome | None = None         # derived: the last map computed without error; never saved
+    error: str = ""                        # derived: why the current settings give no map ("" when they do)
 
     # ----- what the map depends on --------------------------------------------------------------------------
     def settings(self) -> Settings:
@@ -201,6 +202,15 @@ class PlaygroundState:
 
     def cycle_mode(self) -> None:
         self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+
+    def accept(self, outcome: Outcome) -> None:
+        """A computed outcome: a map replaces the one on screen; an error keeps it and says why."""
+        if outcome.error:
+            self.error = outcome.error
+            return
+        with self.events.paused():
+            self.error = ""
+            self.outcome = outcome
 
     def hover_unit(self, unit: tuple[int, int] | None) -> None:
         """The pointer moved over a unit (None: off the map); a pinned unit stays until it is clicked again."""

@@ -1,15 +1,17 @@
-"""The main window: menus, the current image, the status bar, and the views as tabs.
+"""The main window: menus, the status bar and the views as tabs, over one AppState and one TaskRunner.
 
-The window owns the one current image (a core ``LoadedImage``) and hands it to every view, so the Playground
-and the Model Explorer always look at the same picture. Bad input becomes a one-line message in the status bar
-and the previous image stays.
+The window owns the application state and the task runner and hands both to every view. Opening an image is a
+task (a 40 MP photo decodes for half a second); its result goes into ``state.image``, which every view follows.
+Bad input becomes a one-line message in the status bar and the previous image stays. The session (image, tab,
+every parameter) is restored at start when asked and saved on close.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -30,31 +32,39 @@ from PySide6.QtWidgets import (
 from explorer import __version__
 from explorer.core import images, lessons, samples
 from explorer.core.errors import UserError
+from explorer.state import AppState, session
+from explorer.state.app import TABS
+from explorer.state.image import size_text
+from explorer.ui.binding import connect
+from explorer.workers import tasks
+from explorer.workers.runner import TaskRunner
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
 MAX_RECENT = 8
 
 
 class MainWindow(QMainWindow):
-    image_changed = Signal(object)  # LoadedImage
-
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
+                 state: AppState | None = None, restore_session: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("CNN Explorer")
         self.setAcceptDrops(True)
         self._settings = settings or QSettings("cnn-explorer", "cnn-explorer")
-        self.image: images.LoadedImage | None = None
+        self._save_session = restore_session  # a window that did not start from the session must not overwrite it
+        self.state = state or AppState()
+        restore_note = session.load(self.state) if restore_session else ""
+        self.runner = TaskRunner(self)
 
         from explorer.ui.mnist.view import MnistView
         from explorer.ui.model_explorer.view import ModelExplorerView
         from explorer.ui.playground.view import PlaygroundView
 
-        self.playground = PlaygroundView()
+        self.playground = PlaygroundView(self.state, self.runner)
         self.explorer = ModelExplorerView(settings=self._settings)  # one settings store for the whole window
+        self.mnist = MnistView(self.state, self.runner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.playground, "Convolution Playground")
         self.tabs.addTab(self.explorer, "Model Explorer")
-        self.mnist = MnistView()
         self.tabs.addTab(self.mnist, "MNIST: CNN vs fully connected")
         self.setCentralWidget(self.tabs)
 
@@ -63,17 +73,24 @@ class MainWindow(QMainWindow):
         self._provider.setToolTip("The onnxruntime execution provider that really runs the models.")
         self.statusBar().addWidget(self._message, 1)
         self.statusBar().addPermanentWidget(self._provider)
-        # Views show their own errors inline (red, beside the control); their status-bar lines are information.
-        for view in (self.playground, self.explorer, self.mnist):
-            view.status_message.connect(lambda text: self.show_message(text, error=False))
+        self.explorer.status_message.connect(lambda text: self.show_message(text, error=False))
         self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
         self.explorer.provider_note.connect(self._on_provider_note)
-        # A digit the user draws or picks goes to the Model Explorer (to watch LeNet-5's layers), not the Playground;
-        # the MNIST tab also picks a digit when it starts, which must not replace the photo.
-        self.mnist.image_ready.connect(self._on_digit)
+        connect(self, self.state.image.events.image, self._image_changed)
+        connect(self, self.state.image.events.photo, lambda *_: self.explorer.set_image(self.state.image.model_input()))
+        connect(self, self.state.status.events.text, self._show_status)
+        self.tabs.setCurrentIndex(TABS.index(self.state.tab))
+        self.tabs.currentChanged.connect(lambda i: setattr(self.state, "tab", TABS[i]))
+        connect(self, self.state.events.tab, lambda *_: self.tabs.setCurrentIndex(TABS.index(self.state.tab)))
 
         self._build_menus()
         self.resize(1500, 950)
+        if restore_session:
+            self._reopen_image(restore_note)
+
+    @property
+    def image(self) -> images.LoadedImage | None:
+        return self.state.image.image
 
     # ----- menus -----------------------------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -132,32 +149,52 @@ class MainWindow(QMainWindow):
                           "architectures, made visible.</p>")
 
     # ----- images ----------------------------------------------------------------------------------------------
-    def set_image(self, image: images.LoadedImage) -> None:
-        """Hand a new image to every view; notes (alpha flattened, downscaled, ...) go to the status bar."""
-        self.image = image
-        self.playground.set_image(image)
-        self.explorer.set_image(image)
-        self.image_changed.emit(image)
-        h, w = image.pixels.shape[:2]
-        notes = f" — {'; '.join(image.notes)}" if image.notes else ""
-        self.show_message(f"{image.source}: {w}×{h}{notes}", error=False)
+    def set_image(self, image: images.LoadedImage, origin: str = "") -> None:
+        """Make ``image`` the one every view shows; ``origin`` says how a later session can reopen it."""
+        self.state.image.set(image, origin)
 
-    def load_image_file(self, path: str | Path) -> bool:
-        # Decoding stays on this thread (a 40 MP photo takes ~0.5 s): say so with the cursor rather than freeze silently.
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            image = images.load_image(path)
-        except UserError as exc:
-            self.show_message(str(exc))
-            return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.set_image(image)
-        self._remember_recent(Path(path))
-        return True
+    def _image_changed(self, *_: object) -> None:
+        image = self.state.image.image
+        notes = f" — {'; '.join(image.notes)}" if image.notes else ""
+        self.state.status.show(f"{image.source}: {size_text(image.pixels.shape)}{notes}", topic="image")
+
+    def load_image_file(self, path: str | Path) -> None:
+        """Decode on the task runner (a 40 MP photo takes ~0.5 s); the current image stays until it is ready."""
+        path = Path(path)
+        self.state.image.loading = path.name
+        self.state.status.show(f"Opening {path.name}…", topic="image")
+
+        def opened(image: images.LoadedImage) -> None:
+            self.state.image.loading = ""
+            self.set_image(image, f"file:{path.resolve()}")
+            self._remember_recent(path)
+
+        def failed(message: str) -> None:
+            self.state.image.loading = ""
+            self.state.status.show(message, error=True, topic="image")
+            if self.image is None:  # nothing on screen yet (a restored session's file has gone): a sample instead
+                self.load_sample(samples.default_sample().name)
+
+        self.runner.submit("image", tasks.decode_image, str(path), on_done=opened, on_error=failed)
 
     def load_sample(self, name: str) -> None:
-        self.set_image(samples.load_sample(name))
+        self.set_image(samples.load_sample(name), f"sample:{name}")
+
+    def _reopen_image(self, note: str) -> None:
+        """The session's picture: a sample or a file (decoded as a task); a lecture example is set up again."""
+        origin = self.state.image.origin
+        kind, _, value = origin.partition(":")
+        try:
+            if kind == "sample":
+                self.load_sample(value)
+            elif kind == "lesson":
+                self.set_image(lessons.lesson(value).image(), origin)
+            elif kind == "file":
+                self.load_image_file(value)
+        except UserError as exc:
+            note = note or f"Could not reopen the last image: {exc}"
+        if note:
+            self.state.status.show(note, error=True, topic="session")
 
     def open_image_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._last_folder(), IMAGE_FILTER)
@@ -167,11 +204,9 @@ class MainWindow(QMainWindow):
     def show_lesson(self, key: str) -> None:
         """One of the lecture's worked examples in the Playground: its image, kernel and parameters together."""
         item = lessons.lesson(key)
-        self.tabs.setCurrentWidget(self.playground)
-        self.set_image(item.image())
-        self.playground.configure(item.kernel_array(), item.params, item.pool, item.mode,
-                                  item.kernel if isinstance(item.kernel, str) else None)
-        self.playground.set_caption(item.explanation)  # stays on screen; the status bar is shared
+        self.state.tab = "playground"
+        self.set_image(item.image(), f"lesson:{key}")
+        self.state.playground.apply_lesson(item)  # its caption stays on screen; the status bar is shared
 
     def paste_image(self) -> None:
         clipboard = QGuiApplication.clipboard()
@@ -189,10 +224,6 @@ class MainWindow(QMainWindow):
             self.set_image(images.from_array(qimage_to_rgba(qimage), "clipboard"))
         except UserError as exc:
             self.show_message(str(exc))
-
-    def _on_digit(self, image: images.LoadedImage) -> None:
-        if self.tabs.currentWidget() is self.mnist:
-            self.explorer.set_image(image)
 
     def _on_provider_note(self, note: str) -> None:
         self._provider.setToolTip(note)
@@ -264,8 +295,12 @@ class MainWindow(QMainWindow):
 
     # ----- messages and shutdown -------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = True) -> None:
-        self._message.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
-        self._message.setText(text)
+        self.state.status.show(text, error=error, topic="window")
+
+    def _show_status(self, *_: object) -> None:
+        status = self.state.status
+        self._message.setStyleSheet("color: #b00020; font-weight: bold;" if status.error else "")
+        self._message.setText(status.text)
 
     def message_text(self) -> str:
         return self._message.text()
@@ -274,9 +309,15 @@ class MainWindow(QMainWindow):
         return self._provider.text()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        # Workers must stop before their Qt objects go: cancel inference, quit threads, wait for them.
+        # Background work stops before the Qt objects go; a task stuck in a native call is abandoned after 1 s.
         for view in (self.playground, self.explorer, self.mnist):
             view.shutdown()
+        self.runner.shutdown(1.0)
+        if self._save_session:
+            try:
+                session.save(self.state)
+            except OSError as exc:
+                print(f"Could not save the session: {exc}", file=sys.stderr)
         super().closeEvent(event)
 
 

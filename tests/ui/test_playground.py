@@ -16,7 +16,9 @@ from explorer.core import conv, kernels, samples
 from explorer.core.conv import ConvParams, PoolParams
 from explorer.core.errors import UserError
 from explorer.core.images import from_array
+from explorer.state import AppState
 from explorer.ui.playground.view import PlaygroundView
+from explorer.workers.runner import TaskRunner
 
 
 def _settle(qtbot, view: PlaygroundView) -> None:
@@ -25,14 +27,29 @@ def _settle(qtbot, view: PlaygroundView) -> None:
 
 
 @pytest.fixture
-def make_view(qtbot):
-    def make(sample: str = "astronaut") -> PlaygroundView:
-        view = PlaygroundView()
+def new_view(qtbot):
+    """A bare view over its own state and task runner (stopped after the test)."""
+    runners = []
+
+    def make() -> PlaygroundView:
+        runner = TaskRunner()
+        runners.append(runner)
+        view = PlaygroundView(AppState(), runner)
         qtbot.addWidget(view)
+        return view
+    yield make
+    for runner in runners:
+        runner.shutdown(2.0)
+
+
+@pytest.fixture
+def make_view(qtbot, new_view):
+    def make(sample: str = "astronaut") -> PlaygroundView:
+        view = new_view()
         view.resize(1400, 900)
         view.show()
         qtbot.waitExposed(view)
-        view.set_image(samples.load_sample(sample))
+        view.app.image.set(samples.load_sample(sample))
         _settle(qtbot, view)
         return view
     return make
@@ -43,9 +60,13 @@ def view(make_view) -> PlaygroundView:
     return make_view()
 
 
+def _kernel(view: PlaygroundView) -> np.ndarray:
+    return np.array(view.state.kernel, np.float32)
+
+
 def _expected(view: PlaygroundView, image) -> conv.PlaygroundResult:
-    return conv.playground_forward(image, view.kernel_editor.kernel(), view.conv_params(), view.controls.channel_mode(),
-                                   view.pool_params())
+    s = view.state
+    return conv.playground_forward(image, _kernel(view), s.conv_params(), s.mode, s.pool_params())
 
 
 def _sorted(taps: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,9 +76,9 @@ def _sorted(taps: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def test_defaults_match_core(view):
     image = samples.load_sample("astronaut").pixels
-    assert view.conv_params() == ConvParams(size=3, stride=1, padding=0, dilation=1)
+    assert view.state.conv_params() == ConvParams(size=3, stride=1, padding=0, dilation=1)
     assert view.kernel_editor.preset.currentText() == "vertical edge"
-    assert view.controls.channel_mode() == "gray"
+    assert view.state.mode == "gray"
     np.testing.assert_array_equal(view.output_map(), _expected(view, image).output)
     assert "= 510" in view.formula.height_line.text()
 
@@ -69,7 +90,7 @@ def test_every_conv_control_changes_shape_as_core_predicts(view, qtbot, control,
     before = view.output_map().shape
     getattr(view.controls, control).setValue(value)
     _settle(qtbot, view)
-    expected = conv.output_shape(512, 512, view.conv_params())
+    expected = conv.output_shape(512, 512, view.state.conv_params())
     assert view.output_map().shape == expected
     assert expected != before
     assert view.output_canvas.image.image.shape == expected
@@ -84,8 +105,8 @@ def test_pooling_controls(view, qtbot, kind):
         c.pool_stride.setValue(stride)
         _settle(qtbot, view)
         pool = PoolParams(kind=kind, size=size, stride=stride)
-        assert view.pool_params() == pool
-        assert view.output_map().shape == conv.pool_shape(*conv.output_shape(512, 512, view.conv_params()), pool)
+        assert view.state.pool_params() == pool
+        assert view.output_map().shape == conv.pool_shape(*conv.output_shape(512, 512, view.state.conv_params()), pool)
     assert f"{kind if kind == 'max' else 'average'} pooling" in view.formula.pool_line.text()
 
 
@@ -113,12 +134,12 @@ def test_impossible_combination_explained_inline_and_previous_output_kept(make_v
     view.controls.dilation.setValue(3)  # spans 13 pixels on a 6-pixel image
     _settle(qtbot, view)
     with pytest.raises(UserError) as core_error:
-        conv.output_shape(6, 6, view.conv_params())
+        conv.output_shape(6, 6, view.state.conv_params())
     assert view.error_text() == str(core_error.value)
     assert view.error_label.isVisible()
     np.testing.assert_array_equal(view.output_map(), previous)
     assert view.formula.height_line.text() == formula
-    view.hover_output(0, 0)  # hover still explains the map on screen, with the settings that made it
+    view.state.hover_unit((0, 0))  # hover still explains the map on screen, with the settings that made it
     assert view.arithmetic.shown_sum == pytest.approx(float(previous[0, 0]))
     view.controls.dilation.setValue(1)
     _settle(qtbot, view)
@@ -136,8 +157,8 @@ def test_hover_marks_exactly_core_taps(view, qtbot, params, unit):
     for name, value in params.items():
         getattr(c, name).setValue(value)
     _settle(qtbot, view)
-    view.hover_output(*unit)
-    rf = conv.unit_receptive_field(*unit, (512, 512), view.conv_params())
+    view.state.hover_unit(unit)
+    rf = conv.unit_receptive_field(*unit, (512, 512), view.state.conv_params())
     taps, flags = _sorted(*view.taps.marked_taps())
     want, want_flags = _sorted(rf.taps, rf.in_padding)
     np.testing.assert_array_equal(taps, want)
@@ -161,8 +182,8 @@ def test_hover_pooled_unit_marks_union_of_taps(view, qtbot):
     c.pool_size.setValue(3)
     c.dilation.setValue(2)
     _settle(qtbot, view)
-    view.hover_output(4, 6)
-    rf = conv.pooled_unit_receptive_field(4, 6, (512, 512), view.conv_params(), view.pool_params())
+    view.state.hover_unit((4, 6))
+    rf = conv.pooled_unit_receptive_field(4, 6, (512, 512), view.state.conv_params(), view.state.pool_params())
     taps, _flags = _sorted(*view.taps.marked_taps())
     np.testing.assert_array_equal(taps, _sorted(rf.taps, rf.in_padding)[0])
     assert "maximum of a 3×3 window" in view.arithmetic.label.text()
@@ -175,13 +196,13 @@ def test_real_mouse_move_over_output_hovers_that_unit(view, qtbot):
     qtbot.wait(1)
     point = canvas.mapFromScene(canvas.scene_pos_of(*target))
     QTest.mouseMove(canvas.viewport(), point)
-    qtbot.waitUntil(lambda: view._hover == target, timeout=2000)
-    rf = conv.unit_receptive_field(*target, (512, 512), view.conv_params())
+    qtbot.waitUntil(lambda: view.state.hover == target, timeout=2000)
+    rf = conv.unit_receptive_field(*target, (512, 512), view.state.conv_params())
     np.testing.assert_array_equal(_sorted(*view.taps.marked_taps())[0], _sorted(rf.taps, rf.in_padding)[0])
     QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)  # pin: moving away keeps the unit
     QTest.mouseMove(canvas.viewport(), canvas.mapFromScene(canvas.scene_pos_of(95, 195)))
     qtbot.wait(20)
-    assert view._hover == target
+    assert view.state.hover == target
 
 
 @pytest.mark.parametrize("mode, params, unit", [
@@ -196,7 +217,7 @@ def test_arithmetic_panel_sum_equals_core_output(view, qtbot, mode, params, unit
     for name, value in params.items():
         getattr(c, name).setValue(value)
     _settle(qtbot, view)
-    view.hover_output(*unit)
+    view.state.hover_unit(unit)
     value = float(view.output_map()[unit])
     assert view.arithmetic.shown_sum == pytest.approx(value, rel=1e-5, abs=1e-3)
     assert f"output[{unit[0]}, {unit[1]}]" in view.arithmetic.label.text()
@@ -207,7 +228,7 @@ def test_arithmetic_panel_sum_equals_core_output(view, qtbot, mode, params, unit
 def test_arithmetic_not_listed_beyond_7x7(view, qtbot):
     view.controls.size.setValue(9)
     _settle(qtbot, view)
-    view.hover_output(3, 3)
+    view.state.hover_unit((3, 3))
     assert view.arithmetic.shown_sum is None
     assert "too many to list" in view.arithmetic.label.text()
 
@@ -218,20 +239,20 @@ def test_step_animation_slides_right_by_stride_then_down(make_view, qtbot):
     view.controls.padding.setValue(1)
     _settle(qtbot, view)
     rows, cols = view.output_map().shape
-    assert (rows, cols) == conv.output_shape(6, 6, view.conv_params()) == (3, 3)
+    assert (rows, cols) == conv.output_shape(6, 6, view.state.conv_params()) == (3, 3)
     lefts_tops = []
     for n in range(1, rows * cols + 1):
         QTest.keyClick(view, Qt.Key.Key_Period) if n == 1 else view.animator.step()
-        assert view.animator.revealed == n
+        assert (view.state.animation + 1) == n
         shown = view.output_canvas.image.image
         assert np.count_nonzero(~np.isnan(shown)) == n  # the map is revealed exactly up to the window
         rect = view.taps.box.rect()
         lefts_tops.append((int(rect.left()), int(rect.top())))
     assert lefts_tops == [(-1 + 2 * c, -1 + 2 * r) for r in range(rows) for c in range(cols)]
     view.animator.step()  # past the end: stays complete, no timer
-    assert view.animator.revealed == rows * cols and not view.animator.playing
+    assert (view.state.animation + 1) == rows * cols and not view.animator.playing
     view.shortcuts["R"].activated.emit()
-    assert not view.animator.active
+    assert view.state.animation == -1
     assert not np.isnan(view.output_canvas.image.image).any()
 
 
@@ -240,7 +261,7 @@ def test_play_pause_and_hide_stop_the_timer(make_view, qtbot):
     view.speed.setValue(60)
     view.play_button.click()
     assert view.animator.playing and view.play_button.text() == "Pause"
-    qtbot.waitUntil(lambda: view.animator.revealed >= 3, timeout=3000)
+    qtbot.waitUntil(lambda: (view.state.animation + 1) >= 3, timeout=3000)
     view.play_button.click()
     assert not view.animator.playing and view.play_button.text() == "Play"
     view.animator.play()
@@ -254,8 +275,8 @@ def test_parameter_change_during_animation_restarts_it(make_view, qtbot):
         view.animator.step()
     view.controls.padding.setValue(1)
     _settle(qtbot, view)
-    assert view.animator.revealed == 1
-    assert view.output_canvas.image.image.shape == conv.output_shape(5, 5, view.conv_params())
+    assert (view.state.animation + 1) == 1
+    assert view.output_canvas.image.image.shape == conv.output_shape(5, 5, view.state.conv_params())
 
 
 def test_rapid_changes_coalesce_into_few_recomputes(view, qtbot):
@@ -265,7 +286,7 @@ def test_rapid_changes_coalesce_into_few_recomputes(view, qtbot):
         view.controls.stride.setValue(1 + i % 8)
     qtbot.wait(50)
     assert view.recompute_count - start <= 2
-    assert view.output_map().shape == conv.output_shape(512, 512, view.conv_params())
+    assert view.output_map().shape == conv.output_shape(512, 512, view.state.conv_params())
     np.testing.assert_array_equal(view.output_map(),
                                   _expected(view, samples.load_sample("astronaut").pixels).output)
 
@@ -275,16 +296,16 @@ def test_kernel_editor_cells_presets_and_resizing(view, qtbot):
     ed.set_cell(0, 1, 2.5)
     _settle(qtbot, view)
     assert ed.preset.currentText() == "custom"
-    assert ed.kernel()[0, 1] == 2.5
+    assert _kernel(view)[0, 1] == 2.5
     np.testing.assert_array_equal(view.output_map(), _expected(view, samples.load_sample("astronaut").pixels).output)
-    custom = ed.kernel()
+    custom = _kernel(view)
     view.controls.size.setValue(5)  # a hand-made kernel is resized by core
-    np.testing.assert_array_equal(ed.kernel(), kernels.resize_kernel(custom, 5))
+    np.testing.assert_array_equal(_kernel(view), kernels.resize_kernel(custom, 5))
     ed.table.item(0, 0).setText("not a number")  # refused: the old value comes back
-    assert ed.table.item(0, 0).text() == f"{ed.kernel()[0, 0]:.3g}"
+    assert ed.table.item(0, 0).text() == f"{_kernel(view)[0, 0]:.3g}"
     ed.preset.setCurrentText("gaussian")  # a preset is regenerated at the new size
     view.controls.size.setValue(7)
-    np.testing.assert_array_equal(ed.kernel(), kernels.make_kernel("gaussian", 7))
+    np.testing.assert_array_equal(_kernel(view), kernels.make_kernel("gaussian", 7))
     _settle(qtbot, view)
     assert ed.table.rowCount() == ed.table.columnCount() == 7
 
@@ -305,9 +326,9 @@ def test_keyboard_shortcuts(view, qtbot):
         assert box.value() == value, (key, modifier)
     QTest.keyClick(view, Qt.Key.Key_P, Qt.KeyboardModifier.ShiftModifier)
     QTest.keyClick(view, Qt.Key.Key_P, Qt.KeyboardModifier.ShiftModifier)
-    assert c.conv_params().padding == "same"
+    assert view.state.padding == "same"
     QTest.keyClick(view, Qt.Key.Key_M)
-    assert c.channel_mode() == "r"
+    assert view.state.mode == "r"
     QTest.keyClick(view, Qt.Key.Key_Space)
     assert view.animator.playing
     QTest.keyClick(view, Qt.Key.Key_Space)
@@ -331,11 +352,11 @@ def test_export_png_has_output_shape(view, qtbot, tmp_path):
     view.controls.stride.setValue(3)
     _settle(qtbot, view)
     messages = []
-    view.status_message.connect(messages.append)
+    view.app.status.events.text.connect(messages.append)
     path = tmp_path / "out.png"
     assert view.export_output_png(path)
     image = QImage(str(path))
-    assert (image.height(), image.width()) == view.output_map().shape == conv.output_shape(512, 512, view.conv_params())
+    assert (image.height(), image.width()) == view.output_map().shape == conv.output_shape(512, 512, view.state.conv_params())
     assert str(path) in messages[-1]
 
 
@@ -352,15 +373,14 @@ def test_export_is_pixel_identical_to_the_cli(view, qtbot, tmp_path):
     sample = samples.get_sample("astronaut").path
     assert main(["conv", str(sample), "--kernel", "vertical edge", "--stride", "2", "--out", str(cli_png)]) == 0
     gui, cli = cv2.imread(str(gui_png)), cv2.imread(str(cli_png))
-    assert gui.shape[:2] == conv.output_shape(512, 512, view.conv_params())
+    assert gui.shape[:2] == conv.output_shape(512, 512, view.state.conv_params())
     np.testing.assert_array_equal(gui, cli)
 
 
-def test_export_without_image_says_so(qtbot, tmp_path):
-    view = PlaygroundView()
-    qtbot.addWidget(view)
+def test_export_without_image_says_so(new_view, tmp_path):
+    view = new_view()
     messages = []
-    view.status_message.connect(messages.append)
+    view.app.status.events.text.connect(messages.append)
     assert not view.export_output_png(tmp_path / "x.png")
     assert messages and "load an image" in messages[0]
 
@@ -369,25 +389,24 @@ def test_screenshot_renders(view, qtbot, tmp_path):
     view.controls.padding.setValue(2)
     view.controls.dilation.setValue(2)
     _settle(qtbot, view)
-    view.hover_output(0, 0)
+    view.state.hover_unit((0, 0))
     path = tmp_path / "playground.png"
     assert view.grab().save(str(path))
     shot = QImage(str(path))
     assert shot.width() >= 1400 and shot.height() >= 900
 
 
-def test_big_image_stays_responsive(qtbot):
+def test_big_image_stays_responsive(new_view):
     rng = np.random.default_rng(0)
-    view = PlaygroundView()
-    qtbot.addWidget(view)
+    view = new_view()
     view.show()
-    view.set_image(from_array(rng.integers(0, 256, (2048, 2048, 3), dtype=np.uint8), "random"))
+    view.app.image.set(from_array(rng.integers(0, 256, (2048, 2048, 3), dtype=np.uint8), "random"))
     view.flush()
     view.controls.size.setValue(7)
     view.controls.dilation.setValue(2)
     view.flush()
-    assert view.last_compute_seconds < 2.0
+    assert view.output_map().shape == conv.output_shape(2048, 2048, view.state.conv_params())
     start = time.perf_counter()
     for r in range(20):
-        view.hover_output(r * 50, r * 40)
+        view.state.hover_unit((r * 50, r * 40))
     assert (time.perf_counter() - start) / 20 < 0.1  # hover must keep up with the pointer

@@ -24,6 +24,7 @@ class DigitPad(QWidget):
         self._canvas = QImage(PAD_SIZE, PAD_SIZE, QImage.Format.Format_Grayscale8)
         self._canvas.fill(0)
         self._last: QPointF | None = None
+        self._example = False  # the canvas shows a held-out digit; the first stroke starts a fresh drawing
         self.stroke_width = DEFAULT_STROKE
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setFixedSize(SHOWN_SIZE, SHOWN_SIZE)
@@ -39,17 +40,34 @@ class DigitPad(QWidget):
         rows = np.frombuffer(ptr, np.uint8).reshape(PAD_SIZE, self._canvas.bytesPerLine())
         return rows[:, :PAD_SIZE].copy()
 
+    def is_drawing(self) -> bool:
+        """The pen is down (a stroke is under way)."""
+        return self._last is not None
+
     def is_empty(self) -> bool:
         return not self.pixels().any()
 
     def clear(self) -> None:
         self._canvas.fill(0)
         self._last = None
+        self._example = False
         self.update()
         self.cleared.emit()
 
+    def show_digit(self, digit: np.ndarray) -> None:
+        """Show a 28×28 digit (a held-out example) so the pad never looks empty while the bars read a digit."""
+        big = np.ascontiguousarray(np.kron(np.asarray(digit, np.uint8), np.ones((PAD_SIZE // digit.shape[0],) * 2,
+                                                                                np.uint8)))
+        self._canvas = QImage(big.data, big.shape[1], big.shape[0], big.shape[1],
+                              QImage.Format.Format_Grayscale8).copy()
+        self._example = True
+        self.update()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
+            if self._example:
+                self._canvas.fill(0)
+                self._example = False
             self._last = self._to_canvas(event.position())
             self._draw_to(self._last)
 

@@ -1,13 +1,15 @@
 """The MNIST tab: draw a digit and watch both networks read it, browse the held-out digits, compare LeNet-5 with
 a fully connected network, and do the lecture's weight arithmetic.
 
-Every number comes from explorer.core.mnist, run on the MnistController's thread; this widget only arranges
-and paints. It is a source of images for the rest of the app (``image_ready``), not a sink: it has no set_image.
+Bound to ``AppState.mnist``: the pad, digit number and shift write intent; predictions, curves and loading run
+on the task runner; the preview, bars and pad are painted from the prediction that answers the current request,
+so the bars never read a digit the pad does not show. The digit both networks read is also handed to the Model
+Explorer (as the models' input) while this tab is shown.
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -20,14 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core import images
-from explorer.core.mnist import Digits
+from explorer.core import images, mnist
+from explorer.state.app import AppState
 from explorer.ui import style
+from explorer.ui.binding import bind, connect
 from explorer.ui.mnist.calculator import WeightCalculator
 from explorer.ui.mnist.comparison_view import ComparisonView
 from explorer.ui.mnist.digit_pad import DigitPad
 from explorer.ui.mnist.predictions import PredictionBars
-from explorer.workers.mnist_worker import MnistController, ModelsReady, Prediction
+from explorer.workers import tasks
+from explorer.workers.runner import TaskRunner
 
 THROTTLE_MS = 30     # at most one live prediction per 30 ms while the pen moves
 PREVIEW_ZOOM = 6
@@ -42,21 +46,17 @@ def _pixmap(digit: np.ndarray, zoom: int = PREVIEW_ZOOM) -> QPixmap:
 
 
 class MnistView(QWidget):
-    status_message = Signal(str)
-    image_ready = Signal(object)   # explorer.core.images.LoadedImage: the 28×28 digit both networks just read
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppState, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controller = MnistController(self)
-        self.digits: Digits | None = None
-        self._source: tuple[str, object] | None = None   # ("drawing", canvas) or ("heldout", index)
-        self._publish_id = -1       # request whose answer should also go out as image_ready
+        self.app = app
+        self.state = app.mnist
+        self.runner = runner
+        self.models: tasks.MnistModels | None = None
         self._measured = False
-        self._pending_canvas: np.ndarray | None = None
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self._send_pending_drawing)
+        self._throttle.timeout.connect(self._predict)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_draw_page(), "Draw && test")
@@ -70,12 +70,11 @@ class MnistView(QWidget):
 
         self.comparison.measure_requested.connect(self.measure)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.controller.ready.connect(self._on_ready)
-        self.controller.prediction.connect(self._on_prediction)
-        self.controller.progress.connect(self.comparison.set_progress)
-        self.controller.curve.connect(self._on_curve)
-        self.controller.failed.connect(self._on_failed)
-        self.controller.start()
+        for name in ("source", "index", "drawing", "shift"):
+            connect(self, getattr(self.state.events, name), self._request_changed)
+        connect(self, self.state.events.prediction, self._show_prediction)
+        connect(self, app.events.tab, self._publish)
+        runner.submit("mnist-load", tasks.load_mnist, on_done=self._on_ready, on_error=self._failed)
 
     # ----- layout ---------------------------------------------------------------------------------------------
     def _build_draw_page(self) -> QWidget:
@@ -87,9 +86,9 @@ class MnistView(QWidget):
         self.stroke.setSuffix(" px stroke")
         self.stroke.valueChanged.connect(lambda v: setattr(self.pad, "stroke_width", v))
         self.clear_button.clicked.connect(self.pad.clear)
-        self.pad.drawing_changed.connect(self._drawing_changed)
+        self.pad.drawing_changed.connect(self.state.draw)
         self.pad.stroke_finished.connect(self._stroke_finished)
-        self.pad.cleared.connect(self._cleared)
+        self.pad.cleared.connect(lambda: self.state.draw(None))
         pad_box = QGroupBox("Draw a digit")
         pad_layout = QVBoxLayout(pad_box)
         pad_layout.addWidget(self.pad)
@@ -102,12 +101,14 @@ class MnistView(QWidget):
         self.index = QSpinBox()
         self.index.setPrefix("digit #")
         self.index.setEnabled(False)
-        self.index.valueChanged.connect(self.show_heldout)
+        bind(self.index, self.state.events.index, lambda: self.index.setValue(self.state.index),
+             self.index.valueChanged, self.state.show_heldout)
         self.shift = QSpinBox()
         self.shift.setRange(-6, 6)
         self.shift.setSuffix(" px right")
         self.shift.setToolTip("Move the digit sideways (zero fill) and watch which network keeps reading it")
-        self.shift.valueChanged.connect(self._resend)
+        bind(self.shift, self.state.events.shift, lambda: self.shift.setValue(self.state.shift),
+             self.shift.valueChanged, lambda v: setattr(self.state, "shift", v))
         self.true_label = QLabel("")
         self.true_label.setFont(style.font(style.TITLE_PT, bold=True))
         browse_box = QGroupBox("Held-out digits (never seen in training)")
@@ -142,92 +143,95 @@ class MnistView(QWidget):
         return page
 
     # ----- public ---------------------------------------------------------------------------------------------
+    @property
+    def digits(self) -> mnist.Digits | None:
+        return None if self.models is None else self.models.heldout
+
     def show_heldout(self, index: int) -> None:
-        """Show held-out digit ``index`` and both networks' reading of it."""
-        if self.digits is None:
-            return
-        self._source = ("heldout", index)
-        self.true_label.setText(f"true label: {self.digits.labels[index]}")
-        self._publish_id = self._send()
+        self.state.show_heldout(index)
 
     def measure(self, direction: str = "right") -> None:
-        """Measure held-out accuracy and the shift curves of both networks on the worker."""
+        """Measure held-out accuracy and the shift curves of both networks in the background."""
+        if self.models is None:
+            return
         self._measured = True
         self.comparison.set_busy(True)
-        self.controller.measure(direction)
+        self.runner.submit("mnist-measure", tasks.measure_shifts, self.models, direction,
+                           on_progress=self.comparison.set_progress, on_done=self._on_curve, on_error=self._failed)
 
     def shutdown(self) -> None:
         self._throttle.stop()
-        self.controller.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
 
-    # ----- drawing --------------------------------------------------------------------------------------------
-    def _drawing_changed(self, canvas: np.ndarray) -> None:
-        self._source = ("drawing", canvas)
-        self.true_label.setText("")
-        self._pending_canvas = canvas
+    # ----- state → work ---------------------------------------------------------------------------------------
+    def _request_changed(self, *_: object) -> None:
+        if self.state.prediction is not None and self.state.prediction.request != self.state.request():
+            self.state.prediction = None  # it answers another digit now
+        if self.state.source == "heldout" and self.digits is not None:
+            self.true_label.setText(f"true label: {self.digits.labels[self.state.index]}")
+            self.pad.show_digit(self.digits.images[self.state.index])
+        else:
+            self.true_label.setText("")
         if not self._throttle.isActive():
-            self._throttle.start()
-
-    def _send_pending_drawing(self) -> None:
-        if self._pending_canvas is not None:
-            self._pending_canvas = None
-            self._send()
+            self._throttle.start()  # a moving pen asks at most once per THROTTLE_MS
 
     def _stroke_finished(self, canvas: np.ndarray) -> None:
+        self.state.draw(canvas)
         self._throttle.stop()
-        self._pending_canvas = None
-        self._source = ("drawing", canvas)
-        self._publish_id = self._send()
+        self._predict()
 
-    def _cleared(self) -> None:
-        self._throttle.stop()
-        self._pending_canvas = None
-        self._source = None
-        self.preview.setPixmap(_pixmap(np.zeros((28, 28), np.uint8)))
-        self.bars.clear()
+    def _predict(self) -> None:
+        s = self.state
+        if self.models is None or (s.source == "drawing" and s.drawing is None):
+            return
+        image, normalize = ((s.drawing, True) if s.source == "drawing" else (self.digits.images[s.index], False))
+        self.runner.submit("mnist-predict", tasks.predict_digit, self.models, s.request(), image, normalize, s.shift,
+                           on_done=self._accept, on_error=self._failed)
 
-    def _resend(self) -> None:
-        if self._source is not None:
-            self._send()
+    def _accept(self, prediction: tasks.Prediction) -> None:
+        if prediction.request == self.state.request():
+            self.state.prediction = prediction
 
-    def _send(self) -> int:
-        kind, value = self._source
-        shift = (self.shift.value(), 0)
-        if kind == "drawing":
-            return self.controller.predict(value, normalize=True, shift=shift)
-        return self.controller.predict(self.digits.images[value], normalize=False, shift=shift)
-
-    # ----- worker results -------------------------------------------------------------------------------------
-    def _on_ready(self, ready: ModelsReady) -> None:
-        self.digits = ready.heldout
-        self.comparison.set_params(ready.params, ready.recorded)
-        self.index.setRange(0, len(ready.heldout) - 1)
-        self.index.setEnabled(True)
-        self.status_message.emit(f"MNIST networks ready on {ready.provider}.")
-        if self._source is None:
-            self.show_heldout(self.index.value())
-
-    def _on_prediction(self, prediction: Prediction) -> None:
+    # ----- state → screen -------------------------------------------------------------------------------------
+    def _show_prediction(self, *_: object) -> None:
+        prediction = self.state.prediction
+        if prediction is None:
+            self.preview.setPixmap(_pixmap(np.zeros((28, 28), np.uint8)))
+            self.bars.clear()
+            self.timing.setText("")
+            return
         self.preview.setPixmap(_pixmap(prediction.digit))
         self.bars.show_probabilities(prediction.probabilities)
         self.timing.setText(f"both networks: {prediction.ms:.1f} ms")
-        if prediction.request_id == self._publish_id:
-            source = "draw pad" if self._source and self._source[0] == "drawing" else \
-                f"mnist:heldout#{self.index.value()}"
-            self.image_ready.emit(images.from_array(prediction.digit, source))
+        self._publish()
 
-    def _on_curve(self, curve) -> None:
+    def _publish(self, *_: object) -> None:
+        """While this tab is shown, the digit both networks read is what the Model Explorer runs on."""
+        prediction = self.state.prediction
+        if self.app.tab != "mnist" or prediction is None or (self.state.source == "drawing" and self.pad.is_drawing()):
+            return
+        source = "draw pad" if self.state.source == "drawing" else f"mnist:heldout#{self.state.index}"
+        self.app.image.photo = images.from_array(prediction.digit, source)
+
+    def _on_ready(self, models: tasks.MnistModels) -> None:
+        self.models = models
+        self.comparison.set_params(models.params, models.recorded)
+        self.index.setRange(0, len(models.heldout) - 1)
+        self.index.setEnabled(True)
+        self._request_changed()
+
+    def _on_curve(self, curve: mnist.ShiftCurve) -> None:
         self.comparison.set_curve(curve)
-        self.status_message.emit("Shift robustness measured: " + ", ".join(
-            f"{name} {values[-1]:.0%} at {curve.shifts[-1]} px" for name, values in curve.accuracy.items()))
+        self.app.status.show("Shift robustness measured: " + ", ".join(
+            f"{name} {values[-1]:.0%} at {curve.shifts[-1]} px" for name, values in curve.accuracy.items()),
+            topic="mnist")
 
-    def _on_failed(self, message: str) -> None:
+    def _failed(self, message: str) -> None:
         self.comparison.set_busy(False)
-        self.status_message.emit(message)
+        self.app.status.show(message, error=True, topic="mnist")
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.comparison and not self._measured:

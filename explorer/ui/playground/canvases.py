@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from explorer.state.image import size_text
 from explorer.ui import style
 
 _TINT = {"r": 0, "g": 1, "b": 2}
@@ -97,7 +98,7 @@ class InputCanvas(ImageCanvas):
             lo, hi = float(plane.min()), float(plane.max())
             self.image.setImage(plane, levels=(lo, hi if hi > lo else lo + 1))  # a 0/1 grid stays black/white
         h, w = pixels.shape[:2]
-        self.set_title(f"Input {h}×{w} — {_PLANE_TITLE[mode]}")
+        self.set_title(f"Input {size_text((h, w))} — {_PLANE_TITLE[mode]}")
         self._set_shape((h, w))
 
 

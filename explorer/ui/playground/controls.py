@@ -1,10 +1,8 @@
-"""The parameter panel: filter size, stride, padding, dilation, channel mode and pooling.
-
-It only collects numbers; validation of impossible combinations belongs to core (the view shows core's message).
+"""The parameter panel: filter size, stride, padding, dilation, channel mode and pooling, bound to the
+Playground state. It only collects numbers; impossible combinations are core's to judge (the view shows its line).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -14,19 +12,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.conv import ConvParams, PoolParams
+from explorer.state.playground import PlaygroundState
+from explorer.ui.binding import bind, connect
 
 SAME = -1  # padding spin box value shown as "same"
+LIMITS = {"size": (1, 15), "stride": (1, 8), "padding": (0, 10), "dilation": (1, 6), "pool_size": (1, 8),
+          "pool_stride": (1, 8)}
 
 MODES = [("gray", "Gray (luminance)"), ("r", "R plane"), ("g", "G plane"), ("b", "B plane"),
          ("volume", "Volume (R+G+B summed)")]
 POOL_KINDS = [("none", "None"), ("max", "Max"), ("avg", "Average")]
 
 
-def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+def _spin(name: str, tip: str, lo: int | None = None) -> QSpinBox:
     box = QSpinBox()
-    box.setRange(lo, hi)
-    box.setValue(value)
+    low, high = LIMITS[name]
+    box.setRange(low if lo is None else lo, high)
     box.setToolTip(tip)
     box.setMinimumHeight(34)
     box.setMinimumWidth(90)
@@ -44,21 +45,21 @@ def _combo(items: list[tuple[str, str]], tip: str) -> QComboBox:
 
 
 class ParamControls(QWidget):
-    """Spin boxes and combos; emits ``changed`` on any edit (the view coalesces the recomputes)."""
-
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: PlaygroundState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.size = _spin(1, 15, 3, "Filter size f: the kernel is f×f pixels (keys ] / [).")
-        self.stride = _spin(1, 8, 1, "Stride s: how far the window jumps between outputs (keys S / Shift+S).")
-        self.padding = _spin(SAME, 10, 0, "Padding p: zeros added around the image; 'same' keeps ⌈n/s⌉ (keys P / Shift+P).")
+        self.state = state
+        self.size = _spin("size", "Filter size f: the kernel is f×f pixels (keys ] / [).")
+        self.stride = _spin("stride", "Stride s: how far the window jumps between outputs (keys S / Shift+S).")
+        self.padding = _spin("padding", "Padding p: zeros added around the image; 'same' keeps ⌈n/s⌉ "
+                                        "(keys P / Shift+P).", lo=SAME)
         self.padding.setSpecialValueText("same")
-        self.dilation = _spin(1, 6, 1, "Dilation d: gap between kernel taps, widening the view at no extra cost (keys D / Shift+D).")
-        self.mode = _combo(MODES, "Which input the kernel reads: one plane, or all three planes summed (volume) (key M).")
+        self.dilation = _spin("dilation", "Dilation d: gap between kernel taps, widening the view at no extra cost "
+                                          "(keys D / Shift+D).")
+        self.mode = _combo(MODES, "Which input the kernel reads: one plane, or all three planes summed (volume) "
+                                  "(key M).")
         self.pool_kind = _combo(POOL_KINDS, "Pooling applied to the convolution output: none, max or average.")
-        self.pool_size = _spin(1, 8, 2, "Pooling window size k (k×k).")
-        self.pool_stride = _spin(1, 8, 2, "Pooling stride: how far the pooling window jumps.")
+        self.pool_size = _spin("pool_size", "Pooling window size k (k×k).")
+        self.pool_stride = _spin("pool_stride", "Pooling stride: how far the pooling window jumps.")
 
         conv_box = QGroupBox("Convolution")
         form = QFormLayout(conv_box)
@@ -77,40 +78,23 @@ class ParamControls(QWidget):
         layout.addWidget(conv_box)
         layout.addWidget(pool_box)
 
-        for box in (self.size, self.stride, self.padding, self.dilation, self.pool_size, self.pool_stride):
-            box.valueChanged.connect(self.changed)
-        for combo in (self.mode, self.pool_kind):
-            combo.currentIndexChanged.connect(self.changed)
-        self.pool_kind.currentIndexChanged.connect(self._enable_pool_fields)
+        e = state.events
+        bind(self.size, e.size, lambda: self.size.setValue(state.size), self.size.valueChanged, state.set_size)
+        for name in ("stride", "dilation", "pool_size", "pool_stride"):
+            box = getattr(self, name)
+            bind(box, getattr(e, name), lambda b=box, n=name: b.setValue(getattr(state, n)), box.valueChanged,
+                 lambda v, n=name: setattr(state, n, v))
+        bind(self.padding, e.padding,
+             lambda: self.padding.setValue(SAME if state.padding == "same" else int(state.padding)),
+             self.padding.valueChanged, lambda v: setattr(state, "padding", "same" if v == SAME else v))
+        for name in ("mode", "pool_kind"):
+            combo = getattr(self, name)
+            bind(combo, getattr(e, name), lambda c=combo, n=name: c.setCurrentIndex(c.findData(getattr(state, n))),
+                 combo.currentIndexChanged, lambda _, c=combo, n=name: setattr(state, n, c.currentData()))
         self._enable_pool_fields()
+        connect(self, e.pool_kind, self._enable_pool_fields)
 
-    def conv_params(self) -> ConvParams:
-        p = self.padding.value()
-        return ConvParams(size=self.size.value(), stride=self.stride.value(),
-                          padding="same" if p == SAME else p, dilation=self.dilation.value())
-
-    def pool_params(self) -> PoolParams:
-        return PoolParams(kind=self.pool_kind.currentData(), size=self.pool_size.value(),
-                          stride=self.pool_stride.value())
-
-    def set_values(self, params: ConvParams, pool: PoolParams, mode: str) -> None:
-        """Set every control (e.g. from a lecture example); each change emits ``changed`` and the view coalesces."""
-        self.size.setValue(params.size)
-        self.stride.setValue(params.stride)
-        self.padding.setValue(SAME if params.padding == "same" else int(params.padding))
-        self.dilation.setValue(params.dilation)
-        self.mode.setCurrentIndex(self.mode.findData(mode))
-        self.pool_kind.setCurrentIndex(self.pool_kind.findData(pool.kind))
-        self.pool_size.setValue(pool.size)
-        self.pool_stride.setValue(pool.stride)
-
-    def channel_mode(self) -> str:
-        return self.mode.currentData()
-
-    def cycle_mode(self) -> None:
-        self.mode.setCurrentIndex((self.mode.currentIndex() + 1) % self.mode.count())
-
-    def _enable_pool_fields(self) -> None:
-        on = self.pool_kind.currentData() != "none"
+    def _enable_pool_fields(self, *_: object) -> None:
+        on = self.state.pool_kind != "none"
         self.pool_size.setEnabled(on)
         self.pool_stride.setEnabled(on)

@@ -1,18 +1,15 @@
 """Convolution Playground: one kernel over one image, every parameter live, every number explained.
 
-The view wires widgets to core: parameters and kernel go to ``conv.playground_forward``; taps come from core's
-receptive-field functions; the formula and cost from ``formula_text``/``layer_cost``. Nothing here convolves.
-Parameter changes only mark the view dirty; a single-shot zero-delay timer recomputes once with the latest
-values, so dragging or key-repeating through many values never queues up work.
+The view binds to ``AppState.playground`` and ``AppState.image``: controls write intent, a change of anything the
+map depends on schedules one compute task (coalesced by a zero-delay timer, latest wins on the task runner), and
+the canvases, formula, caption, taps and arithmetic are repainted from the state. Readouts come from
+``state.playground.readout`` on the outcome on screen, so they can never describe an older kernel or map.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -28,56 +25,41 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import render
-from explorer.core.conv import (
-    ConvParams,
-    PlaygroundResult,
-    PoolParams,
-    playground_forward,
-    pooled_unit_receptive_field,
-    resolve_padding,
-    unit_receptive_field,
-)
+from explorer.core.conv import resolve_padding
 from explorer.core.errors import UserError
-from explorer.core.images import LoadedImage
+from explorer.state.app import AppState
+from explorer.state.playground import compute, readout
 from explorer.ui import style
+from explorer.ui.binding import connect
 from explorer.ui.playground.animation import StepAnimator
 from explorer.ui.playground.arithmetic_panel import ArithmeticPanel
 from explorer.ui.playground.canvases import InputCanvas, OutputCanvas
-from explorer.ui.playground.controls import ParamControls
+from explorer.ui.playground.controls import LIMITS, ParamControls
 from explorer.ui.playground.formula_panel import FormulaPanel
 from explorer.ui.playground.kernel_editor import KernelEditor
 from explorer.ui.playground.tap_overlay import TapOverlay
+from explorer.workers import tasks
+from explorer.workers.runner import TaskRunner
 
-
-@dataclass(frozen=True)
-class _Shown:
-    """The settings that produced the map on screen; hover uses these, not the (maybe invalid) current controls."""
-
-    result: PlaygroundResult
-    params: ConvParams
-    pool: PoolParams
-    input_hw: tuple[int, int]
-    kernel: np.ndarray
+TASK = "playground"
+MAP_INPUTS = ("size", "stride", "padding", "dilation", "mode", "kernel", "pool_kind", "pool_size", "pool_stride")
 
 
 class PlaygroundView(QWidget):
-    status_message = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppState, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFont(style.font(style.LABEL_PT))
-        self._image: LoadedImage | None = None
-        self._shown: _Shown | None = None
+        self.app = app
+        self.state = app.playground
+        self.runner = runner
+        self.recompute_count = 0
         self._input_key: tuple[int, str] | None = None  # (image id, mode) last painted on the input canvas
         self._input_fit: tuple | None = None  # (input hw, padding) the input view was last fitted to
-        self._hover: tuple[int, int] | None = None
-        self._pinned = False
-        self.recompute_count = 0
-        self.last_compute_seconds = 0.0
 
-        self.controls = ParamControls()
-        self.kernel_editor = KernelEditor(self.controls.size.value())
-        self.animator = StepAnimator(self)
+        self.controls = ParamControls(self.state)
+        self.kernel_editor = KernelEditor(self.state, lambda text: app.status.show(text, error=True,
+                                                                                  topic="playground"))
+        self.animator = StepAnimator(self.state, self)
         self.input_canvas = InputCanvas("Input")
         self.output_canvas = OutputCanvas("Output")
         self.taps = TapOverlay(self.input_canvas.plot)
@@ -88,201 +70,174 @@ class PlaygroundView(QWidget):
         self.error_label.hide()
         self.caption = QLabel()  # what a lecture example wants the class to look at
         self.caption.setWordWrap(True)
-        self.caption.setStyleSheet(f"background: #fff4cc; border: 1px solid #e0c060; padding: 6px; "
+        self.caption.setStyleSheet("background: #fff4cc; border: 1px solid #e0c060; padding: 6px; "
                                    f"font-size: {style.TITLE_PT}pt;")
         self.caption.hide()
         self.arithmetic = ArithmeticPanel()
         self._build_layout(self._animation_box())
         self._add_shortcuts()
 
-        self._recompute_timer = QTimer(self)
-        self._recompute_timer.setSingleShot(True)
-        self._recompute_timer.setInterval(0)
-        self._recompute_timer.timeout.connect(self._recompute)
-        self.controls.changed.connect(self._schedule)
-        self.controls.size.valueChanged.connect(self.kernel_editor.set_size)
-        self.kernel_editor.changed.connect(self._schedule)
-        self.animator.moved.connect(self._animation_moved)
+        self._compute_timer = QTimer(self)
+        self._compute_timer.setSingleShot(True)
+        self._compute_timer.setInterval(0)
+        self._compute_timer.timeout.connect(self._submit)
         self.animator.state_changed.connect(lambda playing: self.play_button.setText("Pause" if playing else "Play"))
-        self.output_canvas.hovered.connect(self._mouse_hover)
-        self.output_canvas.clicked.connect(self._mouse_click)
+        self.output_canvas.hovered.connect(self._pointer_over)
+        self.output_canvas.clicked.connect(lambda row, col: self.state.click_unit((row, col)))
 
-    # ----- public API ----------------------------------------------------------------------------------------
-    def set_image(self, image: LoadedImage) -> None:
-        self.set_caption("")  # a new picture ends any lecture example
-        self._image = image
-        self._hover = None
-        self._pinned = False
-        self._schedule()
+        events = self.state.events
+        for name in MAP_INPUTS:
+            connect(self, getattr(events, name), self._schedule)
+        for name in MAP_INPUTS + ("lesson",):
+            connect(self, getattr(events, name), self._show_caption)
+        connect(self, app.image.events.image, self._image_changed)
+        connect(self, events.outcome, self._paint_outcome)
+        connect(self, events.error, self._show_error)
+        connect(self, events.hover, self._show_readout)
+        connect(self, events.animation, self._animation_moved)
+        self._show_caption()
+        if app.image.image is not None:
+            self._schedule()
 
-    def set_caption(self, text: str) -> None:
-        """A highlighted line above the formula (the lecture example's point); empty hides it."""
-        self.caption.setText(text)
-        self.caption.setVisible(bool(text))
-
-    def configure(self, kernel: np.ndarray, params: ConvParams, pool: PoolParams, mode: str,
-                  preset: str | None = None) -> None:
-        """Set every control and the kernel at once (the Lecture menu); one coalesced recompute follows."""
-        self.controls.set_values(params, pool, mode)  # a size change regenerates the kernel, so set it after
-        self.kernel_editor.set_kernel(kernel, preset)
-        self._hover = None
-        self._pinned = False
-
-    def conv_params(self) -> ConvParams:
-        return self.controls.conv_params()
-
-    def pool_params(self) -> PoolParams:
-        return self.controls.pool_params()
-
-    def output_map(self) -> np.ndarray | None:
+    # ----- what the main window and app.py use ---------------------------------------------------------------
+    def output_map(self):
         """The map on screen (core's array), after any pending recompute."""
         self.flush()
-        return None if self._shown is None else self._shown.result.output
+        outcome = self.state.outcome
+        return None if outcome is None else outcome.result.output
 
     def error_text(self) -> str:
-        return self.error_label.text() if not self.error_label.isHidden() else ""
+        return self.state.error
 
     def flush(self) -> None:
-        """Run a pending recompute now (tests and exporters want the latest map, not the next event loop turn)."""
-        if self._recompute_timer.isActive():
-            self._recompute_timer.stop()
-            self._recompute()
-
-    def hover_output(self, row: int, col: int) -> None:
-        """Mark output unit (row, col): its taps on the input, its box on the output, its arithmetic below."""
-        shown = self._shown
-        if shown is None or not (0 <= row < shown.result.output.shape[0] and 0 <= col < shown.result.output.shape[1]):
-            self.clear_hover()
+        """Compute now on this thread when a recompute is pending (exports and tests want the latest map)."""
+        image = self.app.image.image
+        if image is None or not (self._compute_timer.isActive() or self.runner.is_busy(TASK)):
             return
-        self._hover = (row, col)
-        rf = (unit_receptive_field(row, col, shown.input_hw, shown.params) if shown.pool.kind == "none"
-              else pooled_unit_receptive_field(row, col, shown.input_hw, shown.params, shown.pool))
-        self.taps.show_taps(rf.taps, rf.in_padding, rf.box)
-        self.output_canvas.mark(row, col)
-        value = float(shown.result.output[row, col])
-        if shown.pool.kind == "none":
-            f = shown.params.size
-            self.arithmetic.show_unit((row, col), self._patch(rf.taps, rf.in_padding, shown), shown.kernel,
-                                      rf.in_padding.reshape(f, f), value)
-        else:
-            name = "maximum" if shown.pool.kind == "max" else "average"
-            k = shown.pool.size
-            self.arithmetic.show_message(
-                f"pooled output[{row}, {col}] = {value:.4g}: the {name} of a {k}×{k} window of the convolution "
-                f"map. The input shows the union of those units' taps ({len(rf.taps)} pixels).")
-
-    def clear_hover(self) -> None:
-        self._hover = None
-        self.taps.clear()
-        self.output_canvas.mark(-1, -1)
-        self.arithmetic.clear()
+        self._compute_timer.stop()
+        self.runner.cancel(TASK)
+        self.state.accept(compute(image, self.state.settings()))
 
     def export_output_png(self, path: str | Path) -> bool:
         """Save core's output map as PNG, one pixel per unit, in the colours the window and the CLI use."""
         output = self.output_map()
         if output is None:
-            self.status_message.emit("Nothing to export yet: load an image first.")
+            self.app.status.show("Nothing to export yet: load an image first.", error=True, topic="playground")
             return False
-        h, w = output.shape
         try:
-            render.write_png(path, render.signed_to_rgb(output))  # the CLI's colours, one pixel per unit
+            render.write_png(path, render.signed_to_rgb(output))
         except UserError as exc:
-            self.status_message.emit(str(exc))
+            self.app.status.show(str(exc), error=True, topic="playground")
             return False
-        self.status_message.emit(f"Saved the {h}×{w} output map to {path}.")
+        self.app.status.show(f"Saved the {output.shape[1]}×{output.shape[0]} output map to {path}.",
+                             topic="playground")
         return True
 
     def shutdown(self) -> None:
         """Stop every timer (the main window calls this before closing)."""
         self.animator.pause()
-        self._recompute_timer.stop()
+        self._compute_timer.stop()
 
-    # ----- recompute -----------------------------------------------------------------------------------------
-    def _schedule(self) -> None:
-        if not self._recompute_timer.isActive():
-            self._recompute_timer.start()
+    # ----- state → work ----------------------------------------------------------------------------------------
+    def _image_changed(self, *_: object) -> None:
+        image = self.app.image
+        with self.state.events.paused():
+            if self.state.lesson and image.origin != f"lesson:{self.state.lesson}":
+                self.state.lesson = ""  # another picture ends the lecture example
+            self.state.hover, self.state.pinned, self.state.animation = None, False, -1
+        self._schedule()
 
-    def _recompute(self) -> None:
+    def _schedule(self, *_: object) -> None:
+        if self.app.image.image is not None and not self._compute_timer.isActive():
+            self._compute_timer.start()
+
+    def _submit(self) -> None:
         self.recompute_count += 1
-        if self._image is None:
+        self.runner.submit(TASK, tasks.compute_playground, self.app.image.image, self.state.settings(),
+                           on_done=self.state.accept)
+
+    # ----- state → screen --------------------------------------------------------------------------------------
+    def _show_caption(self, *_: object) -> None:
+        text = self.state.caption()
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    def _show_error(self, *_: object) -> None:
+        # The previous map, taps and formula stay on screen; the line under the formula says what is wrong.
+        self.error_label.setText(self.state.error)
+        self.error_label.setVisible(bool(self.state.error))
+        if self.state.error:
+            self.app.status.show(self.state.error, error=True, topic="playground")
+        else:
+            self.app.status.clear_topic("playground")
+
+    def _paint_outcome(self, *_: object) -> None:
+        outcome = self.state.outcome
+        if outcome is None:
             return
-        pixels = self._image.pixels
-        params, pool, mode = self.controls.conv_params(), self.controls.pool_params(), self.controls.channel_mode()
-        kernel = self.kernel_editor.kernel()
+        result, s = outcome.result, outcome.settings
+        pixels = outcome.image.pixels
         hw = pixels.shape[:2]
-        start = time.perf_counter()
-        try:
-            result = playground_forward(pixels, kernel, params, mode, pool)
-            self.formula.show_numbers(hw, params, pool, channels=result.plane.shape[2] if result.plane.ndim == 3 else 1)
-        except UserError as error:
-            # Keep the previous map, taps and formula on screen; say what is wrong right under the formula.
-            self.error_label.setText(str(error))
-            self.error_label.show()
-            self.status_message.emit(str(error))
-            return
-        self.last_compute_seconds = time.perf_counter() - start
-        self.error_label.hide()
-        self._shown = _Shown(result, params, pool, hw, kernel)
-        if self._input_key != (id(self._image), mode):
-            self._input_key = (id(self._image), mode)
-            self.input_canvas.set_input(pixels, result.plane, mode)
-        pads = (*resolve_padding(hw[0], params), *resolve_padding(hw[1], params))
+        self.formula.show_numbers(hw, s.params, s.pool, channels=result.plane.shape[2] if result.plane.ndim == 3 else 1)
+        if self._input_key != (id(outcome.image), s.mode):
+            self._input_key = (id(outcome.image), s.mode)
+            self.input_canvas.set_input(pixels, result.plane, s.mode)
+        pads = (*resolve_padding(hw[0], s.params), *resolve_padding(hw[1], s.params))
         self.taps.set_padding(hw, pads[:2], pads[2:])
         if self._input_fit != (hw, pads):  # the band (and taps in it) must be on screen, so refit when it changes
             self._input_fit = (hw, pads)
             self.input_canvas.fit(pads)
-        out = result.output
-        self.animator.set_shape(*out.shape)  # a running animation restarts and repaints via _animation_moved
-        if not self.animator.active:
+        if self.state.animation >= 0:
+            self.state.animation = -1
+            self.animator.step()  # a running animation starts over on the new map (and repaints)
+        else:
             self._paint_output()
-            if self._hover is not None:
-                self.hover_output(*self._hover)
+        self._show_readout()
 
     def _paint_output(self) -> None:
         """The whole map, or during the animation only the units computed so far."""
-        shown = self._shown
-        out = shown.result.output
-        title = f"Output {out.shape[0]}×{out.shape[1]}"
-        if shown.pool.kind != "none":
-            title += f" after {'max' if shown.pool.kind == 'max' else 'average'} pooling"
-        revealed = self.animator.revealed if self.animator.active else None
+        outcome = self.state.outcome
+        out = outcome.result.output
+        pool = outcome.settings.pool
+        title = f"Output {out.shape[1]}×{out.shape[0]}"
+        if pool.kind != "none":
+            title += f" after {'max' if pool.kind == 'max' else 'average'} pooling"
+        revealed = self.state.animation + 1 if self.state.animation >= 0 else None
         if revealed is not None:
             title += f" — {revealed} of {out.size} computed"
         self.output_canvas.set_title(title)
         self.output_canvas.set_map(out, revealed)
 
-    @staticmethod
-    def _patch(taps: np.ndarray, in_padding: np.ndarray, shown: _Shown) -> np.ndarray:
-        """Input values under the taps, shaped like the kernel (zeros where a tap reads padding)."""
-        plane = shown.result.plane
-        inside = ~in_padding
-        values = np.zeros((len(taps), *plane.shape[2:]), np.float32)
-        values[inside] = plane[taps[inside, 0], taps[inside, 1]]
-        f = shown.params.size
-        return values.reshape(f, f, *plane.shape[2:])
-
-    # ----- pointer and animation -----------------------------------------------------------------------------
-    def _mouse_hover(self, row: int, col: int) -> None:
-        if self._pinned or self.animator.active or (row, col) == self._hover:
+    def _show_readout(self, *_: object) -> None:
+        shown = readout(self.state.outcome, self.state.hover)
+        if shown is None:
+            self.taps.clear()
+            self.output_canvas.mark(-1, -1)
+            self.arithmetic.clear()
             return
-        self.hover_output(row, col) if row >= 0 else self.clear_hover()
+        rf = shown.field
+        self.taps.show_taps(rf.taps, rf.in_padding, rf.box)
+        self.output_canvas.mark(*shown.unit)
+        if not shown.pooled:
+            f = shown.kernel.shape[0]
+            self.arithmetic.show_unit(shown.unit, shown.patch, shown.kernel, rf.in_padding.reshape(f, f), shown.value)
+            return
+        pool = self.state.outcome.settings.pool
+        name = "maximum" if pool.kind == "max" else "average"
+        self.arithmetic.show_message(
+            f"pooled output[{shown.unit[0]}, {shown.unit[1]}] = {shown.value:.4g}: the {name} of a "
+            f"{pool.size}×{pool.size} window of the convolution map. The input shows the union of those units' "
+            f"taps ({len(rf.taps)} pixels).")
 
-    def _mouse_click(self, row: int, col: int) -> None:
-        """Click pins a unit so the pointer can travel to the panel; clicking it again releases it."""
-        self._pinned = not (self._pinned and self._hover == (row, col))
-        self.hover_output(row, col)
-
-    def _animation_moved(self, row: int, col: int) -> None:
-        if self._shown is not None:
+    def _animation_moved(self, *_: object) -> None:
+        if self.state.outcome is not None:
             self._paint_output()
-            self.hover_output(row, col)
 
-    def _reset_animation(self) -> None:
-        self.animator.reset()
-        if self._shown is not None:
-            self._paint_output()
+    def _pointer_over(self, row: int, col: int) -> None:
+        if self.state.animation < 0:
+            self.state.hover_unit((row, col) if row >= 0 else None)
 
-    # ----- layout --------------------------------------------------------------------------------------------
+    # ----- layout ----------------------------------------------------------------------------------------------
     def _animation_box(self) -> QGroupBox:
         box = QGroupBox("Step animation")
         self.play_button = QPushButton("Play")
@@ -293,7 +248,7 @@ class PlaygroundView(QWidget):
         step.clicked.connect(self.animator.step)
         reset = QPushButton("Show all")
         reset.setToolTip("Stop the animation and show the whole output map (key R).")
-        reset.clicked.connect(self._reset_animation)
+        reset.clicked.connect(self.animator.reset)
         self.speed = QDoubleSpinBox()
         self.speed.setRange(0.5, 60.0)
         self.speed.setValue(4.0)
@@ -348,14 +303,18 @@ class PlaygroundView(QWidget):
         layout.addWidget(right, 1)
 
     def _add_shortcuts(self) -> None:
-        c = self.controls
+        s = self.state
+
+        def stepper(name: str, delta: int):
+            return lambda: s.step_param(name, delta, *LIMITS[name])
+
         keys = {
-            "]": lambda: c.size.stepBy(1), "[": lambda: c.size.stepBy(-1),
-            "S": lambda: c.stride.stepBy(1), "Shift+S": lambda: c.stride.stepBy(-1),
-            "P": lambda: c.padding.stepBy(1), "Shift+P": lambda: c.padding.stepBy(-1),
-            "D": lambda: c.dilation.stepBy(1), "Shift+D": lambda: c.dilation.stepBy(-1),
-            "M": c.cycle_mode,
-            "Space": self.animator.toggle, ".": self.animator.step, "R": self._reset_animation,
+            "]": stepper("size", 1), "[": stepper("size", -1),
+            "S": stepper("stride", 1), "Shift+S": stepper("stride", -1),
+            "P": stepper("padding", 1), "Shift+P": stepper("padding", -1),
+            "D": stepper("dilation", 1), "Shift+D": stepper("dilation", -1),
+            "M": s.cycle_mode,
+            "Space": self.animator.toggle, ".": self.animator.step, "R": self.animator.reset,
         }
         self.shortcuts: dict[str, QShortcut] = {}
         for key, slot in keys.items():
