@@ -36,8 +36,10 @@ SEQUENTIAL_LUT = _lut(_SEQUENTIAL_ANCHORS)
 
 def symmetric_limit(values: np.ndarray) -> float:
     """The colour scale ±limit that puts 0 at the centre of the diverging map."""
-    finite = values[np.isfinite(values)]
-    limit = float(np.max(np.abs(finite))) if finite.size else 0.0
+    limit = max(float(np.max(values)), -float(np.min(values))) if values.size else 0.0  # no copies: 3 MP in ~2 ms
+    if not np.isfinite(limit):  # NaN (unrevealed units) or inf somewhere: only then pay for the masked copy
+        finite = values[np.isfinite(values)]
+        limit = float(np.max(np.abs(finite))) if finite.size else 0.0
     return limit if limit > 0 else 1.0
 
 
@@ -79,3 +81,19 @@ def upscale_nearest(rgb: np.ndarray, min_side: int = 256) -> np.ndarray:
     side = min(rgb.shape[:2])
     factor = max(1, int(np.ceil(min_side / max(side, 1))))
     return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1) if factor > 1 else rgb
+
+
+_TINT = {"r": 0, "g": 1, "b": 2}
+
+
+def input_view(pixels: np.ndarray, plane: np.ndarray, mode: str) -> np.ndarray:
+    """What the kernel reads, as uint8 for display: one colour plane tinted in its colour, the RGB image for
+    volume mode, else the gray plane stretched to its own range (a 0/1 grid stays black and white)."""
+    if mode in _TINT and pixels.ndim == 3:
+        tinted = np.zeros(pixels.shape, np.uint8)
+        tinted[..., _TINT[mode]] = pixels[..., _TINT[mode]]
+        return tinted
+    if mode == "volume" and pixels.ndim == 3:
+        return pixels
+    lo, hi = float(plane.min()), float(plane.max())
+    return np.clip((plane - lo) * (255.0 / (hi - lo if hi > lo else 1.0)), 0, 255).astype(np.uint8)

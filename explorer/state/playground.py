@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from psygnal import evented
 
-from explorer.core import kernels, lessons
+from explorer.core import kernels, lessons, render
 from explorer.core.conv import (
     ConvParams,
     PlaygroundResult,
@@ -51,12 +51,18 @@ class Settings:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The map on screen and exactly what it was computed from; ``error`` instead of a result on bad parameters."""
+    """The map on screen and exactly what it was computed from; ``error`` instead of a result on bad parameters.
+
+    The display arrays are coloured here, on the task's thread, so painting a 3-megapixel map costs the GUI thread
+    an upload, not a colour mapping."""
 
     image: LoadedImage
     settings: Settings
     result: PlaygroundResult | None
     error: str = ""
+    input_rgb: np.ndarray | None = None    # uint8: what the kernel reads
+    output_rgb: np.ndarray | None = None   # uint8 (h, w, 3): the map in the diverging colours
+    limit: float = 1.0                     # the colour scale is ±limit
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,9 @@ def compute(image: LoadedImage, settings: Settings) -> Outcome:
                                     settings.pool)
     except UserError as exc:
         return Outcome(image, settings, None, str(exc))
-    return Outcome(image, settings, result)
+    limit = render.symmetric_limit(result.output)
+    return Outcome(image, settings, result, input_rgb=render.input_view(image.pixels, result.plane, settings.mode),
+                   output_rgb=render.signed_to_rgb(result.output, limit), limit=limit)
 
 
 def readout(outcome: Outcome | None, unit: tuple[int, int] | None) -> Readout | None:

@@ -103,3 +103,21 @@ def test_a_stuck_task_is_abandoned_and_the_next_request_is_served(runner, qtbot)
     assert runner.shutdown(timeout_s=0.5) is False  # the stuck one is still there, and that is reported
     assert time.monotonic() - started < 1.0
     never.set()
+
+
+def test_coalesced_requests_wait_and_only_the_newest_runs(runner, qtbot):
+    """A burst of requests while one runs: that one finishes and is shown, then only the newest runs."""
+    release, ran, shown = threading.Event(), [], []
+
+    def work(ctx, value):
+        ran.append(value)
+        if value == 0:
+            release.wait(5)
+        return value
+
+    for value in range(50):
+        runner.submit("map", work, value, on_done=shown.append, coalesce=True)
+    assert runner.is_busy("map")
+    release.set()
+    qtbot.waitUntil(lambda: shown == [0, 49], timeout=3000)
+    assert ran == [0, 49] and not runner.is_busy("map")

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from explorer.state.image import size_text
 from explorer.ui import style
 
-_TINT = {"r": 0, "g": 1, "b": 2}
 _PLANE_TITLE = {"gray": "gray (luminance)", "r": "R plane only", "g": "G plane only", "b": "B plane only",
                 "volume": "all three planes (RGB)"}
 
@@ -86,18 +85,10 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
 
 
 class InputCanvas(ImageCanvas):
-    def set_input(self, pixels: np.ndarray, plane: np.ndarray, mode: str) -> None:
-        """Show what the kernel reads: gray with data levels, a single plane tinted in its colour, or RGB."""
-        if mode in _TINT and pixels.ndim == 3:
-            tinted = np.zeros(pixels.shape, np.uint8)
-            tinted[..., _TINT[mode]] = pixels[..., _TINT[mode]]
-            self.image.setImage(tinted, levels=(0, 255))
-        elif mode == "volume" and pixels.ndim == 3:
-            self.image.setImage(pixels, levels=(0, 255))
-        else:
-            lo, hi = float(plane.min()), float(plane.max())
-            self.image.setImage(plane, levels=(lo, hi if hi > lo else lo + 1))  # a 0/1 grid stays black/white
-        h, w = pixels.shape[:2]
+    def set_input(self, shown: np.ndarray, mode: str) -> None:
+        """Show what the kernel reads (core's uint8 rendering: a tinted plane, the RGB image or the gray plane)."""
+        self.image.setImage(shown, levels=(0, 255))
+        h, w = shown.shape[:2]
         self.set_title(f"Input {size_text((h, w))} — {_PLANE_TITLE[mode]}")
         self._set_shape((h, w))
 
@@ -126,14 +117,20 @@ class OutputCanvas(ImageCanvas):
         self.marker.hide()
         self.plot.addItem(self.marker)
 
-    def set_map(self, values: np.ndarray, revealed: int | None = None) -> None:
-        """Paint ``values``; with ``revealed`` only the first n units in row-major order, the rest blank."""
-        levels = style.symmetric_levels(values)  # from the whole map, so colours don't shift while revealing
-        shown = values
-        if revealed is not None:
-            shown = np.full(values.shape, np.nan, np.float32)
-            shown.flat[:revealed] = values.flat[:revealed]
-        self.image.setImage(shown, levels=levels)
+    def set_map(self, values: np.ndarray, revealed: int | None = None, rgb: np.ndarray | None = None,
+                limit: float | None = None) -> None:
+        """Paint ``values`` (core's ready ``rgb`` colouring on the ±``limit`` scale when given); with ``revealed`` only
+        the first n units in row-major order, the rest blank. The scale is the whole map's, so colours don't shift
+        while revealing."""
+        levels = style.symmetric_levels(values) if limit is None else (-limit, limit)
+        if revealed is None and rgb is not None:
+            self.image.setImage(rgb, levels=(0, 255))
+        else:
+            shown = values
+            if revealed is not None:
+                shown = np.full(values.shape, np.nan, np.float32)
+                shown.flat[:revealed] = values.flat[:revealed]
+            self.image.setImage(shown, levels=levels)
         self.colorbar.setLevels(levels)
         self.not_yet.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
         self._set_shape(values.shape)

@@ -23,7 +23,7 @@ from explorer.core import kernels
 from explorer.core.errors import UserError
 from explorer.state.playground import CUSTOM, PlaygroundState
 from explorer.ui import style
-from explorer.ui.binding import bind, connect
+from explorer.ui.binding import Coalesced, bind, connect
 
 CELL_W, CELL_H = 56, 34
 MAX_ROWS_SHOWN = 7
@@ -63,8 +63,12 @@ class KernelEditor(QWidget):
         bind(self.preset, state.events.preset, lambda: self.preset.setCurrentText(state.preset),
              self.preset.currentTextChanged, state.set_preset)
         self._fill()
-        connect(self, state.events.kernel, self._fill)
+        self._repaint = Coalesced(self, self._fill)  # a held ] key regenerates the kernel 30 times a second
+        connect(self, state.events.kernel, self._repaint.trigger)
         self.table.itemChanged.connect(self._cell_edited)
+
+    def flush(self) -> None:
+        self._repaint.flush()
 
     def set_cell(self, row: int, col: int, value: float) -> None:
         """Same path as typing into a cell (tests and keyboard-free scripting)."""

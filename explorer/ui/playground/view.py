@@ -1,7 +1,7 @@
 """Convolution Playground: one kernel over one image, every parameter live, every number explained.
 
 The view binds to ``AppState.playground`` and ``AppState.image``: controls write intent, a change of anything the
-map depends on schedules one compute task (coalesced by a zero-delay timer, latest wins on the task runner), and
+map depends on schedules one compute task (at most one per frame; while one runs, only the newest waits), and
 the canvases, formula, caption, taps and arithmetic are repainted from the state. Readouts come from
 ``state.playground.readout`` on the outcome on screen, so they can never describe an older kernel or map.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -30,7 +30,7 @@ from explorer.core.errors import UserError
 from explorer.state.app import AppState
 from explorer.state.playground import compute, readout
 from explorer.ui import style
-from explorer.ui.binding import connect
+from explorer.ui.binding import Coalesced, connect
 from explorer.ui.playground.animation import StepAnimator
 from explorer.ui.playground.arithmetic_panel import ArithmeticPanel
 from explorer.ui.playground.canvases import InputCanvas, OutputCanvas
@@ -77,10 +77,7 @@ class PlaygroundView(QWidget):
         self._build_layout(self._animation_box())
         self._add_shortcuts()
 
-        self._compute_timer = QTimer(self)
-        self._compute_timer.setSingleShot(True)
-        self._compute_timer.setInterval(0)
-        self._compute_timer.timeout.connect(self._submit)
+        self._compute = Coalesced(self, self._submit)  # at most one computation per frame
         self.animator.state_changed.connect(lambda playing: self.play_button.setText("Pause" if playing else "Play"))
         self.output_canvas.hovered.connect(self._pointer_over)
         self.output_canvas.clicked.connect(lambda row, col: self.state.click_unit((row, col)))
@@ -111,10 +108,11 @@ class PlaygroundView(QWidget):
 
     def flush(self) -> None:
         """Compute now on this thread when a recompute is pending (exports and tests want the latest map)."""
+        self.kernel_editor.flush()
         image = self.app.image.image
-        if image is None or not (self._compute_timer.isActive() or self.runner.is_busy(TASK)):
+        if image is None or not (self._compute.pending or self.runner.is_busy(TASK)):
             return
-        self._compute_timer.stop()
+        self._compute.stop()
         self.runner.cancel(TASK)
         self.state.accept(compute(image, self.state.settings()))
 
@@ -136,7 +134,7 @@ class PlaygroundView(QWidget):
     def shutdown(self) -> None:
         """Stop every timer (the main window calls this before closing)."""
         self.animator.pause()
-        self._compute_timer.stop()
+        self._compute.stop()
 
     # ----- state → work ----------------------------------------------------------------------------------------
     def _image_changed(self, *_: object) -> None:
@@ -148,13 +146,13 @@ class PlaygroundView(QWidget):
         self._schedule()
 
     def _schedule(self, *_: object) -> None:
-        if self.app.image.image is not None and not self._compute_timer.isActive():
-            self._compute_timer.start()
+        if self.app.image.image is not None:
+            self._compute.trigger()
 
     def _submit(self) -> None:
         self.recompute_count += 1
         self.runner.submit(TASK, tasks.compute_playground, self.app.image.image, self.state.settings(),
-                           on_done=self.state.accept)
+                           on_done=self.state.accept, coalesce=True)
 
     # ----- state → screen --------------------------------------------------------------------------------------
     def _show_caption(self, *_: object) -> None:
@@ -181,7 +179,7 @@ class PlaygroundView(QWidget):
         self.formula.show_numbers(hw, s.params, s.pool, channels=result.plane.shape[2] if result.plane.ndim == 3 else 1)
         if self._input_key != (id(outcome.image), s.mode):
             self._input_key = (id(outcome.image), s.mode)
-            self.input_canvas.set_input(pixels, result.plane, s.mode)
+            self.input_canvas.set_input(outcome.input_rgb, s.mode)
         pads = (*resolve_padding(hw[0], s.params), *resolve_padding(hw[1], s.params))
         self.taps.set_padding(hw, pads[:2], pads[2:])
         if self._input_fit != (hw, pads):  # the band (and taps in it) must be on screen, so refit when it changes
@@ -206,7 +204,7 @@ class PlaygroundView(QWidget):
         if revealed is not None:
             title += f" — {revealed} of {out.size} computed"
         self.output_canvas.set_title(title)
-        self.output_canvas.set_map(out, revealed)
+        self.output_canvas.set_map(out, revealed, outcome.output_rgb, outcome.limit)
 
     def _show_readout(self, *_: object) -> None:
         shown = readout(self.state.outcome, self.state.hover)

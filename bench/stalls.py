@@ -1,0 +1,124 @@
+"""Main-loop stalls: a 5 ms heartbeat QTimer records the longest gap between its ticks while a scenario runs.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/stalls.py   (prints a table; results in bench/README.md)
+A gap is time the window could not repaint or answer the mouse. The goal (issue 14): no gap over 100 ms, and a
+burst of parameter changes settled, with the right map on screen, within 0.5 s of the last change.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # bench/ first on sys.path would shadow the package
+
+import numpy as np
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from bench.machine import describe
+from explorer.core import conv
+from explorer.core.images import from_array
+from explorer.core.memory import keep_freed_buffers_for_reuse
+from explorer.state import AppState
+from explorer.state.playground import compute
+from explorer.workers.runner import TaskRunner
+
+HEARTBEAT_MS = 5
+
+
+class Heartbeat:
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+        self.worst = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self.last)
+        self.last = now
+
+    def __enter__(self) -> "Heartbeat":
+        self.last, self.worst = time.perf_counter(), 0.0
+        self.timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.timer.stop()
+
+
+def spin_until(app: QApplication, done: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not done():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        if time.perf_counter() > deadline:
+            raise TimeoutError("scenario did not settle")
+
+
+def settled(view) -> bool:
+    """The map on screen is the one the current settings give (compared with a fresh computation)."""
+    outcome = view.state.outcome
+    return (not view.runner.is_busy("playground") and not view._compute.pending and outcome is not None
+            and outcome.settings == view.state.settings())
+
+
+def burst(app, view, changes: int, seconds: float) -> tuple[float, float, int]:
+    """``changes`` parameter changes spread over ``seconds``, as a dragged slider sends them."""
+    before = view.recompute_count
+    with Heartbeat() as beat:
+        start = time.perf_counter()
+        for i in range(changes):
+            view.state.set_size(1 + 2 * (i % 4))
+            view.state.stride = 1 + i % 3
+            while time.perf_counter() < start + seconds * (i + 1) / changes:
+                app.processEvents()
+        last_change = time.perf_counter()
+        spin_until(app, lambda: settled(view))
+        settle = time.perf_counter() - last_change
+    expected = compute(view.app.image.image, view.state.settings()).result.output
+    assert np.array_equal(view.output_map(), expected)
+    return beat.worst, settle, view.recompute_count - before
+
+
+def mode_change(app, view) -> tuple[float, float]:
+    with Heartbeat() as beat:
+        start = time.perf_counter()
+        view.state.mode = "volume" if view.state.mode != "volume" else "gray"
+        spin_until(app, lambda: settled(view))
+    return beat.worst, time.perf_counter() - start
+
+
+def main() -> None:
+    keep_freed_buffers_for_reuse()
+    app = QApplication.instance() or QApplication([])
+    import explorer.ui  # noqa: F401
+    from explorer.ui.playground.view import PlaygroundView
+
+    runner = TaskRunner()
+    state = AppState()
+    view = PlaygroundView(state, runner)
+    view.resize(1600, 1000)
+    view.show()
+    rng = np.random.default_rng(0)
+    state.image.set(from_array(rng.integers(0, 256, (1536, 2048, 3), dtype=np.uint8), "random 2048×1536"))
+    spin_until(app, lambda: settled(view))
+    print(describe(f"numpy {np.__version__}"))
+    print(f"image 2048×1536 RGB, heartbeat {HEARTBEAT_MS} ms; output {conv.output_shape(1536, 2048, state.playground.conv_params())}")
+    print("| scenario | worst stall ms | settled after ms | computations |")
+    print("|---|---|---|---|")
+    for mode in ("volume", "gray", "volume"):
+        worst, took = mode_change(app, view)
+        print(f"| channel mode → {state.playground.mode} | {worst * 1000:.0f} | {took * 1000:.0f} | 1 |")
+    worst, settle, computed = burst(app, view, 2000, 2.0)
+    print(f"| 2,000 changes in 2 s | {worst * 1000:.0f} | {settle * 1000:.0f} after the last | {computed} |")
+    view.shutdown()
+    runner.shutdown(2.0)
+
+
+if __name__ == "__main__":
+    main()
