@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 from explorer import __version__
 from explorer.core import images, lessons, samples
 from explorer.core.errors import UserError
+from explorer.state import AppState
+from explorer.workers.runner import TaskRunner
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
 MAX_RECENT = 8
@@ -44,13 +46,16 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._settings = settings or QSettings("cnn-explorer", "cnn-explorer")
         self.image: images.LoadedImage | None = None
+        self.state = AppState()
+        self.runner = TaskRunner(self)
 
         from explorer.ui.mnist.view import MnistView
         from explorer.ui.model_explorer.view import ModelExplorerView
+        from explorer.ui.model_explorer.readouts import short_provider
         from explorer.ui.playground.view import PlaygroundView
 
         self.playground = PlaygroundView()
-        self.explorer = ModelExplorerView(settings=self._settings)  # one settings store for the whole window
+        self.explorer = ModelExplorerView(self.state, self.runner, settings=self._settings)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.playground, "Convolution Playground")
         self.tabs.addTab(self.explorer, "Model Explorer")
@@ -64,10 +69,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self._message, 1)
         self.statusBar().addPermanentWidget(self._provider)
         # Views show their own errors inline (red, beside the control); their status-bar lines are information.
-        for view in (self.playground, self.explorer, self.mnist):
+        for view in (self.playground, self.mnist):
             view.status_message.connect(lambda text: self.show_message(text, error=False))
-        self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
-        self.explorer.provider_note.connect(self._on_provider_note)
+        self.state.status.events.connect(self._show_status)
+        self.state.explorer.events.loaded.connect(
+            lambda loaded: self._provider.setText(f"Provider: {short_provider(loaded.provider)}") if loaded else None)
         # A digit the user draws or picks goes to the Model Explorer (to watch LeNet-5's layers), not the Playground;
         # the MNIST tab also picks a digit when it starts, which must not replace the photo.
         self.mnist.image_ready.connect(self._on_digit)
@@ -132,11 +138,11 @@ class MainWindow(QMainWindow):
                           "architectures, made visible.</p>")
 
     # ----- images ----------------------------------------------------------------------------------------------
-    def set_image(self, image: images.LoadedImage) -> None:
+    def set_image(self, image: images.LoadedImage, origin: str = "") -> None:
         """Hand a new image to every view; notes (alpha flattened, downscaled, ...) go to the status bar."""
         self.image = image
         self.playground.set_image(image)
-        self.explorer.set_image(image)
+        self.state.image.set(image, origin)
         self.image_changed.emit(image)
         h, w = image.pixels.shape[:2]
         notes = f" — {'; '.join(image.notes)}" if image.notes else ""
@@ -152,12 +158,12 @@ class MainWindow(QMainWindow):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
-        self.set_image(image)
+        self.set_image(image, f"file:{Path(path).resolve()}")
         self._remember_recent(Path(path))
         return True
 
     def load_sample(self, name: str) -> None:
-        self.set_image(samples.load_sample(name))
+        self.set_image(samples.load_sample(name), f"sample:{name}")
 
     def open_image_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._last_folder(), IMAGE_FILTER)
@@ -168,7 +174,7 @@ class MainWindow(QMainWindow):
         """One of the lecture's worked examples in the Playground: its image, kernel and parameters together."""
         item = lessons.lesson(key)
         self.tabs.setCurrentWidget(self.playground)
-        self.set_image(item.image())
+        self.set_image(item.image(), f"lesson:{key}")
         self.playground.configure(item.kernel_array(), item.params, item.pool, item.mode,
                                   item.kernel if isinstance(item.kernel, str) else None)
         self.playground.set_caption(item.explanation)  # stays on screen; the status bar is shared
@@ -192,11 +198,7 @@ class MainWindow(QMainWindow):
 
     def _on_digit(self, image: images.LoadedImage) -> None:
         if self.tabs.currentWidget() is self.mnist:
-            self.explorer.set_image(image)
-
-    def _on_provider_note(self, note: str) -> None:
-        self._provider.setToolTip(note)
-        self.show_message(note, error=False)
+            self.state.image.set(image)
 
     # ----- drag and drop ---------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
@@ -264,8 +266,11 @@ class MainWindow(QMainWindow):
 
     # ----- messages and shutdown -------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = True) -> None:
-        self._message.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
-        self._message.setText(text)
+        self.state.status.show(text, error=error)
+
+    def _show_status(self) -> None:
+        self._message.setStyleSheet("color: #b00020; font-weight: bold;" if self.state.status.error else "")
+        self._message.setText(self.state.status.text)
 
     def message_text(self) -> str:
         return self._message.text()
@@ -277,6 +282,7 @@ class MainWindow(QMainWindow):
         # Workers must stop before their Qt objects go: cancel inference, quit threads, wait for them.
         for view in (self.playground, self.explorer, self.mnist):
             view.shutdown()
+        self.runner.shutdown(1.0)
         super().closeEvent(event)
 
 

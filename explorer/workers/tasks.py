@@ -118,6 +118,14 @@ def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.Mode
     return name, core_inspect.inspect_model(name)
 
 
+def inspect_builtins(ctx: TaskContext, names: list[str]) -> int:
+    """Every built-in in turn, one at a time (VGG-16's build takes seconds and memory); each (name, info) is a
+    partial result as soon as it is ready. Returns how many were inspected."""
+    for name in names:
+        ctx.partial(inspect_builtin(ctx, name))
+    return len(names)
+
+
 # ----- MNIST -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MnistModels:
