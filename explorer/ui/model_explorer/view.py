@@ -396,7 +396,6 @@ class ModelExplorerView(QWidget):
         self._shown = shown
         if shown is None:
             self.rows = []
-            self.strip.show_placeholder(readouts.summary(ex, self.state.image))
             self.rf_plot.set_current(None)
         else:
             self.rows = rows_of(shown.info)
@@ -419,7 +418,7 @@ class ModelExplorerView(QWidget):
         self.summary.setToolTip(text)
         shown = ex.shown_model()
         self.provider_label.setText(f"runs on: {readouts.short_provider(shown.provider) if shown else '–'}")
-        if shown is None and self.strip.placeholder:
+        if shown is None:
             self.strip.show_placeholder(text)
 
     def _show_layer(self) -> None:
