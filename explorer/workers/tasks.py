@@ -66,7 +66,8 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
     """Build or open, inspect and start a session for ``key``; the previous model stays usable meanwhile."""
     started = time.perf_counter()
     builtin = models.is_builtin(key)
-    proto = models.open_model(key, progress=ctx.progress)
+    # The build ends at 1.0; inspecting and starting the session follow, so the bar must not reach 1 before.
+    proto = models.open_model(key, progress=lambda fraction, text: ctx.progress(0.98 * fraction, text))
     ctx.progress(0.99, "Inspecting layers…")
     info = core_inspect.inspect_model(proto)
     ctx.check()
