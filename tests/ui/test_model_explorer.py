@@ -51,6 +51,16 @@ def tiny(tmp_path):
 
 
 @pytest.fixture
+def bare_lenet(tmp_path) -> Path:
+    """LeNet-5 without its metadata: a file that does not say how to prepare its input."""
+    model = onnx.load(str(zoo.materialize("lenet5")))
+    del model.metadata_props[:]
+    path = tmp_path / "lenet-bare.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.fixture
 def settings(tmp_path):
     # Never the user's settings: a private ini file per test.
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -327,22 +337,18 @@ def test_a_failing_first_model_says_so_everywhere(qtbot, runner, settings, tmp_p
         v.shutdown()
 
 
-def test_an_opened_files_note_leaves_the_status_line_with_the_file(qtbot, view, photo, tmp_path):
+def test_an_opened_files_note_leaves_the_status_line_with_the_file(qtbot, view, photo, bare_lenet):
     """The bug: a preprocessing warning of an opened file stayed in the status bar after choosing a built-in."""
-    model = onnx.load(str(zoo.materialize("lenet5")))
-    del model.metadata_props[:]
-    path = tmp_path / "lenet-bare.onnx"
-    onnx.save(model, str(path))
     show(qtbot, view, "lenet5", photo)
     status = view.state.status
-    view.open_model_file(str(path))
+    view.open_model_file(str(bare_lenet))
     qtbot.waitUntil(lambda: view._dialog is not None, timeout=30_000)
     assert status.topic == "explorer" and "preprocessing" in status.text.lower()
     view._dialog.reject()
     view.select_model("lenet5")
     assert status.text == ""
     status.show("astronaut.png: 512×512", topic="image")  # other topics' lines are not the explorer's to clear
-    view.select_model(str(path))
+    view.select_model(str(bare_lenet))
     assert status.text == "astronaut.png: 512×512"
 
 
@@ -365,7 +371,7 @@ def test_a_result_for_an_old_image_is_never_shown_with_a_new_one(qtbot, qapp, vi
     assert started.wait(10)
     # The photo's activations went with the photo: nothing is shown until the dark image's result is in.
     assert ex.result is None and view.activations.values is None and view.predictions.lines.text() == ""
-    assert view.summary.text().endswith("Input: flat 20 80×80 · running…")
+    assert view.summary.text().endswith(" — input: flat 20 80×80 · running…")
     view.state.image.set(bright)
     qtbot.waitUntil(view.has_results, timeout=30_000)
     release.set()
@@ -382,8 +388,8 @@ def test_after_a_lecture_grid_the_model_runs_on_the_last_photo_and_says_so(qtbot
     view.state.image.set(from_array(np.eye(6, dtype=np.uint8) * 255, "lesson grid"), "lesson:edge")
     assert view.state.explorer.result is result and view.has_results()  # nothing to re-run
     h, w = photo.pixels.shape[:2]
-    second = view.summary.text().splitlines()[1]
-    assert second.startswith(f"Input: {photo.source} {w}×{h} (the last photo: the Playground shows a lecture grid)")
+    runs_on = view.summary.text().split(" — ")[1]
+    assert runs_on.startswith(f"input: {photo.source} {w}×{h} (the last photo: the Playground shows a lecture grid)")
 
 
 def test_rapid_model_and_image_switches_show_the_latest(qtbot, qapp, view, photo, tiny):
@@ -396,19 +402,15 @@ def test_rapid_model_and_image_switches_show_the_latest(qtbot, qapp, view, photo
     assert view.activations.prepared.resized_rgb.mean() == pytest.approx(230, abs=1)
 
 
-def test_model_without_recipe_asks_and_remembers(qtbot, view, photo, tmp_path, settings):
-    model = onnx.load(str(zoo.materialize("lenet5")))
-    del model.metadata_props[:]
-    path = tmp_path / "lenet-bare.onnx"
-    onnx.save(model, str(path))
+def test_model_without_recipe_asks_and_remembers(qtbot, view, photo, bare_lenet, settings):
     view.state.image.set(photo)
-    view.open_model_file(str(path))
+    view.open_model_file(str(bare_lenet))
     qtbot.waitUntil(lambda: view._dialog is not None, timeout=30_000)
     dialog = view._dialog
     assert dialog.grayscale.isChecked() and dialog.height_box.value() == 32
     dialog.scale.setValue(1 / 255)
     dialog.accept()
-    key = str(path.resolve())
+    key = str(bare_lenet.resolve())
     assert preprocess_dialog.remembered(settings, key).scale == pytest.approx(1 / 255, rel=1e-3)
     qtbot.waitUntil(lambda: view.has_results() and view.state.explorer.result.preprocess.scale < 0.01,
                     timeout=30_000)
@@ -416,7 +418,7 @@ def test_model_without_recipe_asks_and_remembers(qtbot, view, photo, tmp_path, s
     # Opening it again uses the remembered recipe without asking.
     view.select_model("lenet5")
     qtbot.waitUntil(view.has_results, timeout=30_000)
-    view.open_model_file(str(path))
+    view.open_model_file(str(bare_lenet))
     qtbot.waitUntil(view.has_results, timeout=30_000)
     assert view._dialog is None
 

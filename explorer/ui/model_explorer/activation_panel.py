@@ -42,6 +42,7 @@ MOSAIC_LUT = np.vstack([COLORMAP.getLookupTable(0.0, 1.0, GAP_INDEX, alpha=False
                         np.array([render.GAP_RGB], np.uint8)])
 RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
+MOSAIC_TITLE = "All channels (click one)"
 HINT = "Hover over or click a unit of the channel to see its receptive field."
 
 
@@ -109,7 +110,7 @@ class ActivationPanel(QWidget):
         controls.addWidget(self.stats, 1)
 
         self.mosaic_view = pg.GraphicsLayoutWidget()
-        self.mosaic_plot, self.mosaic_item = _image_box("All channels (click one)")
+        self.mosaic_plot, self.mosaic_item = _image_box(MOSAIC_TITLE)
         self.mosaic_item.setLookupTable(MOSAIC_LUT)
         self.mosaic_view.addItem(self.mosaic_plot)
         self.mosaic_marker = QGraphicsRectItem()
@@ -253,6 +254,8 @@ class ActivationPanel(QWidget):
         self.row = self.values = self.prepared = None
         self.input_item.clear()
         self._clear_maps()
+        self.stack.setCurrentWidget(self.mosaic_view)
+        self.mosaic_plot.setTitle(MOSAIC_TITLE)
         self.stats.clear()
 
     def _clear_maps(self) -> None:

@@ -16,6 +16,7 @@ from explorer.workers.model_facts import is_random
 from explorer.workers.tasks import LoadedModel, RunResult
 
 GREY = "#555555"
+SEPARATOR = " — "
 
 
 def chosen_title(key: str) -> str:
@@ -49,7 +50,7 @@ def badge(explorer: ExplorerState) -> tuple[str, str, str]:
 
 
 def summary(explorer: ExplorerState, images: ImageState) -> str:
-    """Two lines: the chosen model's size, then what it runs on (source and size) and how long that took."""
+    """The chosen model's size — what it runs on (source and size) and how long that took."""
     loaded = explorer.shown_model()
     title = chosen_title(explorer.model)
     if loaded is None:
@@ -59,15 +60,15 @@ def summary(explorer: ExplorerState, images: ImageState) -> str:
              f"{compact(info.macs)} mult-adds")
     source = images.model_input()
     if source is None:
-        return facts + "\nNo image yet: open one (Ctrl+O) or pick a sample."
+        return f"{facts}{SEPARATOR}no image yet: open one (Ctrl+O) or pick a sample."
     h, w = source.pixels.shape[:2]
-    runs_on = f"Input: {source.source} {w}×{h}"
+    runs_on = f"input: {source.source} {w}×{h}"
     if source is not images.image:
         runs_on += " (the last photo: the Playground shows a lecture grid)"
     result = explorer.result
     runs_on += (f" · {result.run_ms:.0f} ms onnxruntime, {result.total_ms:.0f} ms in all"
                 if answers(result, loaded, source) else " · running…")
-    return f"{facts}\n{runs_on}"
+    return f"{facts}{SEPARATOR}{runs_on}"
 
 
 def short_provider(provider: str) -> str:

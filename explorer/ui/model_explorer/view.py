@@ -87,6 +87,7 @@ class ModelExplorerView(QWidget):
         self.progress.hide()
         self.summary = QLabel()
         self.summary.setFont(style.font(style.LABEL_PT))
+        self.summary.setWordWrap(True)  # a row of its own: wraps rather than cutting off what the model runs on
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
         self.provider_label = QLabel("runs on: –")
         self.provider_label.setFont(style.font(style.LABEL_PT, bold=True))
@@ -99,7 +100,7 @@ class ModelExplorerView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.progress)
-        top.addWidget(self.summary, 1)
+        top.addStretch(1)
         top.addWidget(self.provider_label)
 
         self.strip = ArchitectureStrip()
@@ -140,6 +141,7 @@ class ModelExplorerView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addLayout(top)
+        box.addWidget(self.summary)
         box.addWidget(self.message)
         box.addWidget(self.strip)
         box.addWidget(self.split, 1)
