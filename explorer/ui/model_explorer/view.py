@@ -253,7 +253,9 @@ class ModelExplorerView(QWidget):
             if not retry_blocked and not (self.runner.is_busy(LOAD) and self._load_key == ex.model):
                 self._submit_load(ex.model)
             return
-        self.runner.cancel(LOAD)  # back to the loaded model while another one was building
+        if self.runner.is_busy(LOAD):  # back to the loaded model while another one was building
+            self.runner.cancel(LOAD)
+            self._progress(1.0, "")
         request = self._run_request()
         if request is None or self._answered(request):
             return
