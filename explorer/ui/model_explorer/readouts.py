@@ -31,7 +31,7 @@ def answers(result: RunResult | None, loaded: LoadedModel | None, image: LoadedI
             and result.model_key == loaded.key and result.image is image)
 
 
-def is_current(explorer: ExplorerState, images: ImageState) -> bool:
+def result_is_current(explorer: ExplorerState, images: ImageState) -> bool:
     """The activations in the state answer the chosen model and the current model input."""
     return answers(explorer.result, explorer.shown_model(), images.model_input())
 

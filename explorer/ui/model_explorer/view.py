@@ -207,7 +207,7 @@ class ModelExplorerView(QWidget):
 
     def has_results(self) -> bool:
         """The activations on screen answer the chosen model and the current model input."""
-        return readouts.is_current(self.state.explorer, self.state.image)
+        return readouts.result_is_current(self.state.explorer, self.state.image)
 
     def shutdown(self) -> None:
         """Stop listening to the state (the window is closing); the runner is shut down by its owner."""
