@@ -41,10 +41,9 @@ def spin(app: QApplication, done, timeout: float = 300.0) -> None:
 
 
 def show(app, view, model: str, image) -> None:
+    view.state.image.set(image)
     view.select_model(model)
-    view.set_image(image)
-    spin(app, lambda: view.result is not None and view.loaded.key == model
-         and view.result.request_id == view.controller.latest_request.id)
+    spin(app, view.has_results)
 
 
 def layer_switch_ms(app, view, index: int) -> float:
@@ -63,30 +62,30 @@ def layer_switch_ms(app, view, index: int) -> float:
 
 
 def new_image_ms(app, view, images) -> list[float]:
-    """set_image -> activations painted, through the worker thread. The layer statistics label is filled in by
-    the next event-loop turn (after the paint) and is not included."""
+    """New image in the state -> activations painted, through the task runner. The layer statistics label is
+    filled in by the next event-loop turn (after the paint) and is not included."""
     times = []
     for image in images:
-        shown: list[int] = []
-        view.result_shown.connect(shown.append)
         started = time.perf_counter()
-        view.set_image(image)
-        spin(app, lambda shown=shown: bool(shown))
+        view.state.image.set(image)
+        spin(app, view.has_results)
         view.activations.grab()
         times.append((time.perf_counter() - started) * 1000)
-        view.result_shown.disconnect(shown.append)
         app.processEvents()
     return times
 
 
 def main() -> None:
+    from explorer.state import AppState
     from explorer.ui.model_explorer.view import ModelExplorerView
+    from explorer.workers.runner import TaskRunner
 
     keep_freed_buffers_for_reuse()  # as the app does at start-up
     app = QApplication.instance() or QApplication([])
     folder = QTemporaryDir()
-    view = ModelExplorerView(settings=QSettings(folder.filePath("bench.ini"), QSettings.Format.IniFormat),
-                             model=None)
+    runner = TaskRunner()
+    view = ModelExplorerView(AppState(), runner,
+                             settings=QSettings(folder.filePath("bench.ini"), QSettings.Format.IniFormat))
     view.resize(1600, 950)
     view.show()
     photo = samples.load_sample(samples.default_sample().name)
@@ -109,7 +108,7 @@ def main() -> None:
         path = zoo.materialize("vgg16")
         plain = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         feed_name = plain.get_inputs()[0].name
-        tensor = view.result.prepared.tensor
+        tensor = view.state.explorer.result.prepared.tensor
         plain.run(None, {feed_name: tensor})  # warm-up
         for layer in ("conv1_1", "conv5_3"):
             view.select_row(next(i for i, r in enumerate(view.rows) if r.name == layer))
@@ -125,16 +124,17 @@ def main() -> None:
                 image = from_array(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8), f"v{i}")
                 time.sleep(0.1)
                 worker += new_image_ms(app, view, [image])
-                worker_run.append(view.result.run_ms)
+                worker_run.append(view.state.explorer.result.run_ms)
             bare_ms, worker_ms, run_ms = (statistics.median(v) for v in (bare, worker, worker_run))
             shape = "×".join(map(str, view.rows[view.current_row].shape[1:]))
             rows.append((f"VGG-16 [{layer} {shape} shown]: bare session.run (output only)", f"{bare_ms:.0f} ms"))
-            rows.append((f"VGG-16 [{layer}]: the worker's all-activations run", f"{run_ms:.0f} ms"))
-            rows.append((f"VGG-16 [{layer}]: new image -> painted, via the worker",
+            rows.append((f"VGG-16 [{layer}]: the all-activations run", f"{run_ms:.0f} ms"))
+            rows.append((f"VGG-16 [{layer}]: new image -> painted, via the task runner",
                          (f"{worker_ms:.0f} ms = {worker_ms / bare_ms:.2f}× bare, "
                           f"{worker_ms / run_ms:.2f}× all-activations run (target ≤ 1.20× bare)")))
     finally:
         view.shutdown()
+        runner.shutdown(1.0)
         view.deleteLater()
         app.processEvents()
 

@@ -36,6 +36,7 @@ from explorer.state import AppState, session
 from explorer.state.app import TABS
 from explorer.state.image import size_text
 from explorer.ui.binding import connect
+from explorer.ui.model_explorer.readouts import short_provider
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -60,7 +61,7 @@ class MainWindow(QMainWindow):
         from explorer.ui.playground.view import PlaygroundView
 
         self.playground = PlaygroundView(self.state, self.runner)
-        self.explorer = ModelExplorerView(settings=self._settings)  # one settings store for the whole window
+        self.explorer = ModelExplorerView(self.state, self.runner, settings=self._settings)
         self.mnist = MnistView(self.state, self.runner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.playground, "Convolution Playground")
@@ -73,11 +74,8 @@ class MainWindow(QMainWindow):
         self._provider.setToolTip("The onnxruntime execution provider that really runs the models.")
         self.statusBar().addWidget(self._message, 1)
         self.statusBar().addPermanentWidget(self._provider)
-        self.explorer.status_message.connect(lambda text: self.show_message(text, error=False))
-        self.explorer.provider_changed.connect(lambda p: self._provider.setText(f"Provider: {p}"))
-        self.explorer.provider_note.connect(self._on_provider_note)
+        connect(self, self.state.explorer.events.loaded, self._show_provider)
         connect(self, self.state.image.events.image, self._image_changed)
-        connect(self, self.state.image.events.photo, lambda *_: self.explorer.set_image(self.state.image.model_input()))
         connect(self, self.state.status.events.text, self._show_status)
         self.tabs.setCurrentIndex(TABS.index(self.state.tab))
         self.tabs.currentChanged.connect(lambda i: setattr(self.state, "tab", TABS[i]))
@@ -225,9 +223,10 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.show_message(str(exc))
 
-    def _on_provider_note(self, note: str) -> None:
-        self._provider.setToolTip(note)
-        self.show_message(note, error=False)
+    def _show_provider(self, *_: object) -> None:
+        loaded = self.state.explorer.loaded
+        if loaded is not None:
+            self._provider.setText(f"Provider: {short_provider(loaded.provider)}")
 
     # ----- drag and drop ---------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)

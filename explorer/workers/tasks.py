@@ -66,7 +66,8 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
     """Build or open, inspect and start a session for ``key``; the previous model stays usable meanwhile."""
     started = time.perf_counter()
     builtin = models.is_builtin(key)
-    proto = models.open_model(key, progress=ctx.progress)
+    # The build ends at 1.0; inspecting and starting the session follow, so the bar must not reach 1 before.
+    proto = models.open_model(key, progress=lambda fraction, text: ctx.progress(0.98 * fraction, text))
     ctx.progress(0.99, "Inspecting layers…")
     info = core_inspect.inspect_model(proto)
     ctx.check()
@@ -116,6 +117,14 @@ def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.Mode
     ctx.progress(0.0, f"Receptive fields: inspecting {zoo.BUILTINS[name].title}…")
     zoo.materialize(name, progress=ctx.progress)
     return name, core_inspect.inspect_model(name)
+
+
+def inspect_builtins(ctx: TaskContext, names: list[str]) -> int:
+    """Every built-in in turn, one at a time (VGG-16's build takes seconds and memory); each (name, info) is a
+    partial result as soon as it is ready. Returns how many were inspected."""
+    for name in names:
+        ctx.partial(inspect_builtin(ctx, name))
+    return len(names)
 
 
 # ----- MNIST -------------------------------------------------------------------------------------------------

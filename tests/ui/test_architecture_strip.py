@@ -6,10 +6,12 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 
 from explorer.core import samples
 from explorer.core.inspect import inspect_model
+from explorer.state import AppState
 from explorer.ui.model_explorer.architecture_strip import GROUP_AUTO_ROWS, ArchitectureStrip
 from explorer.ui.model_explorer.rows import rows_of
 from explorer.ui.model_explorer.strip_layout import StripNode, group_key, group_nodes, layout
 from explorer.ui.model_explorer.view import ModelExplorerView
+from explorer.workers.runner import TaskRunner
 
 
 @pytest.mark.parametrize("name, key", [
@@ -86,19 +88,21 @@ def test_small_models_start_ungrouped(qtbot):
 
 @pytest.fixture
 def view(qtbot, tmp_path):
-    v = ModelExplorerView(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat), model=None)
+    runner = TaskRunner()
+    v = ModelExplorerView(AppState(), runner,
+                          settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(v)
     v.resize(1600, 950)
     v.show()
     yield v
     v.shutdown()
+    runner.shutdown(2.0)
 
 
 def test_clicking_a_group_and_stepping_through_it(qtbot, view):
+    view.state.image.set(samples.load_sample(samples.default_sample().name))
     view.select_model("densenet121")
-    view.set_image(samples.load_sample(samples.default_sample().name))
-    qtbot.waitUntil(lambda: view.result is not None and view.loaded.key == "densenet121"
-                    and view.result.request_id == view.controller.latest_request.id, timeout=120_000)
+    qtbot.waitUntil(view.has_results, timeout=120_000)
     strip = view.strip
     assert strip.is_grouped()
     first = next(i for i, r in enumerate(view.rows) if r.name.startswith("transition2/"))

@@ -212,6 +212,6 @@ def test_the_explorer_keeps_its_recent_models_in_the_windows_settings(window, qt
 
     path = str(onnx_models_dir() / "mlp500_mnist.onnx")
     window.explorer.open_model_file(path)
-    qtbot.waitUntil(lambda: window.explorer.loaded is not None and window.explorer.loaded.key == path, timeout=60_000)
+    qtbot.waitUntil(lambda: window.state.explorer.loaded is not None and window.state.explorer.loaded.key == path, timeout=60_000)
     assert window.explorer.picker.recent() == [path]
     assert window._settings.fileName().startswith(str(tmp_path))  # the fixture's file, not the user's

@@ -3,6 +3,9 @@ channel shown large beside the input image, where a hovered/clicked unit's recep
 
 The receptive field comes from core.receptive_field.back_project on the model-input grid; the input is shown
 as the model sees it (Prepared.resized_rgb), so one model-input pixel is one displayed pixel.
+
+The panel only paints what it is given and reports clicks, hovers, the colour scale and the sort as intent
+signals; the view writes them into the ExplorerState and calls back here, so the panel never keeps a choice.
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ MOSAIC_LUT = np.vstack([COLORMAP.getLookupTable(0.0, 1.0, GAP_INDEX, alpha=False
                         np.array([render.GAP_RGB], np.uint8)])
 RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
+MOSAIC_TITLE = "All channels (click one)"
+HINT = "Hover over or click a unit of the channel to see its receptive field."
 
 
 def mosaic_indices(m: core_mosaic.Mosaic) -> np.ndarray:
@@ -69,10 +74,14 @@ def _image_box(title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
 
 
 class ActivationPanel(QWidget):
-    channel_changed = Signal(int)
+    channel_clicked = Signal(int)
+    unit_pointed = Signal(int, int)     # hovered or clicked unit (y, x) of the shown channel
+    normalize_chosen = Signal(str)      # "channel" | "layer"
+    sort_chosen = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # What is on screen (painted from the state, used for hit-testing; never read back to compute).
         self.row: Row | None = None
         self.values: np.ndarray | None = None
         self.prepared: Prepared | None = None
@@ -80,7 +89,6 @@ class ActivationPanel(QWidget):
         self.channel: int | None = None
         self.unit: tuple[int, int] | None = None
         self.region: Region | None = None
-        self._unit_grid: tuple[int, int] | None = None  # shape of the map the unit was chosen on
 
         self.normalize = QComboBox()
         self.normalize.addItem("each channel", "channel")
@@ -102,7 +110,7 @@ class ActivationPanel(QWidget):
         controls.addWidget(self.stats, 1)
 
         self.mosaic_view = pg.GraphicsLayoutWidget()
-        self.mosaic_plot, self.mosaic_item = _image_box("All channels (click one)")
+        self.mosaic_plot, self.mosaic_item = _image_box(MOSAIC_TITLE)
         self.mosaic_item.setLookupTable(MOSAIC_LUT)
         self.mosaic_view.addItem(self.mosaic_plot)
         self.mosaic_marker = QGraphicsRectItem()
@@ -139,7 +147,7 @@ class ActivationPanel(QWidget):
             item.setZValue(10)
             item.hide()
             plot.addItem(item)
-        self.rf_text = QLabel("Hover over or click a unit of the channel to see its receptive field.")
+        self.rf_text = QLabel(HINT)
         self.rf_text.setFont(style.font(style.LABEL_PT))
         self.rf_text.setWordWrap(True)
         self.rf_text.setMinimumHeight(3 * self.rf_text.fontMetrics().lineSpacing() + 6)
@@ -160,52 +168,24 @@ class ActivationPanel(QWidget):
         box.addLayout(controls)
         box.addWidget(split, 1)
 
-        self.normalize.currentIndexChanged.connect(self._repaint)
-        self.sort.toggled.connect(self._repaint)
+        self.normalize.activated.connect(lambda i: self.normalize_chosen.emit(self.normalize.itemData(i)))
+        self.sort.clicked.connect(self.sort_chosen)
         self.mosaic_view.scene().sigMouseClicked.connect(self._mosaic_clicked)
         self.detail_view.scene().sigMouseClicked.connect(self._detail_clicked)
         self.detail_view.scene().sigMouseMoved.connect(self._detail_hovered)
 
-    # ----- data in -------------------------------------------------------------------------------------------
-    def set_input(self, prepared: Prepared) -> None:
-        self.prepared = prepared
-        self.input_item.setImage(prepared.resized_rgb, autoLevels=False, levels=(0, 255))
-        self._frame_input()
-
-    def _frame_input(self) -> None:
-        """Show the input plus the zero-padding band the current layer's fields reach into (at most half the
-        image on each side), so the dashed part of a field is visible; fixed per layer, not per hovered unit."""
-        if self.prepared is None:
-            return
-        h, w = self.prepared.resized_rgb.shape[:2]
-        top = left = 0
-        bottom, right = h - 1, w - 1
-        if self.row is not None and self.row.rf is not None and self.values is not None and self.values.ndim == 3:
-            first = back_project(self.row.rf, 0, 0, (h, w)).box
-            last = back_project(self.row.rf, self.values.shape[1] - 1, self.values.shape[2] - 1, (h, w)).box
-            top, left = max(min(first[0], 0), -h // 2), max(min(first[1], 0), -w // 2)
-            bottom, right = min(max(last[2], h - 1), h - 1 + h // 2), min(max(last[3], w - 1), w - 1 + w // 2)
-        self.input_plot.getViewBox().setRange(box_rect((top, left, bottom, right)), padding=0.01)
-
-    def set_layer(self, row: Row, values: np.ndarray | None) -> None:
-        """Show one row's tensor (C,H,W) or vector; keeps the chosen channel and unit when they still exist."""
+    # ----- painting what the view hands over -----------------------------------------------------------------
+    def show_layer(self, row: Row, values: np.ndarray | None, prepared: Prepared, normalize: str, sort: bool,
+                   channel: int | None, unit: tuple[int, int] | None) -> None:
+        """One row's tensor (C,H,W) as a mosaic or a vector as bars, the chosen channel and unit within it."""
+        self.normalize.setCurrentIndex(self.normalize.findData(normalize))
+        self.sort.setChecked(sort)
+        if prepared is not self.prepared:
+            self.prepared = prepared
+            self.input_item.setImage(prepared.resized_rgb, autoLevels=False, levels=(0, 255))
         self.row, self.values = row, values
-        self._repaint()
-
-    def clear(self) -> None:
-        """A new model: forget the layer, channel and unit of the previous one."""
-        self.row = self.values = self.mosaic = self.channel = self.unit = None
-        self.mosaic_item.clear()
-        self.channel_item.clear()
-        self.stats.clear()
-        self._hide_rf()
-
-    # ----- painting ------------------------------------------------------------------------------------------
-    def _repaint(self) -> None:
-        values = self.values
-        if values is None or self.row is None:
-            self.mosaic = None
-            self.mosaic_item.clear()
+        if values is None:
+            self._clear_maps()
             self.stats.setText("no values for this layer")
             return
         # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers next.
@@ -213,66 +193,33 @@ class ActivationPanel(QWidget):
         QTimer.singleShot(0, self, self._show_stats)
         self._frame_input()
         if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
-            self._show_mosaic(values)
+            self._show_mosaic(values, normalize, sort)
+            self.show_channel(channel, unit)
         else:
-            self._show_bars(values.reshape(-1))
+            self._show_bars(values.reshape(-1), sort)
 
-    def _show_stats(self) -> None:
-        if self.values is None or self.row is None:
+    def show_channel(self, channel: int | None, unit: tuple[int, int] | None) -> None:
+        """Show ``channel`` large (the first in mosaic order when None or absent from this layer)."""
+        if self.mosaic is None or self.values is None:
             return
-        s = core_mosaic.layer_stats(self.values)
-        self.stats.setText(f"min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   zeros {s.zero_fraction:.0%}")
-
-    def _show_mosaic(self, values: np.ndarray) -> None:
-        self.stack.setCurrentWidget(self.mosaic_view)
-        self.mosaic = core_mosaic.channel_mosaic(values, normalize=self.normalize.currentData(),
-                                                 sort_by_mean=self.sort.isChecked())
-        self.mosaic_item.setImage(mosaic_indices(self.mosaic), autoLevels=False, levels=(0, 255))
-        h, w = self.mosaic.image.shape
-        self.mosaic_plot.setTitle(f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
-                                  "(click one)")
-        self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
-        channel = self.channel if self.channel is not None and self.channel < values.shape[0] else self.mosaic.order[0]
-        self.select_channel(channel)
-
-    def _show_bars(self, vector: np.ndarray) -> None:
-        self.stack.setCurrentWidget(self.bars_view)
-        self.mosaic = None
-        self.channel = None
-        self.channel_item.clear()
-        self.channel_plot.setTitle("")
-        self._hide_rf()
-        heights = np.sort(vector)[::-1] if self.sort.isChecked() else vector
-        # A line of touching bars for big vectors (4096 values); gaps between bars only when they are few.
-        self.bars.setOpts(x=np.arange(heights.size), height=heights, width=1.0 if heights.size > 64 else 0.8)
-        self.bars_view.setLabel("bottom", "rank (sorted)" if self.sort.isChecked() else "output index")
-        self.bars_view.autoRange()
-        self.rf_text.setText(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
-
-    def select_channel(self, channel: int) -> None:
-        if self.mosaic is None or self.values is None or channel not in self.mosaic.order:
-            return
-        self.channel = channel
-        plane = self.values[channel]
+        self.channel = channel if channel in self.mosaic.order else self.mosaic.order[0]
+        plane = self.values[self.channel]
         lo, hi = float(plane.min()), float(plane.max())
         self.channel_item.setImage(plane, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
-        self.channel_plot.setTitle(f"Channel {channel}  ({plane.shape[0]}×{plane.shape[1]})")
+        self.channel_plot.setTitle(f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
         self.channel_plot.getViewBox().autoRange(padding=0.01)
-        y, x = self.mosaic.tile_origin(channel)
+        y, x = self.mosaic.tile_origin(self.channel)
         th, tw = self.mosaic.tile
         self.mosaic_marker.setRect(QRectF(x - 0.5, y - 0.5, tw + 1, th + 1))
         self.mosaic_marker.show()
-        # Keep the unit while the map size stays; a new size starts at the centre, where padding matters least.
-        same_size = self.unit is not None and self._unit_grid == plane.shape
-        unit = self.unit if same_size else (plane.shape[0] // 2, plane.shape[1] // 2)
-        self._unit_grid = plane.shape
-        self.show_unit(*unit)
-        self.channel_changed.emit(channel)
+        self.show_unit(unit)
 
-    def show_unit(self, y: int, x: int) -> None:
-        """Mark unit (y, x) of the current channel and draw its receptive field on the input image."""
-        if self.row is None or self.prepared is None or self.channel is None:
+    def show_unit(self, unit: tuple[int, int] | None) -> None:
+        """Mark the unit (the map's centre when None or outside it) and draw its receptive field on the input."""
+        if self.row is None or self.prepared is None or self.channel is None or self.values is None:
             return
+        h, w = self.values.shape[1:]
+        y, x = unit if unit is not None and 0 <= unit[0] < h and 0 <= unit[1] < w else (h // 2, w // 2)
         self.unit = (y, x)
         self.unit_marker.setRect(QRectF(x, y, 1, 1))
         self.unit_marker.show()
@@ -292,9 +239,9 @@ class ActivationPanel(QWidget):
         # The dashed outline is the full theoretical field; the part outside the image reads zero padding.
         self.rf_full.setRect(box_rect(self.region.box))
         self.rf_full.setVisible(self.region.in_padding)
-        (h, w), (sh, sw), (ph, pw) = rf.size, rf.stride, rf.padding
+        (fh, fw), (sh, sw), (ph, pw) = rf.size, rf.stride, rf.padding
         pair = lambda a, b: f"{a}" if a == b else f"{a}×{b}"
-        text = (f"Unit ({y}, {x}) of channel {self.channel} sees {h}×{w} input pixels: stride {pair(sh, sw)}, "
+        text = (f"Unit ({y}, {x}) of channel {self.channel} sees {fh}×{fw} input pixels: stride {pair(sh, sw)}, "
                 f"padding {pair(ph, pw)}.")
         if self.region.in_padding:
             text += " Dashed: the part that falls in the zero padding."
@@ -302,22 +249,73 @@ class ActivationPanel(QWidget):
             text += " (Branches with different strides: the union is shown.)"
         self.rf_text.setText(text)
 
-    def _hide_rf(self) -> None:
-        self.region = None
+    def clear(self) -> None:
+        """Nothing to show (another model or image is on its way)."""
+        self.row = self.values = self.prepared = None
+        self.input_item.clear()
+        self._clear_maps()
+        self.stack.setCurrentWidget(self.mosaic_view)
+        self.mosaic_plot.setTitle(MOSAIC_TITLE)
+        self.stats.clear()
+
+    def _clear_maps(self) -> None:
+        self.mosaic = self.channel = self.unit = self.region = None
+        self.mosaic_item.clear()
+        self.channel_item.clear()
+        self.channel_plot.setTitle("Channel")
+        self.rf_text.setText(HINT)
         for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker):
             item.hide()
 
-    # ----- mouse ---------------------------------------------------------------------------------------------
+    def _frame_input(self) -> None:
+        """Show the input plus the zero-padding band the current layer's fields reach into (at most half the
+        image on each side), so the dashed part of a field is visible; fixed per layer, not per hovered unit."""
+        h, w = self.prepared.resized_rgb.shape[:2]
+        top = left = 0
+        bottom, right = h - 1, w - 1
+        if self.row.rf is not None and self.values.ndim == 3:
+            first = back_project(self.row.rf, 0, 0, (h, w)).box
+            last = back_project(self.row.rf, self.values.shape[1] - 1, self.values.shape[2] - 1, (h, w)).box
+            top, left = max(min(first[0], 0), -h // 2), max(min(first[1], 0), -w // 2)
+            bottom, right = min(max(last[2], h - 1), h - 1 + h // 2), min(max(last[3], w - 1), w - 1 + w // 2)
+        self.input_plot.getViewBox().setRange(box_rect((top, left, bottom, right)), padding=0.01)
+
+    def _show_stats(self) -> None:
+        if self.values is None:
+            return
+        s = core_mosaic.layer_stats(self.values)
+        self.stats.setText(f"min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   zeros {s.zero_fraction:.0%}")
+
+    def _show_mosaic(self, values: np.ndarray, normalize: str, sort: bool) -> None:
+        self.stack.setCurrentWidget(self.mosaic_view)
+        self.mosaic = core_mosaic.channel_mosaic(values, normalize=normalize, sort_by_mean=sort)
+        self.mosaic_item.setImage(mosaic_indices(self.mosaic), autoLevels=False, levels=(0, 255))
+        h, w = self.mosaic.image.shape
+        self.mosaic_plot.setTitle(f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
+                                  "(click one)")
+        self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
+
+    def _show_bars(self, vector: np.ndarray, sort: bool) -> None:
+        self.stack.setCurrentWidget(self.bars_view)
+        self._clear_maps()
+        heights = np.sort(vector)[::-1] if sort else vector
+        # A line of touching bars for big vectors (4096 values); gaps between bars only when they are few.
+        self.bars.setOpts(x=np.arange(heights.size), height=heights, width=1.0 if heights.size > 64 else 0.8)
+        self.bars_view.setLabel("bottom", "rank (sorted)" if sort else "output index")
+        self.bars_view.autoRange()
+        self.rf_text.setText(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
+
+    # ----- mouse: intent only ----------------------------------------------------------------------------------
     def _mosaic_clicked(self, event) -> None:
         if self.mosaic is None:
             return
         pos = self.mosaic_item.mapFromScene(event.scenePos())
         channel = self.mosaic.channel_at(int(np.floor(pos.y())), int(np.floor(pos.x())))
         if channel is not None:
-            self.select_channel(channel)
+            self.channel_clicked.emit(channel)
 
     def _unit_at(self, scene_pos) -> tuple[int, int] | None:
-        if self.values is None or self.channel is None or self.mosaic is None:
+        if self.values is None or self.channel is None:
             return None
         pos = self.channel_item.mapFromScene(scene_pos)
         y, x = int(np.floor(pos.y())), int(np.floor(pos.x()))
@@ -327,9 +325,9 @@ class ActivationPanel(QWidget):
     def _detail_hovered(self, scene_pos) -> None:
         unit = self._unit_at(scene_pos)
         if unit is not None and unit != self.unit:
-            self.show_unit(*unit)
+            self.unit_pointed.emit(*unit)
 
     def _detail_clicked(self, event) -> None:
         unit = self._unit_at(event.scenePos())
         if unit is not None:
-            self.show_unit(*unit)
+            self.unit_pointed.emit(*unit)

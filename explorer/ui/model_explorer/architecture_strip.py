@@ -81,9 +81,19 @@ class ArchitectureStrip(QGraphicsView):
         self._block_of: list[int] = []    # per row: the block showing it
         self._highlight: QGraphicsRectItem | None = None
         self._current = -1                # a row index, also in grouped mode
+        self.placeholder = ""             # shown instead of blocks while there is no model to draw
+
+    def show_placeholder(self, text: str) -> None:
+        """No blocks, just ``text`` (e.g. "Loading VGG-16…"): never the previous model's blocks."""
+        self.set_rows([])
+        self.placeholder = text
+        label = self.scene().addSimpleText(text, style.font(style.LABEL_PT))
+        label.setBrush(LABEL_COLOUR)
+        self.resetTransform()
+        self.scene().setSceneRect(label.boundingRect().adjusted(-8, -8, 8, 8))
 
     def set_rows(self, rows: list[Row]) -> None:
-        self._rows, self._current = rows, -1
+        self._rows, self._current, self.placeholder = rows, -1, ""
         groupable = has_groups([_node(r) for r in rows])
         self.group_button.setEnabled(groupable)
         self.group_button.setToolTip("Collapse each block of layers (denseblock, layerN, inception module) into one"
@@ -160,7 +170,7 @@ class ArchitectureStrip(QGraphicsView):
     def fit_height(self) -> None:
         """Scale so the strip's height fills the view; wide networks scroll (and follow the current layer)."""
         rect = self.scene().sceneRect()
-        if rect.height() <= 0:
+        if rect.height() <= 0 or self.placeholder:
             return
         scale = min((self.viewport().height() - 4) / rect.height(), 4.0)
         self.resetTransform()

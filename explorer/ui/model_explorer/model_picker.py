@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from explorer.core import zoo
@@ -13,15 +13,6 @@ from explorer.workers.model_facts import is_random
 
 RECENT_KEY = "explorer/recent_models"
 MAX_RECENT = 8
-
-
-def weights_badge(weights: str) -> tuple[str, str]:
-    """(short text, CSS colour) telling where a model's weights come from."""
-    if not weights:
-        return "weights from file", "#555555"
-    if is_random(weights):
-        return "random initialisation", "#b35900"
-    return "trained", "#1b7f3b"
 
 
 class ModelPicker(QWidget):
@@ -57,38 +48,37 @@ class ModelPicker(QWidget):
         return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
 
     def add_recent(self, path: str) -> None:
+        """A file that loaded: first in the list (it is the chosen model, so the picker keeps showing it)."""
         path = str(Path(path).resolve())
         self._settings.setValue(RECENT_KEY, ([path] + [p for p in self.recent() if p != path])[:MAX_RECENT])
-        self._fill()
+        self._fill(path)
 
-    def set_current(self, key: str, weights: str) -> None:
-        """Show the loaded model (without emitting) and its weights badge."""
-        index = self.combo.findData(key)
-        if index < 0 and key not in zoo.BUILTINS:
-            index = self.combo.findData(str(Path(key).resolve()))  # recent files are stored resolved
-        if index >= 0:
-            self.combo.setCurrentIndex(index)
-        text, colour = weights_badge(weights)
+    def set_current(self, key: str) -> None:
+        """Show the chosen model (without emitting); a file not yet in the recent list gets a provisional entry."""
+        self._fill(key)
+
+    def set_badge(self, text: str, colour: str, tooltip: str) -> None:
         self.badge.setText(text)
         self.badge.setStyleSheet(f"color: {colour};")
-        self.badge.setToolTip(weights or "The file does not say where its weights come from.")
+        self.badge.setToolTip(tooltip)
 
-    def _fill(self) -> None:
-        current = self.combo.currentData()
+    def _fill(self, current: str | None = None) -> None:
+        current = self.combo.currentData() if current is None else current
         self.combo.clear()
         for entry in zoo.BUILTINS.values():
             badge = "random init." if is_random(entry.weights) else "trained"
             self.combo.addItem(f"{entry.title}  ·  {compact(entry.params)} params  ·  {badge}", entry.name)
             self.combo.setItemData(self.combo.count() - 1, f"{entry.paper}\nWeights: {entry.weights}",
-                                   role=3)  # Qt.ToolTipRole
-        recent = self.recent()
-        if recent:
+                                   role=Qt.ItemDataRole.ToolTipRole)
+        files = self.recent()
+        if current and current not in zoo.BUILTINS and current not in files:
+            files.append(current)
+        if files:
             self.combo.insertSeparator(self.combo.count())
-            for path in recent:
+            for path in files:
                 self.combo.addItem(Path(path).name, path)
-                self.combo.setItemData(self.combo.count() - 1, path, role=3)
-        index = self.combo.findData(current)
-        self.combo.setCurrentIndex(max(index, 0))
+                self.combo.setItemData(self.combo.count() - 1, path, role=Qt.ItemDataRole.ToolTipRole)
+        self.combo.setCurrentIndex(max(self.combo.findData(current), 0))
 
     def _activated(self, index: int) -> None:
         key = self.combo.itemData(index)

@@ -49,8 +49,9 @@ class RFGrowthPlot(QWidget):
         self.others: dict[str, object] = {}
         self.compare.toggled.connect(self._toggled)
 
-    def set_current(self, title: str, info) -> None:
-        self.current = (title, info)
+    def set_current(self, title: str | None, info=None) -> None:
+        """The chosen model's curve (the thick line); None while it loads."""
+        self.current = None if title is None else (title, info)
         self._redraw()
 
     def add_builtin(self, title: str, info) -> None:
@@ -59,7 +60,7 @@ class RFGrowthPlot(QWidget):
 
     def _toggled(self, on: bool) -> None:
         if on and not self.others:
-            self.note.setText("Inspecting the built-ins on the worker…")
+            self.note.setText("Inspecting the built-ins in the background…")
             self.compare_requested.emit()
         self._redraw()
 

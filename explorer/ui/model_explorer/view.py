@@ -1,13 +1,17 @@
 """The Model Explorer: choose a network, step through its layers, see every channel and each unit's receptive field.
 
-The view only paints and sends intent: models are built, inspected and run by the InferenceController's worker
-thread; mosaics, statistics and receptive fields come from core.
+Widgets write the user's intent into ``state.explorer`` (model, layer, channel, unit, colour scale, sort, panel);
+every readout is repainted from the state when what it depends on changes. Work goes through the one TaskRunner:
+``model-load`` (tasks.load_model) when the chosen model is not the loaded one, ``model-run`` (tasks.run_model)
+when the activations on screen do not answer (loaded model, model input, recipe), ``inspect-builtins`` for the
+receptive-field comparison. ``_reconcile`` decides which of them is due, so every event can simply call it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,48 +26,59 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core import preprocess, zoo
+from explorer.core import models, preprocess, zoo
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
+from explorer.state.app import AppState
+from explorer.state.explorer import PANELS
 from explorer.ui import style
-from explorer.ui.model_explorer import preprocess_dialog
+from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
-from explorer.ui.model_explorer.layer_list import LayerTable, compact
+from explorer.ui.model_explorer.layer_list import LayerTable
 from explorer.ui.model_explorer.model_picker import ModelPicker
 from explorer.ui.model_explorer.predictions import PredictionsPanel
 from explorer.ui.model_explorer.rf_plot import RFGrowthPlot
 from explorer.ui.model_explorer.rows import Row, row_values, rows_of
-from explorer.workers.inference import InferenceController, LoadedModel, RunResult
+from explorer.workers import tasks
+from explorer.workers.runner import TaskRunner
+from explorer.workers.tasks import LoadedModel, RunResult
 
-DEFAULT_MODEL = "lenet5"
+TOPIC = "explorer"   # status-line topic: cleared when another model is chosen
+LOAD, RUN, INSPECT = "model-load", "model-run", "inspect-builtins"
+RunRequest = tuple[LoadedModel, LoadedImage, preprocess.Preprocess]
 
 
-def short_provider(provider: str) -> str:
-    return provider.removesuffix("ExecutionProvider") or provider
+def same_request(a: RunRequest | None, b: RunRequest | None) -> bool:
+    """Model and image by identity (a reloaded model or a reopened picture is a new request), recipe by value."""
+    return a is not None and b is not None and a[0] is b[0] and a[1] is b[1] and a[2] == b[2]
 
 
 class ModelExplorerView(QWidget):
-    status_message = Signal(str)
-    provider_changed = Signal(str)
-    provider_note = Signal(str)  # e.g. "CUDA was requested but is not usable here": information, not an error
-    result_shown = Signal(int)   # request id whose activations are now on screen (tests and the benchmark)
-
-    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None,
-                 model: str | None = DEFAULT_MODEL) -> None:
+    def __init__(self, state: AppState, runner: TaskRunner, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state, self.runner = state, runner
         self.settings = settings or QSettings("cnn-explorer", "cnn-explorer")
-        self.controller = InferenceController(self)
-        self.loaded: LoadedModel | None = None
-        self.result: RunResult | None = None
-        self.image: LoadedImage | None = None
-        self.rows: list[Row] = []
-        self._wanted: str | None = None            # the model the latest request asks for
-        self._recipes: dict[str, preprocess.Preprocess] = {}  # the user's recipes for models without one
+        self.rows: list[Row] = []                      # the rows of the model the widgets show
+        self._shown: LoadedModel | None = None         # that model (None: the chosen one is still loading)
+        self._load_key = ""                            # the model the latest load task builds
+        self._run: RunRequest | None = None            # what the latest run task answers
+        self._failed_load = ""                         # not retried until the user asks again (error cleared)
+        self._failed_run: RunRequest | None = None
+        self._recipes: dict[str, preprocess.Preprocess] = {}  # the user's recipes for files without one
         self._dialog: preprocess_dialog.PreprocessDialog | None = None
         self._notes_shown: set[str] = set()
+        self._bindings: list[tuple[object, Callable]] = []
+        self._build()
+        self._connect_intent()
+        self._bind_state()
+        self._show_model()
+        self._reconcile()
 
+    # ----- widgets -------------------------------------------------------------------------------------------
+    def _build(self) -> None:
         self.picker = ModelPicker(self.settings)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -72,6 +87,7 @@ class ModelExplorerView(QWidget):
         self.progress.hide()
         self.summary = QLabel()
         self.summary.setFont(style.font(style.LABEL_PT))
+        self.summary.setWordWrap(True)  # a row of its own: wraps rather than cutting off what the model runs on
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
         self.provider_label = QLabel("runs on: –")
         self.provider_label.setFont(style.font(style.LABEL_PT, bold=True))
@@ -80,10 +96,11 @@ class ModelExplorerView(QWidget):
         self.message.setFont(style.font(style.LABEL_PT))
         self.message.setStyleSheet("color: #b00020;")
         self.message.setWordWrap(True)
+        self.message.hide()
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.progress)
-        top.addWidget(self.summary, 1)
+        top.addStretch(1)
         top.addWidget(self.provider_label)
 
         self.strip = ArchitectureStrip()
@@ -111,60 +128,75 @@ class ModelExplorerView(QWidget):
         self.rf_plot = RFGrowthPlot()
         self.tabs = QTabWidget()
         self.tabs.setFont(style.font(style.LABEL_PT))
-        self.tabs.addTab(self.activations, "Activations")
-        self.tabs.addTab(self.filters, "Filters")
-        self.tabs.addTab(self.rf_plot, "Receptive-field growth")
-        split = QSplitter(Qt.Orientation.Horizontal)
-        self.split = split
-        split.addWidget(left)
-        split.addWidget(self.tabs)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 5)
-        split.setSizes([600, 1200])
+        for widget, title in ((self.activations, "Activations"), (self.filters, "Filters"),
+                              (self.rf_plot, "Receptive-field growth")):  # in the order of PANELS
+            self.tabs.addTab(widget, title)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(left)
+        self.split.addWidget(self.tabs)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 5)
+        self.split.setSizes([600, 1200])
 
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addLayout(top)
+        box.addWidget(self.summary)
         box.addWidget(self.message)
         box.addWidget(self.strip)
-        box.addWidget(split, 1)
-        self.message.hide()
+        box.addWidget(self.split, 1)
 
-        self.picker.model_chosen.connect(self.select_model)
-        self.picker.open_requested.connect(self.open_model_dialog)
-        self.strip.layer_clicked.connect(self.select_row)
-        self.table.selectionModel().currentRowChanged.connect(lambda current, _: self._show_row(current.row()))
-        self.prev_button.clicked.connect(lambda: self.step(-1))
-        self.next_button.clicked.connect(lambda: self.step(1))
-        self.rf_plot.compare_requested.connect(lambda: self.controller.inspect_builtins(list(zoo.BUILTINS)))
+        # Window-wide, so they work wherever the focus is (the tab bar included), but only while this view is
+        # visible: showEvent/hideEvent switch them, so the other tabs keep their own use of these keys.
+        self.shortcuts: list[QShortcut] = []
         for key, slot in ((Qt.Key.Key_Left, lambda: self.step(-1)), (Qt.Key.Key_Right, lambda: self.step(1)),
                           (Qt.Key.Key_Home, lambda: self.select_row(0)),
                           (Qt.Key.Key_End, lambda: self.select_row(len(self.rows) - 1))):
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setEnabled(False)
             shortcut.activated.connect(slot)
+            self.shortcuts.append(shortcut)
 
-        self.controller.progress.connect(self._on_progress)
-        self.controller.model_loaded.connect(self._on_loaded)
-        self.controller.result.connect(self._on_result)
-        self.controller.failed.connect(self._on_failed)
-        self.controller.inspected.connect(self._on_inspected)
-        self.controller.provider_changed.connect(self._on_provider)
-        if model:
-            self.select_model(model)
+    def _connect_intent(self) -> None:
+        """Widgets -> state: each control writes what the user asked for, nothing else."""
+        ex = self.state.explorer
+        self.picker.model_chosen.connect(self.select_model)
+        self.picker.open_requested.connect(self.open_model_dialog)
+        self.strip.layer_clicked.connect(self.select_row)
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _: self.select_row(current.row()))
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.activations.channel_clicked.connect(lambda channel: setattr(ex, "channel", channel))
+        self.activations.unit_pointed.connect(lambda y, x: setattr(ex, "unit", (y, x)))
+        self.activations.normalize_chosen.connect(lambda value: setattr(ex, "normalize", value))
+        self.activations.sort_chosen.connect(lambda value: setattr(ex, "sort", value))
+        self.tabs.currentChanged.connect(lambda index: setattr(ex, "panel", PANELS[index]))
+        self.rf_plot.compare_requested.connect(self._compare_builtins)
 
-    # ----- public API (the main window) ----------------------------------------------------------------------
-    def set_image(self, image: LoadedImage) -> None:
-        self.image = image
-        if self._wanted:
-            self._request(self._wanted)
+    def _bind_state(self) -> None:
+        """State -> widgets (and tasks): what each readout depends on."""
+        ex, image = self.state.explorer.events, self.state.image.events
+        for signal, slot in ((ex.model, self._on_model), (ex.loaded, self._on_loaded),
+                             (ex.error, self._on_error), (ex.result, self._show_result),
+                             (ex.layer, self._show_layer), (ex.channel, self._show_channel),
+                             (ex.unit, self._show_unit), (ex.normalize, self._show_activations),
+                             (ex.sort, self._show_activations), (ex.panel, self._show_panel),
+                             (ex.progress, self._show_progress), (ex.progress_text, self._show_progress),
+                             (image.image, self._on_model_input), (image.photo, self._on_model_input)):
+            signal.connect(slot)
+            self._bindings.append((signal, slot))
+        self._show_panel()
+        self._show_error()
 
+    # ----- public API (the main window, app.py) --------------------------------------------------------------
     def select_model(self, name_or_path: str) -> None:
-        """A built-in name or an .onnx path; the current model stays until the new one has loaded."""
-        self._request(str(name_or_path))
+        """A built-in name or an .onnx path; what is loaded stays usable until the new model has loaded."""
+        key = name_or_path if models.is_builtin(name_or_path) else str(Path(name_or_path).resolve())
+        self.state.explorer.choose(key)
 
     def open_model_file(self, path: str) -> None:
-        self.select_model(str(Path(path).resolve()))
+        self.select_model(path)
 
     def open_model_dialog(self) -> None:
         recent = self.picker.recent()
@@ -174,94 +206,143 @@ class ModelExplorerView(QWidget):
             self.open_model_file(path)
 
     def has_results(self) -> bool:
-        """The activations on screen answer the latest request (current model and image): what a screenshot waits for."""
-        latest = self.controller.latest_request
-        return self.result is not None and latest is not None and self.result.request_id == latest.id
+        """The activations on screen answer the chosen model and the current model input."""
+        return readouts.result_is_current(self.state.explorer, self.state.image)
 
     def shutdown(self) -> None:
-        """Cancel a running inference, stop the worker thread and wait for it (the window is closing)."""
+        """Stop listening to the state (the window is closing); the runner is shut down by its owner."""
         if self._dialog is not None:
             self._dialog.reject()
-        self.controller.shutdown()
+        for signal, slot in self._bindings:
+            signal.disconnect(slot)
+        self._bindings.clear()
 
-    # ----- stepping ------------------------------------------------------------------------------------------
+    # ----- layers --------------------------------------------------------------------------------------------
     @property
     def current_row(self) -> int:
-        return self.table.current_row()
+        """Index of the layer in the state; "" or a name this model lacks means the first after the input."""
+        if not self.rows:
+            return -1
+        layer = self.state.explorer.layer
+        return next((i for i, row in enumerate(self.rows) if row.tensor == layer), min(1, len(self.rows) - 1))
 
     def select_row(self, index: int) -> None:
-        self.table.select_row(index)
+        if self.rows and index >= 0:
+            self.state.explorer.layer = self.rows[min(index, len(self.rows) - 1)].tensor
 
     def step(self, delta: int) -> None:
-        self.select_row(max(self.current_row, 0) + delta)
+        self.select_row(max(self.current_row + delta, 0))
 
-    def _show_row(self, index: int) -> None:
-        if not (0 <= index < len(self.rows)):
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(True)
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        super().hideEvent(event)
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(False)
+
+    # ----- tasks: what is due for the current state ----------------------------------------------------------
+    def _reconcile(self) -> None:
+        """Load the chosen model if it is not the loaded one, else run it on the model input unless the result
+        on screen already answers that; a request that failed is repeated only once the user asks again."""
+        ex = self.state.explorer
+        if not ex.is_current(ex.loaded):
+            retry_blocked = bool(ex.error) and self._failed_load == ex.model
+            if not retry_blocked and not (self.runner.is_busy(LOAD) and self._load_key == ex.model):
+                self._submit_load(ex.model)
             return
-        row = self.rows[index]
-        self.strip.set_current(index)
-        self.prev_button.setEnabled(index > 0)
-        self.next_button.setEnabled(index < len(self.rows) - 1)
-        self.filters.show_filters(row.name, self.loaded.filters.get(row.name) if self.loaded else None)
-        if self.result is not None:
-            values = row_values(row, index, self.result.activations, self.result.prepared.tensor,
-                                self.result.preprocess.layout)
-            self.activations.set_layer(row, values)
+        if self.runner.is_busy(LOAD):  # back to the loaded model while another one was building
+            self.runner.cancel(LOAD)
+            self._progress(1.0, "")
+        request = self._run_request()
+        if request is None or self._answered(request):
+            return
+        in_flight = self.runner.is_busy(RUN) and same_request(self._run, request)
+        failed = bool(ex.error) and same_request(self._failed_run, request)
+        if not (in_flight or failed):
+            self._submit_run(request)
 
-    # ----- requests and results ------------------------------------------------------------------------------
-    def _request(self, model: str) -> None:
-        self._wanted = model
-        self.controller.request(model, self.image, self._recipes.get(model))
+    def _answered(self, request: RunRequest) -> bool:
+        result = self.state.explorer.result
+        return readouts.answers(result, request[0], request[1]) and result.preprocess == request[2]
 
-    def _on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setVisible(fraction < 1.0)
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(text or "%p%")
-        self.progress.setToolTip(text)
+    def _run_request(self) -> RunRequest | None:
+        loaded, image = self.state.explorer.shown_model(), self.state.image.model_input()
+        if loaded is None or image is None:
+            return None
+        recipe = loaded.preprocess or self._recipes.get(loaded.key)
+        return None if recipe is None else (loaded, image, recipe)
 
-    def _on_provider(self, provider: str) -> None:
-        self.provider_label.setText(f"runs on: {short_provider(provider)}")
-        self.provider_changed.emit(short_provider(provider))
+    def _submit_load(self, key: str) -> None:
+        ex = self.state.explorer
+        self._load_key = key
+        self.runner.cancel(RUN)  # the old model's run would only be thrown away
+        with ex.events.paused():
+            ex.progress, ex.progress_text = 0.0, f"Loading {readouts.chosen_title(key)}…"
+        self.runner.submit(LOAD, tasks.load_model, key, on_done=self._loaded,
+                           on_error=lambda message: self._load_failed(key, message), on_progress=self._progress)
 
-    def _on_loaded(self, loaded: LoadedModel) -> None:
-        previous = self.loaded
-        self.loaded = loaded
-        self.result = None
-        self.progress.hide()
-        self.message.hide()
-        self.rows = rows_of(loaded.info)
-        self.table.set_rows(self.rows)
-        # Give the table the width its columns need (at most 45 %); the activations get the rest.
-        total = sum(self.split.sizes())
-        left = min(self.table.content_width(), int(0.45 * total))
-        self.split.setSizes([left, total - left])
-        self.strip.set_rows(self.rows)
-        self.activations.clear()
-        self.predictions.clear()
-        if not loaded.builtin:
-            self.picker.add_recent(loaded.key)  # first, so the picker has an entry to show
-        self.picker.set_current(loaded.key, loaded.weights)
-        self.rf_plot.set_current(loaded.title, loaded.info)
-        info = loaded.info
-        self.summary.setText(f"{loaded.title}: {len(info.layers)} layers, {compact(info.params)} parameters, "
-                             f"{compact(info.macs)} multiply-adds per image")
-        if loaded.provider_note and loaded.provider_note not in self._notes_shown:
-            self._notes_shown.add(loaded.provider_note)  # say it once, not on every model switch
-            self.provider_note.emit(loaded.provider_note)
-        # Stay on the same layer when reloading the same network, else start at the first layer after the input.
-        same = previous is not None and previous.key == loaded.key
-        self.select_row(min(self.current_row, len(self.rows) - 1) if same else 1)
-        if loaded.preprocess is None and loaded.key not in self._recipes:
-            self._ask_recipe(loaded)
+    def _loaded(self, loaded: LoadedModel) -> None:
+        ex = self.state.explorer
+        if loaded.key != ex.model:
+            return
+        with ex.events.paused():
+            ex.loaded = loaded
+            ex.progress, ex.progress_text = 1.0, ""
 
+    def _load_failed(self, key: str, message: str) -> None:
+        """Keep the previous model working (the choice goes back to it) and say why in one line."""
+        ex = self.state.explorer
+        self._failed_load = key
+        with ex.events.paused():
+            if ex.loaded is not None:
+                ex.model = ex.loaded.key
+            ex.error = message
+            ex.progress, ex.progress_text = 1.0, ""
+        self.state.status.show(message, error=True, topic=TOPIC)
+
+    def _submit_run(self, request: RunRequest) -> None:
+        self._run = request
+        self.runner.submit(RUN, tasks.run_model, *request, on_done=self._ran,
+                           on_error=lambda message: self._run_failed(request, message))
+        self.state.explorer.result = None  # the old image's activations never stand beside the new one
+
+    def _ran(self, result: RunResult) -> None:
+        ex = self.state.explorer
+        if not readouts.answers(result, ex.shown_model(), self.state.image.model_input()):
+            return
+        with ex.events.paused():
+            ex.result = result
+            if self._failed_run is not None:
+                ex.error, self._failed_run = "", None
+
+    def _run_failed(self, request: RunRequest, message: str) -> None:
+        self._failed_run = request
+        self.state.explorer.error = message
+        self.state.status.show(message, error=True, topic=TOPIC)
+
+    def _progress(self, fraction: float, text: str) -> None:
+        ex = self.state.explorer
+        with ex.events.paused():
+            ex.progress, ex.progress_text = fraction, text
+
+    def _compare_builtins(self) -> None:
+        self.runner.submit(INSPECT, tasks.inspect_builtins, list(zoo.BUILTINS),
+                           on_partial=lambda found: self.rf_plot.add_builtin(zoo.BUILTINS[found[0]].title, found[1]),
+                           on_progress=lambda _, text: self.rf_plot.note.setText(text),
+                           on_error=lambda message: self.state.status.show(message, error=True, topic=TOPIC))
+
+    # ----- preprocessing for files that do not say ------------------------------------------------------------
     def _ask_recipe(self, loaded: LoadedModel) -> None:
         recipe = preprocess_dialog.remembered(self.settings, loaded.key)
         if recipe is not None:
-            self._use_recipe(loaded.key, recipe)
+            self._recipes[loaded.key] = recipe
             return
         guess, note = preprocess.default_for_input(loaded.info.input_shape)
-        self._use_recipe(loaded.key, guess)  # show something at once; the dialog refines it
-        self.status_message.emit(note)
+        self._recipes[loaded.key] = guess  # show something at once; the dialog refines it
+        self.state.status.show(note, topic=TOPIC)
         self._dialog = preprocess_dialog.PreprocessDialog(loaded.title, guess, self)
         self._dialog.accepted.connect(lambda: self._recipe_chosen(loaded.key))
         self._dialog.finished.connect(lambda _: setattr(self, "_dialog", None))
@@ -273,39 +354,131 @@ class ModelExplorerView(QWidget):
         try:
             recipe = self._dialog.recipe()
         except UserError as exc:  # Preprocess validates the values (e.g. a zero std)
-            self._show_error(str(exc))
+            self.state.status.show(str(exc), error=True, topic=TOPIC)
             return
         preprocess_dialog.remember(self.settings, key, recipe)
-        self._use_recipe(key, recipe)
-
-    def _use_recipe(self, key: str, recipe: preprocess.Preprocess) -> None:
         self._recipes[key] = recipe
-        if self._wanted == key and self.image is not None:
-            self._request(key)
+        self._reconcile()
 
-    def _on_result(self, result: RunResult) -> None:
-        if self.loaded is None or result.model_key != self.loaded.key:
+    # ----- state -> widgets ------------------------------------------------------------------------------------
+    def _on_model(self) -> None:
+        self.state.status.clear_topic(TOPIC)  # e.g. an opened file's preprocessing note
+        self._show_model()
+        self._reconcile()
+
+    def _on_loaded(self) -> None:
+        loaded = self.state.explorer.shown_model()
+        if loaded is not None:
+            if not loaded.builtin:
+                self.picker.add_recent(loaded.key)
+            note = loaded.session.note
+            if note and note not in self._notes_shown:
+                self._notes_shown.add(note)  # say it once, not on every model switch
+                self.state.status.show(note, topic=TOPIC)
+            if loaded.preprocess is None and loaded.key not in self._recipes:
+                self._ask_recipe(loaded)
+        self._show_model()
+        self._reconcile()
+
+    def _on_error(self) -> None:
+        self._show_error()
+        self._show_header()
+        self._reconcile()
+
+    def _on_model_input(self) -> None:
+        self._reconcile()
+        self._show_header()
+
+    def _show_model(self) -> None:
+        """Picker, badge and summary follow the choice; table, strip and curves follow the model shown."""
+        ex = self.state.explorer
+        self.picker.set_current(ex.model)
+        self._show_header()
+        shown = ex.shown_model()
+        if shown is self._shown:
             return
-        self.result = result
-        self.activations.set_input(result.prepared)
-        self._show_row(self.current_row)
-        self.predictions.show_output(result.activations.output, self.loaded.labels, self.loaded.weights)
-        self.summary.setText(f"{self.loaded.title}: {result.run_ms:.0f} ms onnxruntime, "
-                             f"{result.total_ms:.0f} ms in all")
-        self.result_shown.emit(result.request_id)
+        self._shown = shown
+        if shown is None:
+            self.rows = []
+            self.rf_plot.set_current(None)
+        else:
+            self.rows = rows_of(shown.info)
+            self.strip.set_rows(self.rows)
+            self.rf_plot.set_current(shown.title, shown.info)
+        with QSignalBlocker(self.table.selectionModel()):
+            self.table.set_rows(self.rows)
+        # Give the table the width its columns need (at most 45 %); the activations get the rest.
+        total = sum(self.split.sizes())
+        left = min(self.table.content_width(), int(0.45 * total))
+        self.split.setSizes([left, total - left])
+        self._show_predictions()
+        self._show_layer()
 
-    def _on_failed(self, message: str) -> None:
-        self._show_error(message)
-        self.progress.hide()
-        if self.loaded is not None and self._wanted != self.loaded.key:
-            # The new model could not be loaded: keep the current one, and show the latest image with it.
-            self.picker.set_current(self.loaded.key, self.loaded.weights)
-            self._request(self.loaded.key)
+    def _show_header(self) -> None:
+        ex = self.state.explorer
+        self.picker.set_badge(*readouts.badge(ex))
+        text = readouts.summary(ex, self.state.image)
+        self.summary.setText(text)
+        self.summary.setToolTip(text)
+        shown = ex.shown_model()
+        self.provider_label.setText(f"runs on: {readouts.short_provider(shown.provider) if shown else '–'}")
+        if shown is None:
+            self.strip.show_placeholder(text)
 
-    def _show_error(self, message: str) -> None:
-        self.message.setText(message)
-        self.message.show()
-        self.status_message.emit(message)
+    def _show_layer(self) -> None:
+        index = self.current_row
+        self.prev_button.setEnabled(index > 0)
+        self.next_button.setEnabled(0 <= index < len(self.rows) - 1)
+        if index < 0:
+            self.filters.show_filters("", None)
+            self.activations.clear()
+            return
+        row = self.rows[index]
+        with QSignalBlocker(self.table.selectionModel()):  # following the state is not a choice of the user's
+            self.table.select_row(index)
+        self.strip.set_current(index)
+        self.filters.show_filters(row.name, self._shown.filters.get(row.name))
+        self._show_activations()
 
-    def _on_inspected(self, name: str, info) -> None:
-        self.rf_plot.add_builtin(zoo.BUILTINS[name].title, info)
+    def _show_activations(self) -> None:
+        ex, index = self.state.explorer, self.current_row
+        result = ex.result
+        if index < 0 or not readouts.answers(result, self._shown, self.state.image.model_input()):
+            self.activations.clear()
+            return
+        row = self.rows[index]
+        values = row_values(row, index, result.activations, result.prepared.tensor, result.preprocess.layout)
+        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit)
+
+    def _show_channel(self) -> None:
+        self.activations.show_channel(self.state.explorer.channel, self.state.explorer.unit)
+
+    def _show_unit(self) -> None:
+        self.activations.show_unit(self.state.explorer.unit)
+
+    def _show_result(self) -> None:
+        self._show_predictions()
+        self._show_header()
+        self._show_activations()
+
+    def _show_predictions(self) -> None:
+        result = self.state.explorer.result
+        if readouts.answers(result, self._shown, self.state.image.model_input()):
+            self.predictions.show_output(result.activations.output, self._shown.labels, self._shown.weights)
+        else:
+            self.predictions.clear()
+
+    def _show_panel(self) -> None:
+        self.tabs.setCurrentIndex(PANELS.index(self.state.explorer.panel))
+
+    def _show_progress(self) -> None:
+        ex = self.state.explorer
+        self.progress.setVisible(ex.progress < 1.0)
+        self.progress.setValue(int(ex.progress * 1000))
+        self.progress.setFormat(ex.progress_text or "%p%")
+        self.progress.setToolTip(ex.progress_text)
+
+    def _show_error(self) -> None:
+        error = self.state.explorer.error
+        self.message.setText(error)
+        self.message.setVisible(bool(error))
