@@ -61,9 +61,9 @@ def _build_parser() -> argparse.ArgumentParser:
     acts.add_argument("--npz", metavar="ALL.npz", help="save every activation, keyed by tensor name")
     acts.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
 
-    sub.add_parser("models", help="list the built-in models")
+    sub.add_parser("models", help="list the models: built-in, bundled and downloadable")
 
-    export = sub.add_parser("export", help="write a built-in model as a standalone ONNX file")
+    export = sub.add_parser("export", help="write a catalog model as a standalone ONNX file")
     export.add_argument("name")
     export.add_argument("--out", required=True, metavar="FILE.onnx")
     return parser
@@ -186,24 +186,25 @@ def _cmd_activations(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from explorer.core import zoo
+    from explorer.core import catalog
 
-    print(f"{'name':<12} {'parameters':>12}  {'input':<10} {'title':<40} weights")
-    for entry in zoo.BUILTINS.values():
-        _, c, h, w = entry.input_shape
-        print(f"{entry.name:<12} {entry.params:>12,}  {f'{h}×{w}×{c}':<10} {entry.title:<40} "
-              f"{zoo.weights_source(entry.name)}")
+    print(f"{'name':<20} {'parameters':>12}  {'input':<10} {'title':<38} {'available':<30} weights")
+    for entry in catalog.entries():
+        shape = entry.input_shape
+        size = f"{shape[2]}×{shape[3]}×{shape[1]}" if shape and len(shape) == 4 else "?"
+        params = f"{entry.params:,}" if entry.params is not None else "?"
+        status = "yes" if catalog.is_available(entry) else (
+            f"download: {entry.weights.size / 1e6:.0f} MB, {entry.licence}")
+        print(f"{entry.key:<20} {params:>12}  {size:<10} {entry.title:<38} {status:<30} {entry.weights_text}")
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     import shutil
 
-    from explorer.core import zoo
+    from explorer.core import catalog
 
-    if args.name not in zoo.BUILTINS:
-        raise UserError(f"Unknown built-in model {args.name!r}; choose one of: {', '.join(zoo.BUILTINS)}.")
-    source = zoo.materialize(args.name, progress=_progress_printer())
+    source = catalog.model_path(catalog.get(args.name), progress=_progress_printer())
     try:
         shutil.copyfile(source, args.out)
     except OSError as exc:

@@ -17,12 +17,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from explorer.core import inspect as core_inspect
-from explorer.core import models, preprocess, zoo
+from explorer.core import model_facts, models, preprocess, zoo
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
+from explorer.core.model_facts import Filters
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
-from explorer.workers import model_facts
-from explorer.workers.model_facts import Filters
 from explorer.workers.threads import stop_thread
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 from explorer.core import zoo
 from explorer.ui import style
 from explorer.ui.model_explorer.layer_list import compact
-from explorer.workers.model_facts import is_random
+from explorer.core.model_facts import is_random
 
 RECENT_KEY = "explorer/recent_models"
 MAX_RECENT = 8

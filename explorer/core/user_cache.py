@@ -1,0 +1,82 @@
+"""The user cache (``paths.cache_dir()``): what is in it, deleting entries, and remembered file hashes.
+
+Layout: ``models/`` holds built-ins written by ``zoo.materialize`` (``<name>-v<N>.onnx`` + ``.json`` sidecar),
+``downloads/`` the zoo files under their own names, ``hashes.json`` the SHA-256 of files the user opened,
+keyed by path and valid while size and modification time are unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from explorer.core import paths
+from explorer.core.progress import Cancel, Progress, check
+
+HASH_CHUNK = 8 << 20  # bytes hashed between progress reports and cancel checks
+HASHES_FILE = "hashes.json"
+
+
+def downloads_dir() -> Path:
+    return paths.cache_dir() / "downloads"
+
+
+def models_dir() -> Path:
+    return paths.cache_dir() / "models"
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write via a temp file and a rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256_of(path: Path, progress: Progress | None = None, cancel: Cancel | None = None) -> str:
+    """SHA-256 of a file in chunks, with progress and cancellation (hashlib releases the GIL on large chunks)."""
+    digest = hashlib.sha256()
+    total = max(path.stat().st_size, 1)
+    done = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(HASH_CHUNK):
+            check(cancel, f"Checking {path.name}")
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done / total, f"checking {path.name}: {done >> 20} of {total >> 20} MB")
+    return digest.hexdigest()
+
+
+def _load_hashes() -> dict[str, dict]:
+    try:
+        data = json.loads((paths.cache_dir() / HASHES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or damaged: hashes are only a shortcut
+    return data if isinstance(data, dict) else {}
+
+
+def file_sha256(path: str | Path, progress: Progress | None = None, cancel: Cancel | None = None) -> str:
+    """SHA-256 of a file, remembered per (path, size, mtime) so a file is hashed once until it changes."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    key = str(path)
+    hashes = _load_hashes()
+    known = hashes.get(key)
+    if isinstance(known, dict) and known.get("size") == stat.st_size and known.get("mtime_ns") == stat.st_mtime_ns:
+        return str(known["sha256"])
+    digest = sha256_of(path, progress, cancel)
+    hashes = _load_hashes()  # another process may have added entries meanwhile
+    hashes[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+    try:
+        write_text_atomically(paths.cache_dir() / HASHES_FILE, json.dumps(hashes, indent=0))
+    except OSError:
+        pass  # a read-only cache only costs hashing again next time
+    return digest

@@ -1,0 +1,207 @@
+"""The model catalog: entries, lookup, recognition of zoo files by checksum, describe()."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from explorer.core import catalog, metadata, paths, user_cache, zoo
+from explorer.core.catalog import Bundled, Download, RandomInit, UserFile
+from explorer.core.errors import UserError
+from explorer.core.progress import Cancelled
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CNN_EXPLORER_CACHE_DIR", str(cache))
+    return cache
+
+
+def tiny_classifier(classes: int = 1000, seed: int = 0) -> onnx.ModelProto:
+    """A 1×3×8×8 → classes model: conv 4@3×3, global pooling, flatten, gemm (logits)."""
+    rng = np.random.default_rng(seed)
+    w = numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "conv.weight")
+    fc = numpy_helper.from_array(rng.standard_normal((classes, 4)).astype(np.float32), "fc.weight")
+    nodes = [helper.make_node("Conv", ["data", "conv.weight"], ["conv"], name="conv"),
+             helper.make_node("GlobalAveragePool", ["conv"], ["pool"], name="pool"),
+             helper.make_node("Flatten", ["pool"], ["flat"], name="flat"),
+             helper.make_node("Gemm", ["flat", "fc.weight"], ["logits"], name="fc", transB=1)]
+    graph = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
+                              initializer=[w, fc])
+    return helper.make_model(graph, ir_version=8, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def zoo_entry_for(path: Path, key: str = "tiny-trained", file: str = "tiny-1.onnx") -> catalog.ModelEntry:
+    data = path.read_bytes()
+    template = next(e for e in catalog.TRAINED if e.key == "googlenet-trained")
+    return replace(template, key=key, title="Tiny (trained, ImageNet)",
+                   weights=Download(file, hashlib.sha256(data).hexdigest(), len(data), ("http://127.0.0.1:9/x",)))
+
+
+# --- entries ----------------------------------------------------------------------------------------------------
+def test_every_builtin_is_listed_with_its_trained_version_right_after_it():
+    keys = [e.key for e in catalog.entries()]
+    assert len(keys) == len(set(keys))
+    assert [k for k in keys if k in zoo.BUILTINS] == list(zoo.BUILTINS)
+    for arch in ("alexnet", "vgg16", "googlenet", "resnet34", "densenet121"):
+        assert keys[keys.index(arch) + 1] == f"{arch}-trained"
+    for entry in catalog.entries():
+        if entry.key in zoo.BUILTINS:
+            arch = zoo.BUILTINS[entry.key]
+            assert entry.architecture == entry.key and entry.params == arch.params
+            assert entry.input_shape == arch.input_shape and entry.preprocess == arch.preprocess
+            assert entry.weights == (Bundled(arch.bundled) if arch.bundled else RandomInit(0))
+    assert catalog.get("lenet5").weights == Bundled("lenet5_mnist.npz")
+    assert catalog.get("vgg16").weights_text == "random initialisation (He-normal, seed 0)"
+
+
+def test_trained_entries_are_downloads_with_imagenet_labels_that_fit():
+    names = (paths.assets_dir() / "imagenet_classes.txt").read_text(encoding="utf-8").splitlines()
+    assert len(names) == 1000 and names[0].startswith("tench") and names[281].startswith("tabby")
+    for entry in catalog.TRAINED:
+        assert isinstance(entry.weights, Download) and entry.trained and entry.badge == "trained"
+        assert entry.labels == "imagenet_classes.txt" and entry.architecture in zoo.BUILTINS
+        assert entry.title.endswith("(trained, ImageNet)") and entry.key == f"{entry.architecture}-trained"
+
+
+def test_get_names_the_choices_for_an_unknown_key():
+    with pytest.raises(UserError, match="vgg16-trained") as info:
+        catalog.get("vgg17")
+    assert "\n" not in str(info.value)
+
+
+def test_resolve_takes_keys_zoo_stems_and_file_names():
+    assert catalog.resolve("vgg16").key == "vgg16"
+    assert catalog.resolve("googlenet-12").key == "googlenet-trained"
+    assert catalog.resolve("resnet34-v1-7.onnx").key == "resnet34-trained"
+    with pytest.raises(UserError, match="built-in"):
+        catalog.resolve("no-such-model")
+    with pytest.raises(UserError, match="No such file"):
+        catalog.resolve("missing/model.onnx")
+
+
+def test_a_download_not_yet_downloaded_says_what_to_run():
+    entry = catalog.get("densenet121-trained")
+    assert not catalog.is_available(entry)
+    with pytest.raises(UserError, match="not downloaded yet: run cnn-explorer download densenet121-trained"):
+        catalog.model_path(entry)
+
+
+# --- recognition --------------------------------------------------------------------------------------------------
+def test_an_unknown_file_is_a_user_file_entry(tmp_path):
+    path = tmp_path / "mine.onnx"
+    onnx.save(tiny_classifier(10), path)
+    entry = catalog.resolve(str(path))
+    assert entry.weights == UserFile(str(path.resolve())) and entry.key == f"file:{path.resolve()}"
+    assert entry.architecture is None and entry.title == "mine.onnx" and entry.badge == "weights from file"
+    assert catalog.get(entry.key) == entry and catalog.is_available(entry)
+    assert catalog.model_path(entry) == path.resolve()
+
+
+def test_a_file_with_a_published_checksum_becomes_that_entry(tmp_path, monkeypatch):
+    path = tmp_path / "copied from a usb stick.onnx"
+    onnx.save(tiny_classifier(), path)
+    fake = zoo_entry_for(path)
+    monkeypatch.setattr(catalog, "TRAINED", (*catalog.TRAINED, fake))
+    hashed: list[Path] = []
+    real = user_cache.sha256_of
+    monkeypatch.setattr(user_cache, "sha256_of", lambda p, *a: hashed.append(p) or real(p, *a))
+
+    assert catalog.resolve(str(path)) == fake
+    assert catalog.resolve(str(path)) == fake and len(hashed) == 1  # remembered per path, size, mtime
+    stamp = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(stamp, stamp))  # same bytes, new mtime: hashed again, still recognised
+    assert catalog.resolve(str(path)) == fake and len(hashed) == 2
+    other = tmp_path / "same size other bytes.onnx"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    other.write_bytes(bytes(data))
+    assert catalog.resolve(str(other)).weights == UserFile(str(other.resolve()))
+    memo = json.loads((user_cache.paths.cache_dir() / "hashes.json").read_text())
+    assert memo[str(path.resolve())]["sha256"] == fake.weights.sha256
+
+
+def test_a_file_of_no_listed_size_is_not_hashed(tmp_path, monkeypatch):
+    path = tmp_path / "m.onnx"
+    onnx.save(tiny_classifier(), path)
+    monkeypatch.setattr(user_cache, "sha256_of", lambda *a: pytest.fail("hashed"))
+    assert isinstance(catalog.resolve(path).weights, UserFile)
+
+
+def test_hashing_reports_progress_and_can_be_cancelled(tmp_path, monkeypatch):
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(3 * user_cache.HASH_CHUNK + 5))
+    calls: list[float] = []
+    assert user_cache.file_sha256(path, lambda f, m: calls.append(f)) == hashlib.sha256(path.read_bytes()).hexdigest()
+    total = 3 * user_cache.HASH_CHUNK + 5
+    assert calls == [user_cache.HASH_CHUNK / total, 2 * user_cache.HASH_CHUNK / total,
+                     3 * user_cache.HASH_CHUNK / total, 1.0]
+    path.write_bytes(bytes(2 * user_cache.HASH_CHUNK))
+    with pytest.raises(Cancelled, match="cancelled"):
+        user_cache.file_sha256(path, cancel=lambda: True)
+
+
+# --- loading and describing -----------------------------------------------------------------------------------------
+def test_a_downloaded_file_loads_with_the_catalog_facts(tmp_path, monkeypatch):
+    source = tmp_path / "tiny.onnx"
+    onnx.save(tiny_classifier(), source)
+    fake = zoo_entry_for(source)
+    monkeypatch.setattr(catalog, "TRAINED", (*catalog.TRAINED, fake))
+    assert not catalog.is_available(fake)
+    cached = catalog.downloaded_path(fake)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(source.read_bytes())
+    assert catalog.is_available(fake) and catalog.model_path(fake) == cached
+    model = catalog.load(fake)
+    meta = metadata.read(model)
+    assert meta[metadata.TITLE] == fake.title and meta[metadata.LABELS] == "imagenet_classes.txt"
+    assert json.loads(meta[metadata.PREPROCESS])["channel_order"] == "BGR"
+    facts = catalog.describe(fake, model)
+    assert facts.badge == "trained" and facts.labels is not None and facts.labels[281].startswith("tabby")
+    assert list(facts.filters) == ["conv"] and facts.filters["conv"].rgb
+    assert "published accuracy: top-1 67.78 %, top-5 88.34 %" in facts.facts
+    assert any("BSD-3-Clause" in f for f in facts.facts)
+
+
+def test_describe_gives_labels_only_to_trained_weights_that_fit(tmp_path):
+    lenet = catalog.get("lenet5")
+    facts = catalog.describe(lenet, catalog.load(lenet))
+    assert facts.title == "LeNet-5"
+    if lenet.trained:  # the checkout ships the trained weights
+        assert facts.badge == "trained" and facts.labels == [str(d) for d in range(10)]
+    vgg = catalog.get("vgg16")
+    random_model = tiny_classifier()
+    metadata.update(random_model, {metadata.LABELS: "imagenet_classes.txt"})
+    facts = catalog.describe(vgg, random_model)
+    assert facts.badge == "random initialisation" and facts.labels is None
+    assert facts.weights_text == "random initialisation (He-normal, seed 0)"
+    # a user's file: its own metadata speaks; labels that do not fit the output are dropped
+    path = tmp_path / "exported.onnx"
+    model = tiny_classifier(10)
+    metadata.update(model, {metadata.TITLE: "My net", metadata.WEIGHTS: "trained on my photos",
+                            metadata.LABELS: json.dumps(["a", "b"])})
+    onnx.save(model, path)
+    facts = catalog.describe(catalog.resolve(path), model)
+    assert (facts.title, facts.weights_text, facts.badge, facts.labels) == (
+        "My net", "trained on my photos", "weights from file", None)
+    metadata.update(model, {metadata.WEIGHTS: "random initialisation (He-normal, seed 3)",
+                            metadata.LABELS: json.dumps(list("abcdefghij"))})
+    facts = catalog.describe(catalog.resolve(path), model)
+    assert facts.badge == "random initialisation" and facts.labels is None
+
+
+def test_no_module_outside_the_entry_definitions_tests_a_model_name():
+    root = Path(catalog.__file__).parents[1]
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if any(f'{op} "{name}"' in p.read_text(encoding="utf-8")
+                        for name in zoo.BUILTINS for op in ("==", "!="))]
+    assert offenders == []
