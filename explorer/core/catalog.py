@@ -287,7 +287,7 @@ def load(entry: ModelEntry, progress: Progress | None = None, cancel: Cancel | N
     w = entry.weights
     if entry.architecture and isinstance(w, (RandomInit, Bundled)):
         seed = w.seed if isinstance(w, RandomInit) else 0
-        return zoo.build(entry.architecture, seed=seed, progress=progress)
+        return zoo.build(entry.architecture, seed=seed, progress=progress, cancel=cancel)
     model = onnx_load.load_model(model_path(entry, progress, cancel), allow_large=allow_large)
     if isinstance(w, Download):
         facts = {md.TITLE: entry.title, md.WEIGHTS: entry.weights_text}

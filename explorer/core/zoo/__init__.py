@@ -30,9 +30,10 @@ from explorer.core import metadata as md
 from explorer.core import paths
 from explorer.core.errors import UserError
 from explorer.core.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
+from explorer.core.progress import Cancel, Progress
 
 from . import alexnet, densenet121, googlenet, lenet5, resnet, vgg16
-from .graph import Progress
+from .graph import fill_he_normal
 
 BUILDER_VERSION = 1
 LENET_WEIGHTS_FILE = "lenet5_mnist.npz"
@@ -100,10 +101,10 @@ BUILTINS: dict[str, ZooEntry] = {
         ZooEntry("googlenet", googlenet.TITLE, googlenet.PAPER, googlenet.INPUT_SHAPE, googlenet.PARAMS,
                  random_weights_label(), builder=googlenet.build),
         ZooEntry("resnet34", "ResNet-34", resnet.PAPER, resnet.INPUT_SHAPE, resnet.RESNET34_PARAMS,
-                 random_weights_label(), builder=lambda seed, progress: resnet.build(True, seed, progress)),
+                 random_weights_label(), builder=lambda weights: resnet.build(True, weights)),
         ZooEntry("plain34", "Plain-34 (ResNet-34 without shortcuts)", resnet.PAPER, resnet.INPUT_SHAPE,
                  resnet.PLAIN34_PARAMS, random_weights_label(),
-                 builder=lambda seed, progress: resnet.build(False, seed, progress)),
+                 builder=lambda weights: resnet.build(False, weights)),
         ZooEntry("densenet121", densenet121.TITLE, densenet121.PAPER, densenet121.INPUT_SHAPE, densenet121.PARAMS,
                  random_weights_label(), builder=densenet121.build),
     )
@@ -123,15 +124,16 @@ def _entry(name: str) -> ZooEntry:
     return BUILTINS[name]
 
 
-def build(name: str, *, seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
-    """Build a built-in model in memory (He-normal weights from ``seed``; bundled trained weights when present)."""
+def build(name: str, *, seed: int = 0, progress: Progress | None = None,
+          cancel: Cancel | None = None) -> onnx.ModelProto:
+    """Build a built-in model in memory: bundled trained weights when present, else He-normal from ``seed``."""
     entry = _entry(name)
     weights, source = _bundled_weights(entry)
     try:
-        model = (entry.builder(seed, progress, weights) if weights is not None
-                 else entry.builder(seed=seed, progress=progress))
+        model = entry.builder(weights)
     except ValueError as exc:
         raise UserError(f"The {entry.title} weights in {entry.bundled} do not fit: {exc}. Re-export them.") from exc
+    fill_he_normal(model, seed, progress, cancel)
     props = {md.WEIGHTS: source if weights is not None else random_weights_label(seed),
              md.PREPROCESS: entry.preprocess.to_json(), md.BUILDER_VERSION: str(BUILDER_VERSION),
              md.TITLE: entry.title, md.PAPER: entry.paper}
