@@ -63,6 +63,20 @@ def _load_hashes() -> dict[str, dict]:
     return data if isinstance(data, dict) else {}
 
 
+def _remember(hashes: dict[str, dict], path: Path, digest: str) -> None:
+    stat = path.stat()
+    hashes[str(path)] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+    try:
+        write_text_atomically(paths.cache_dir() / HASHES_FILE, json.dumps(hashes, indent=0))
+    except OSError:
+        pass  # a read-only cache only costs hashing again next time
+
+
+def remember_sha256(path: Path, digest: str) -> None:
+    """Record a hash already known (a verified download), so opening the file later needs no hashing."""
+    _remember(_load_hashes(), Path(path).resolve(), digest)
+
+
 def file_sha256(path: str | Path, progress: Progress | None = None, cancel: Cancel | None = None) -> str:
     """SHA-256 of a file, remembered per (path, size, mtime) so a file is hashed once until it changes."""
     path = Path(path).resolve()
@@ -73,10 +87,5 @@ def file_sha256(path: str | Path, progress: Progress | None = None, cancel: Canc
     if isinstance(known, dict) and known.get("size") == stat.st_size and known.get("mtime_ns") == stat.st_mtime_ns:
         return str(known["sha256"])
     digest = sha256_of(path, progress, cancel)
-    hashes = _load_hashes()  # another process may have added entries meanwhile
-    hashes[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
-    try:
-        write_text_atomically(paths.cache_dir() / HASHES_FILE, json.dumps(hashes, indent=0))
-    except OSError:
-        pass  # a read-only cache only costs hashing again next time
+    _remember(_load_hashes(), path, digest)  # reloaded: another process may have added entries meanwhile
     return digest
