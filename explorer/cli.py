@@ -63,6 +63,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("models", help="list the models: built-in, bundled and downloadable")
 
+    download = sub.add_parser("download", help="download a trained model's published file into the user cache")
+    download.add_argument("name", help="a name 'models' lists (e.g. googlenet-trained) or a zoo file stem (googlenet-12)")
+    download.add_argument("--mirror", metavar="FOLDER|URL",
+                          help="try this folder or URL (holding the zoo file names) first; also CNN_EXPLORER_MIRROR")
+
+    cache = sub.add_parser("cache", help="list the user cache, or delete from it with --clear")
+    cache.add_argument("--clear", nargs="?", const="", metavar="NAME",
+                       help="delete this model's cached files (a name 'cache' or 'models' lists), or everything")
+
     export = sub.add_parser("export", help="write a catalog model as a standalone ONNX file")
     export.add_argument("name")
     export.add_argument("--out", required=True, metavar="FILE.onnx")
@@ -88,7 +97,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(__version__)
         return 0
     commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "activations": _cmd_activations,
-                "models": _cmd_models, "export": _cmd_export}
+                "models": _cmd_models, "export": _cmd_export, "download": _cmd_download, "cache": _cmd_cache}
     if args.command:
         return commands[args.command](args)
     from explorer.app import run_gui
@@ -210,6 +219,46 @@ def _cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"Cannot write {args.out}: {exc.strerror or exc}. Choose another folder.") from exc
     print(f"{args.out}: {Path(args.out).stat().st_size / 1e6:.1f} MB")
+    return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from explorer.core import catalog, downloads
+
+    entry = catalog.resolve(args.name)
+    if isinstance(entry.weights, catalog.Download) and catalog.is_available(entry):
+        print(f"{entry.key}: already downloaded ({catalog.downloaded_path(entry)})")
+        return 0
+    path = downloads.download(entry, progress=_progress_printer(), mirror=args.mirror)
+    print(f"{entry.key}: {path} ({path.stat().st_size / 1e6:.1f} MB, sha256 verified; licence {entry.licence})")
+    return 0
+
+
+def _cache_name(name: str) -> str:
+    """A name as 'cache' lists it, or a catalog name for the same files ("googlenet-trained" → "googlenet-12")."""
+    from explorer.core import catalog, user_cache
+
+    if name in {item.name for item in user_cache.listing()}:
+        return name
+    weights = catalog.resolve(name).weights
+    return Path(weights.file).stem if isinstance(weights, catalog.Download) else name
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from explorer.core import paths, user_cache
+
+    if args.clear is not None:
+        names = [_cache_name(args.clear)] if args.clear else None
+        removed = user_cache.clear(names)
+        if names and not removed:
+            raise UserError(f"{args.clear!r} is not in the cache; 'cnn-explorer cache' lists what is.")
+        print(f"deleted {sum(i.size for i in removed) / 1e6:.1f} MB: {', '.join(i.name for i in removed) or 'nothing'}")
+        return 0
+    items = user_cache.listing()
+    print(f"{paths.cache_dir()}")
+    for item in items:
+        print(f"  {item.name:<20} {item.kind:<11} {item.size / 1e6:>9.1f} MB")
+    print(f"  {'total':<32} {sum(i.size for i in items) / 1e6:>9.1f} MB")
     return 0
 
 

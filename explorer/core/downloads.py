@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 import pooch
 import requests
 
-from explorer.core import user_cache
+from explorer.core import catalog, user_cache
 from explorer.core.catalog import Download, ModelEntry
 from explorer.core.errors import UserError
 from explorer.core.progress import Cancel, Progress, check
@@ -102,7 +102,10 @@ def sources(entry: ModelEntry, mirror: str | None = None) -> list[str]:
 
 def _download(entry: ModelEntry) -> Download:
     if not isinstance(entry.weights, Download):
-        raise UserError(f"{entry.title} needs no download: its weights are {entry.weights_text}.")
+        trained = [e.key for e in catalog.entries() if e.architecture == entry.architecture
+                   and isinstance(e.weights, Download)] if entry.architecture else []
+        hint = f"; the trained version to download is {trained[0]}" if trained else ""
+        raise UserError(f"{entry.title} needs no download: its weights are {entry.weights_text}{hint}.")
     return entry.weights
 
 
@@ -181,5 +184,5 @@ _ADVICE = {
 def _failure_line(file: str, failures: list[tuple[str, str]]) -> str:
     kinds = {kind for kind, _ in failures}
     worst = next(k for k in ("checksum", "dropped", "unreachable", "missing") if k in kinds)
-    reasons = "; ".join(reason for _, reason in failures)
+    reasons = "; ".join(dict.fromkeys(reason for _, reason in failures))  # each distinct reason once
     return f"Could not download {file}: {reasons}. {_ADVICE[worst][0].upper()}{_ADVICE[worst][1:]}."

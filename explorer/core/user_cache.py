@@ -10,6 +10,8 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.core import paths
@@ -89,3 +91,53 @@ def file_sha256(path: str | Path, progress: Progress | None = None, cancel: Canc
     digest = sha256_of(path, progress, cancel)
     _remember(_load_hashes(), path, digest)  # reloaded: another process may have added entries meanwhile
     return digest
+
+
+@dataclass(frozen=True)
+class CacheItem:
+    name: str                # built-in name ("vgg16"), zoo file stem ("googlenet-12"), or what else it is
+    kind: str                # "built-in" | "download" | "unfinished" | "index"
+    files: tuple[Path, ...]
+    size: int                # bytes
+
+
+def _group(files: Iterable[Path], key) -> dict[str, list[Path]]:
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(files):
+        groups.setdefault(key(path), []).append(path)
+    return groups
+
+
+def listing() -> list[CacheItem]:
+    """What the user cache holds, one item per model (a built-in's file and sidecar count as one)."""
+    items: list[CacheItem] = []
+
+    def add(name: str, kind: str, files: list[Path]) -> None:
+        items.append(CacheItem(name, kind, tuple(files), sum(f.stat().st_size for f in files)))
+
+    models = [p for p in models_dir().glob("*") if p.is_file()] if models_dir().is_dir() else []
+    for name, files in _group([p for p in models if not p.name.startswith(".")],
+                              lambda p: p.stem.rsplit("-v", 1)[0]).items():
+        add(name, "built-in", files)
+    downloads = [p for p in downloads_dir().glob("*") if p.is_file()] if downloads_dir().is_dir() else []
+    for path in downloads:
+        if path.suffix == ".onnx":
+            add(path.stem, "download", [path])
+    # temp files of writers that were killed (pooch's tmp*, the zoo's .<name>.tmp)
+    unfinished = [p for p in downloads if p.suffix != ".onnx"] + [p for p in models if p.name.startswith(".")]
+    if unfinished:
+        add("unfinished", "unfinished", unfinished)
+    index = paths.cache_dir() / HASHES_FILE
+    if index.is_file():
+        add("hashes", "index", [index])
+    return items
+
+
+def clear(names: Iterable[str] | None = None) -> list[CacheItem]:
+    """Delete these items (all when names is None); returns what was deleted."""
+    wanted = None if names is None else set(names)
+    removed = [item for item in listing() if wanted is None or item.name in wanted]
+    for item in removed:
+        for path in item.files:
+            path.unlink(missing_ok=True)
+    return removed

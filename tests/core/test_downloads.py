@@ -10,7 +10,7 @@ import pytest
 from explorer.core import catalog, downloads, user_cache
 from explorer.core.errors import UserError
 from explorer.core.progress import Cancelled
-from tests.core.zoo_server import FILE, entry_for, serving, tiny_model_bytes
+from zoo_server import FILE, entry_for, serving, tiny_model_bytes
 
 DATA = tiny_model_bytes()
 
