@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -205,3 +206,88 @@ def test_no_module_outside_the_entry_definitions_tests_a_model_name():
                  if any(f'{op} "{name}"' in p.read_text(encoding="utf-8")
                         for name in zoo.BUILTINS for op in ("==", "!="))]
     assert offenders == []
+
+
+# --- the real catalog against docs/model-zoo.md ----------------------------------------------------------------------
+DOC = Path(__file__).parents[2] / "docs" / "model-zoo.md"
+
+
+def doc_tables() -> list[list[list[str]]]:
+    """Every Markdown table of the document as rows of cells (header and separator rows dropped)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] | None = None
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            current = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if current is None:
+            current = []
+            tables.append(current)  # this first row is the header
+        elif not set("".join(cells)) <= set("-: "):
+            current.append(cells)
+    return tables
+
+
+def doc_url_templates() -> list[str]:
+    return [m.group(1) for m in re.finditer(r"^\d\. `(https://[^`]+)`", DOC.read_text(encoding="utf-8"), re.M)]
+
+
+def test_the_trained_entries_equal_the_documented_zoo_files():
+    files_table, _extras, facts_table = doc_tables()
+    templates = doc_url_templates()
+    assert len(templates) == 3
+    assert len(files_table) == len(catalog.TRAINED) == 5
+    by_file = {e.weights.file: e for e in catalog.TRAINED}
+    for (_arch, file_cell, folder_cell, sha, size), facts in zip(files_table, facts_table):
+        file = file_cell.split()[0]
+        folder = folder_cell.strip("`")
+        entry = by_file[file]
+        assert facts[0] == file.removesuffix(".onnx")
+        assert entry.weights.sha256 == sha and entry.weights.size == int(size.replace(",", ""))
+        expected_urls = tuple(t.replace("<dir>", folder).replace("<file>", file)
+                              .replace("<stem>", file.removesuffix(".onnx")) for t in templates)
+        assert entry.weights.urls == expected_urls
+        numbers = [float(x) for x in re.findall(r"\d+\.\d+", facts[3])]
+        top5 = numbers[1] if "/" in facts[3] else None
+        assert entry.accuracy == (numbers[0], top5)
+        assert entry.licence == facts[4]
+        assert entry.input_shape == (1, 3, 224, 224) and "×3×224×224" in facts[1]
+
+
+def test_the_documented_preprocessing_is_the_catalogs():
+    _files, _extras, facts_table = doc_tables()
+    recipes = {row[0]: row[2] for row in facts_table}
+    by_stem = {e.weights.file.removesuffix(".onnx"): e.preprocess for e in catalog.TRAINED}
+    caffe = by_stem["bvlcalexnet-12"]
+    r, g, b = (float(re.search(fr"{c} (\d+\.\d+)", recipes["bvlcalexnet-12"]).group(1)) for c in "RGB")
+    assert caffe.channel_order == "BGR" and caffe.mean == (b, g, r) and caffe.scale == 1.0 and caffe.std == (1, 1, 1)
+    assert recipes["googlenet-12"].startswith("as AlexNet") and by_stem["googlenet-12"] == caffe
+    torchvision = by_stem["vgg16-7"]
+    mean, std = (tuple(float(x) for x in t.split(", "))
+                 for t in re.findall(r"\(([\d., ]+)\)", recipes["vgg16-7"]))
+    assert (torchvision.mean, torchvision.std, torchvision.channel_order) == (mean, std, "RGB")
+    assert torchvision.scale == pytest.approx(1 / 255) and torchvision.resize == "center_crop"
+    assert recipes["resnet34-v1-7"] == "as VGG-16" and by_stem["resnet34-v1-7"] == torchvision
+    densenet = by_stem["densenet-12"]  # the Caffe port's recipe the document names: BGR, (x - mean) * 0.017
+    x = np.array([[[10.0, 200.0, 255.0]]], np.float32)  # one RGB pixel
+    bgr = x[..., ::-1]
+    expected = (bgr - np.array([103.94, 116.78, 123.68], np.float32)) * 0.017
+    got = (bgr * densenet.scale - np.array(densenet.mean, np.float32)) / np.array(densenet.std, np.float32)
+    assert densenet.channel_order == "BGR" and np.allclose(got, expected, rtol=1e-6)
+
+
+def test_opening_every_builtin_costs_no_cache_space(own_cache, monkeypatch):
+    """Built-ins are determined by their seed: opened in memory, never written (the goal was <= 50 MB in all)."""
+    from explorer.core import models
+
+    drawn: list[str] = []
+    # the weights' values do not matter here, only where the bytes go: skip drawing 250 M numbers
+    monkeypatch.setattr(zoo, "fill_he_normal", lambda model, seed, progress, cancel: drawn.append(model.graph.name))
+    for entry in catalog.entries():
+        if entry.key in zoo.BUILTINS:
+            model = models.open_model(entry.key)
+            assert metadata.read(model)[metadata.TITLE] == entry.title
+    assert drawn == list(zoo.BUILTINS)
+    assert sum(item.size for item in user_cache.listing()) == 0
+    assert not own_cache.exists() or not any(p.is_file() for p in own_cache.rglob("*"))
