@@ -227,7 +227,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
     entry = catalog.resolve(args.name)
     if isinstance(entry.weights, catalog.Download) and catalog.is_available(entry):
-        print(f"{entry.key}: already downloaded ({catalog.downloaded_path(entry)})")
+        print(f"{entry.key}: already here ({catalog.model_path(entry)})")
         return 0
     path = downloads.download(entry, progress=_progress_printer(), mirror=args.mirror)
     print(f"{entry.key}: {path} ({path.stat().st_size / 1e6:.1f} MB, sha256 verified; licence {entry.licence})")

@@ -41,7 +41,7 @@ def test_download_by_key_then_by_stem_says_already_there(monkeypatch, capsys):
         out = capsys.readouterr().out
         assert "sha256 verified" in out and str(catalog.downloaded_path(entry)) in out
         assert main(["download", "tiny-12"]) == 0
-    assert "already downloaded" in capsys.readouterr().out
+    assert "already here" in capsys.readouterr().out
     assert server.requests == [f"/404/{FILE}", f"/ok/{FILE}"]
     assert catalog.downloaded_path(entry).read_bytes() == DATA
 

@@ -8,7 +8,7 @@ facts in docs/model-zoo.md), and the user's own .onnx files. The GUI, the CLI an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import onnx
@@ -67,6 +67,7 @@ class ModelEntry:
     accuracy: tuple[float, float | None] | None  # published top-1 / top-5 (%); top-5 None when unpublished
     licence: str
     preprocess: Preprocess | None
+    path: str | None = None           # a Download entry recognised in a file the user opened: that file
 
     @property
     def trained(self) -> bool:
@@ -179,9 +180,11 @@ def _user_file(path: Path) -> ModelEntry:
 
 
 def get(key: str) -> ModelEntry:
-    """The entry with this key ("vgg16", "vgg16-trained", "file:/abs/path.onnx"); UserError naming the choices."""
+    """The entry with this key ("vgg16", "vgg16-trained", "file:/abs/path.onnx"); UserError naming the choices.
+    A file key is recognised again (its hash is remembered, so this is cheap after the first time)."""
     if key.startswith(FILE_PREFIX):
-        return _user_file(Path(key[len(FILE_PREFIX):]))
+        path = Path(key[len(FILE_PREFIX):])
+        return (recognise(path) if path.is_file() else None) or _user_file(path)
     listed = entries()
     for entry in listed:
         if entry.key == key:
@@ -199,15 +202,18 @@ def _by_download_name(name: str) -> ModelEntry | None:
 
 
 def recognise(path: str | Path, progress: Progress | None = None, cancel: Cancel | None = None) -> ModelEntry | None:
-    """The catalog entry whose published file this is (sha256 match), else None. Only files of a listed size
-    are hashed, and a hash is remembered per path, size and modification time."""
-    path = Path(path)
+    """The catalog entry whose published file this is (sha256 match), opened from this path; else None.
+    Only files of a listed size are hashed, and a hash is remembered per path, size and modification time."""
+    path = Path(path).resolve()
     size = path.stat().st_size
     candidates = [e for e in entries() if isinstance(e.weights, Download) and e.weights.size == size]
     if not candidates:
         return None
     digest = user_cache.file_sha256(path, progress, cancel)
-    return next((e for e in candidates if e.weights.sha256 == digest), None)
+    found = next((e for e in candidates if e.weights.sha256 == digest), None)
+    if found is None or path == downloaded_path(found).resolve():
+        return found  # our own cached download is the entry itself
+    return replace(found, key=f"{FILE_PREFIX}{path}", path=str(path))
 
 
 def resolve(name_or_path: str | Path, progress: Progress | None = None, cancel: Cancel | None = None) -> ModelEntry:
@@ -246,8 +252,8 @@ def is_available(entry: ModelEntry) -> bool:
     if isinstance(w, Bundled):
         return (paths.onnx_models_dir() / w.file).is_file()
     if isinstance(w, Download):
-        cached = downloaded_path(entry)
-        return cached.is_file() and cached.stat().st_size == w.size  # moved in only after its sha256 matched
+        file = Path(entry.path) if entry.path else downloaded_path(entry)
+        return file.is_file() and file.stat().st_size == w.size  # recognised, or moved in after its sha256 matched
     return Path(w.path).is_file()
 
 
@@ -269,7 +275,7 @@ def model_path(entry: ModelEntry, progress: Progress | None = None, cancel: Canc
     elif isinstance(w, Download):
         if not is_available(entry):
             raise _not_downloaded(entry)
-        path = downloaded_path(entry)
+        path = Path(entry.path) if entry.path else downloaded_path(entry)
     else:
         path = Path(w.path)
     if not path.is_file():

@@ -117,11 +117,17 @@ def test_a_file_with_a_published_checksum_becomes_that_entry(tmp_path, monkeypat
     real = user_cache.sha256_of
     monkeypatch.setattr(user_cache, "sha256_of", lambda p, *a: hashed.append(p) or real(p, *a))
 
-    assert catalog.resolve(str(path)) == fake
-    assert catalog.resolve(str(path)) == fake and len(hashed) == 1  # remembered per path, size, mtime
+    found = catalog.resolve(str(path))
+    assert found == replace(fake, key=f"file:{path.resolve()}", path=str(path.resolve()))
+    assert (found.title, found.labels, found.preprocess, found.licence) == (
+        fake.title, "imagenet_classes.txt", fake.preprocess, fake.licence)
+    # opened from where it lies, not from the download cache
+    assert catalog.is_available(found) and catalog.model_path(found) == path.resolve()
+    assert metadata.read(catalog.load(found))[metadata.TITLE] == fake.title
+    assert catalog.get(found.key) == found and len(hashed) == 1  # remembered per path, size, mtime
     stamp = path.stat().st_mtime_ns + 10**9
     os.utime(path, ns=(stamp, stamp))  # same bytes, new mtime: hashed again, still recognised
-    assert catalog.resolve(str(path)) == fake and len(hashed) == 2
+    assert catalog.resolve(str(path)) == found and len(hashed) == 2
     other = tmp_path / "same size other bytes.onnx"
     data = bytearray(path.read_bytes())
     data[-1] ^= 1
