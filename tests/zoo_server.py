@@ -18,8 +18,8 @@ from explorer.core.catalog import Download, ModelEntry
 FILE = "tiny-12.onnx"
 
 
-def tiny_model_bytes(features: int = 256, classes: int = 1000, seed: int = 0) -> bytes:
-    """A 1×3×8×8 → 1000-logit model of about 1 MB: several download chunks."""
+def tiny_model(features: int = 256, classes: int = 1000, seed: int = 0) -> onnx.ModelProto:
+    """A 1×3×8×8 → logits model: conv (features@3×3), global pooling, flatten, gemm."""
     rng = np.random.default_rng(seed)
     conv = numpy_helper.from_array(rng.standard_normal((features, 3, 3, 3)).astype(np.float32), "conv.weight")
     fc = numpy_helper.from_array(rng.standard_normal((classes, features)).astype(np.float32), "fc.weight")
@@ -30,7 +30,12 @@ def tiny_model_bytes(features: int = 256, classes: int = 1000, seed: int = 0) ->
     graph = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 3, 8, 8])],
                               [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
                               initializer=[conv, fc])
-    return helper.make_model(graph, ir_version=8, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    return helper.make_model(graph, ir_version=8, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def tiny_model_bytes() -> bytes:
+    """About 1 MB: several download chunks."""
+    return tiny_model().SerializeToString()
 
 
 class Server:

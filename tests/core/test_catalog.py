@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from zoo_server import entry_for, tiny_model
 
 from explorer.core import catalog, metadata, paths, user_cache, zoo
 from explorer.core.catalog import Bundled, Download, RandomInit, UserFile
@@ -24,28 +24,6 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("CNN_EXPLORER_CACHE_DIR", str(cache))
     return cache
-
-
-def tiny_classifier(classes: int = 1000, seed: int = 0) -> onnx.ModelProto:
-    """A 1×3×8×8 → classes model: conv 4@3×3, global pooling, flatten, gemm (logits)."""
-    rng = np.random.default_rng(seed)
-    w = numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "conv.weight")
-    fc = numpy_helper.from_array(rng.standard_normal((classes, 4)).astype(np.float32), "fc.weight")
-    nodes = [helper.make_node("Conv", ["data", "conv.weight"], ["conv"], name="conv"),
-             helper.make_node("GlobalAveragePool", ["conv"], ["pool"], name="pool"),
-             helper.make_node("Flatten", ["pool"], ["flat"], name="flat"),
-             helper.make_node("Gemm", ["flat", "fc.weight"], ["logits"], name="fc", transB=1)]
-    graph = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 3, 8, 8])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
-                              initializer=[w, fc])
-    return helper.make_model(graph, ir_version=8, opset_imports=[helper.make_opsetid("", 17)])
-
-
-def zoo_entry_for(path: Path, key: str = "tiny-trained", file: str = "tiny-1.onnx") -> catalog.ModelEntry:
-    data = path.read_bytes()
-    template = next(e for e in catalog.TRAINED if e.key == "googlenet-trained")
-    return replace(template, key=key, title="Tiny (trained, ImageNet)",
-                   weights=Download(file, hashlib.sha256(data).hexdigest(), len(data), ("http://127.0.0.1:9/x",)))
 
 
 # --- entries ----------------------------------------------------------------------------------------------------
@@ -100,7 +78,7 @@ def test_a_download_not_yet_downloaded_says_what_to_run():
 # --- recognition --------------------------------------------------------------------------------------------------
 def test_an_unknown_file_is_a_user_file_entry(tmp_path):
     path = tmp_path / "mine.onnx"
-    onnx.save(tiny_classifier(10), path)
+    onnx.save(tiny_model(classes=10), path)
     entry = catalog.resolve(str(path))
     assert entry.weights == UserFile(str(path.resolve())) and entry.key == f"file:{path.resolve()}"
     assert entry.architecture is None and entry.title == "mine.onnx" and entry.badge == "weights from file"
@@ -110,8 +88,8 @@ def test_an_unknown_file_is_a_user_file_entry(tmp_path):
 
 def test_a_file_with_a_published_checksum_becomes_that_entry(tmp_path, monkeypatch):
     path = tmp_path / "copied from a usb stick.onnx"
-    onnx.save(tiny_classifier(), path)
-    fake = zoo_entry_for(path)
+    onnx.save(tiny_model(), path)
+    fake = entry_for(path.read_bytes(), ("http://127.0.0.1:9/x",))
     monkeypatch.setattr(catalog, "TRAINED", (*catalog.TRAINED, fake))
     hashed: list[Path] = []
     real = user_cache.sha256_of
@@ -139,7 +117,7 @@ def test_a_file_with_a_published_checksum_becomes_that_entry(tmp_path, monkeypat
 
 def test_a_file_of_no_listed_size_is_not_hashed(tmp_path, monkeypatch):
     path = tmp_path / "m.onnx"
-    onnx.save(tiny_classifier(), path)
+    onnx.save(tiny_model(), path)
     monkeypatch.setattr(user_cache, "sha256_of", lambda *a: pytest.fail("hashed"))
     assert isinstance(catalog.resolve(path).weights, UserFile)
 
@@ -160,8 +138,8 @@ def test_hashing_reports_progress_and_can_be_cancelled(tmp_path, monkeypatch):
 # --- loading and describing -----------------------------------------------------------------------------------------
 def test_a_downloaded_file_loads_with_the_catalog_facts(tmp_path, monkeypatch):
     source = tmp_path / "tiny.onnx"
-    onnx.save(tiny_classifier(), source)
-    fake = zoo_entry_for(source)
+    onnx.save(tiny_model(), source)
+    fake = entry_for(source.read_bytes(), ("http://127.0.0.1:9/x",))
     monkeypatch.setattr(catalog, "TRAINED", (*catalog.TRAINED, fake))
     assert not catalog.is_available(fake)
     cached = catalog.downloaded_path(fake)
@@ -186,14 +164,14 @@ def test_describe_gives_labels_only_to_trained_weights_that_fit(tmp_path):
     if lenet.trained:  # the checkout ships the trained weights
         assert facts.badge == "trained" and facts.labels == [str(d) for d in range(10)]
     vgg = catalog.get("vgg16")
-    random_model = tiny_classifier()
+    random_model = tiny_model()
     metadata.update(random_model, {metadata.LABELS: "imagenet_classes.txt"})
     facts = catalog.describe(vgg, random_model)
     assert facts.badge == "random initialisation" and facts.labels is None
     assert facts.weights_text == "random initialisation (He-normal, seed 0)"
     # a user's file: its own metadata speaks; labels that do not fit the output are dropped
     path = tmp_path / "exported.onnx"
-    model = tiny_classifier(10)
+    model = tiny_model(classes=10)
     metadata.update(model, {metadata.TITLE: "My net", metadata.WEIGHTS: "trained on my photos",
                             metadata.LABELS: json.dumps(["a", "b"])})
     onnx.save(model, path)
