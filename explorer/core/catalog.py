@@ -68,6 +68,7 @@ class ModelEntry:
     licence: str
     preprocess: Preprocess | None
     path: str | None = None           # a Download entry recognised in a file the user opened: that file
+    note: str = ""                    # one line on what this version is, beside its built-in namesake
 
     @property
     def trained(self) -> bool:
@@ -135,29 +136,35 @@ _DENSENET_CAFFE = Preprocess(size=(224, 224), resize="center_crop", scale=1.0, m
 
 
 def _trained(arch: str, title: str, folder: str, file: str, sha256: str, size: int, params: int | None,
-             accuracy: tuple[float, float | None], licence: str, preprocess: Preprocess) -> ModelEntry:
+             accuracy: tuple[float, float | None], licence: str, preprocess: Preprocess, note: str) -> ModelEntry:
     built = zoo.BUILTINS[arch]
     return ModelEntry(f"{arch}-trained", f"{title} (trained, ImageNet)", arch, built.paper,
                       Download(file, sha256, size, zoo_urls(folder, file)), params, (1, 3, 224, 224),
-                      IMAGENET_LABELS, accuracy, licence, preprocess)
+                      IMAGENET_LABELS, accuracy, licence, preprocess, note=note)
 
 
 TRAINED: tuple[ModelEntry, ...] = (
     _trained("alexnet", "AlexNet", "alexnet", "bvlcalexnet-12.onnx",
              "6b0da9510f27f234ee96a85dc3809dd210150fdefad87f6850f9788513216945", 243_863_787, None,
-             (54.80, 78.23), "BSD-3-Clause", _CAFFE_BGR),
+             (54.80, 78.23), "BSD-3-Clause", _CAFFE_BGR,
+             "BVLC's two-GPU network: conv2, conv4 and conv5 in 2 groups, about 61 M parameters; the built-in "
+             "alexnet is the single-stream variant (62.4 M)"),
     _trained("vgg16", "VGG-16", "vgg", "vgg16-7.onnx",
              "f20805a3ecccaa88647bbab4ad011ff2412a9838485ea844de0fcbce349820b9", 553_437_328,
-             zoo.BUILTINS["vgg16"].params, (72.62, 91.14), "Apache-2.0", _TORCHVISION),
+             zoo.BUILTINS["vgg16"].params, (72.62, 91.14), "Apache-2.0", _TORCHVISION,
+             "configuration D exported from MXNet Gluon: the built-in's layer shapes, in the same order"),
     _trained("googlenet", "GoogLeNet", "inception_and_googlenet/googlenet", "googlenet-12.onnx",
              "c99c507058eaf41de8723408fdda7db8325cb57f0a89f2ee07a716d6e963e14e", 28_021_836, None,
-             (67.78, 88.34), "BSD-3-Clause", _CAFFE_BGR),
+             (67.78, 88.34), "BSD-3-Clause", _CAFFE_BGR,
+             "BVLC GoogLeNet: the paper's network with its LRN layers, without the auxiliary classifiers"),
     _trained("resnet34", "ResNet-34", "resnet", "resnet34-v1-7.onnx",
              "883a41b2e30ddc2e422c108b091b5e70b92d37dc5c345a2c563dcae27971e2cc", 87_302_588,
-             zoo.BUILTINS["resnet34"].params, (73.73, 91.40), "Apache-2.0", _TORCHVISION),
+             zoo.BUILTINS["resnet34"].params, (73.73, 91.40), "Apache-2.0", _TORCHVISION,
+             "ResNet-34 v1 exported from MXNet Gluon: the built-in's layer shapes, in the same order"),
     _trained("densenet121", "DenseNet-121", "densenet-121", "densenet-12.onnx",
              "0294e7e88e5b3360de9b0fdc321baf9e6ef18b7f058c4536caae3b9f18ed9ed5", 32_726_877, None,
-             (60.96, None), "MIT", _DENSENET_CAFFE),
+             (60.96, None), "MIT", _DENSENET_CAFFE,
+             "converted from Caffe2; its preprocessing is the Caffe port's recipe, not verified against this file"),
 )
 
 
@@ -330,6 +337,8 @@ def describe(entry: ModelEntry, model: onnx.ModelProto) -> ModelFacts:
         labels = model_facts.read_labels(entry.labels or meta.get(md.LABELS), outputs)
     stored = sum(math.prod(t.dims) for t in model.graph.initializer)
     facts = [f"weights: {weights_text}"]
+    if entry.note:
+        facts.append(entry.note)
     if entry.paper:
         facts.append(f"paper: {entry.paper}")
     facts.append(f"parameters: {entry.params:,}" if entry.params is not None else f"stored values: {stored:,}")
