@@ -1,9 +1,11 @@
 """The built-in model zoo: the lecture's architectures built as ONNX graphs with numpy + onnx (no torch).
 
-``build(name)`` makes a model in memory; ``materialize(name)`` writes it once into
-``paths.cache_dir() / "models" / f"{name}-v{BUILDER_VERSION}.onnx"`` and reuses it afterwards. Tests redirect the
-cache by monkeypatching ``explorer.core.paths.cache_dir`` (and ``onnx_models_dir`` for LeNet-5 weights); this
-module always calls them through ``paths`` so the patch takes effect.
+``build(name, seed)`` makes a model in memory: the graph is laid out in milliseconds and the He-normal weights are
+drawn from the seed (``graph.fill_he_normal``), so opening a built-in needs no file (``catalog.load`` does this).
+``materialize(name)`` writes the full model once into
+``paths.cache_dir() / "models" / f"{name}-v{BUILDER_VERSION}.onnx"`` for those who need a file (``export``) and
+reuses it afterwards. Tests redirect the cache by monkeypatching ``explorer.core.paths.cache_dir`` (and
+``onnx_models_dir`` for LeNet-5 weights); this module always calls them through ``paths`` so the patch takes effect.
 
 A sidecar ``<file>.json`` records builder version, size, mtime and SHA-256 of the file. A cached file is reused
 when version and size match and either its mtime is unchanged or its hash still matches; without a sidecar it
