@@ -135,7 +135,8 @@ def build(name: str, *, seed: int = 0, progress: Progress | None = None,
         model = entry.builder(weights)
     except ValueError as exc:
         raise UserError(f"The {entry.title} weights in {entry.bundled} do not fit: {exc}. Re-export them.") from exc
-    fill_he_normal(model, seed, progress, cancel)
+    report = None if progress is None else lambda fraction, message: progress(fraction, f"{entry.title}: {message}")
+    fill_he_normal(model, seed, report, cancel)
     props = {md.WEIGHTS: source if weights is not None else random_weights_label(seed),
              md.PREPROCESS: entry.preprocess.to_json(), md.BUILDER_VERSION: str(BUILDER_VERSION),
              md.TITLE: entry.title, md.PAPER: entry.paper}

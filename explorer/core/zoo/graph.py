@@ -182,5 +182,5 @@ def fill_he_normal(model: onnx.ModelProto, seed: int, progress: Progress | None 
             chunk *= np.float32(math.sqrt(2.0 / math.prod(dims[1:])))
             done += chunk.size
             if progress is not None:
-                progress(done / total, f"{model.graph.name}: weights of {tensor.name}")
+                progress(done / total, f"drawing the weights of {tensor.name}")
         tensor.raw_data = _le_bytes(values)
