@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
 
 import numpy as np
 import onnx
@@ -49,8 +50,8 @@ class Server:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                server.requests.append(self.path)
-                _, mode, name = self.path.split("/", 2)
+                server.requests.append(self.path)  # absolute ("http://host/...") when asked as a proxy
+                _, mode, name = urlparse(self.path).path.split("/", 2)
                 data = server.files.get(name)
                 if mode == "404" or data is None:
                     self.send_error(404)

@@ -20,7 +20,8 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("CNN_EXPLORER_CACHE_DIR", str(cache))
     monkeypatch.delenv(downloads.MIRROR_ENV, raising=False)
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+                  "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(proxy, raising=False)  # 127.0.0.1 must be reached directly
     return cache
 
@@ -142,6 +143,16 @@ def test_no_server_at_all_says_check_the_network():
         downloads.download(entry)
     message = str(info.value)
     assert "could not be reached" in message and "HTTPS_PROXY" in message and leftovers() == []
+
+
+def test_proxies_from_the_environment_are_used(monkeypatch):
+    """The test server plays the proxy: the request for an unresolvable host reaches it as an absolute URL."""
+    with serving({FILE: DATA}) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "")
+        entry = entry_for(DATA, (f"http://zoo.invalid/ok/{FILE}",))
+        assert downloads.download(entry).read_bytes() == DATA
+    assert proxy.requests == [f"http://zoo.invalid/ok/{FILE}"]
 
 
 def test_too_little_free_space_is_refused_before_downloading(monkeypatch):
