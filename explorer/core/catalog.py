@@ -318,6 +318,17 @@ def _accuracy_text(accuracy: tuple[float, float | None]) -> str:
     return f"published accuracy: top-1 {top1:.2f} %" + (f", top-5 {top5:.2f} %" if top5 is not None else "")
 
 
+def preprocess_text(pre: Preprocess) -> str:
+    """The recipe in one line, e.g. 'BGR, resized to 224×224, 0–255, minus (103.939, 116.779, 123.68), divided by
+    (1, 1, 1)': channel order, resizing, value range, then the per-channel mean and std."""
+    h, w = pre.size
+    fit = f"resized to {h}×{w}" if pre.resize == "resize" else f"shorter side to {min(h, w)}, centre crop {h}×{w}"
+    colour = "grayscale" if pre.grayscale else pre.channel_order
+    scale = {1.0: "0–255", 1 / 255: "0–1"}.get(pre.scale, f"× {pre.scale:.4g}")
+    numbers = lambda values: ", ".join(f"{v:g}" for v in values)  # noqa: E731
+    return f"{colour}, {fit}, {scale}, minus ({numbers(pre.mean)}), divided by ({numbers(pre.std)})"
+
+
 def describe(entry: ModelEntry, model: onnx.ModelProto) -> ModelFacts:
     """What the explorer and the CLI both show about a loaded model: title, weights, labels, filters, facts."""
     meta = md.read(model)
@@ -344,6 +355,8 @@ def describe(entry: ModelEntry, model: onnx.ModelProto) -> ModelFacts:
     facts.append(f"parameters: {entry.params:,}" if entry.params is not None else f"stored values: {stored:,}")
     if entry.accuracy is not None:
         facts.append(_accuracy_text(entry.accuracy))
+    if entry.preprocess is not None:
+        facts.append(f"preprocessing: {preprocess_text(entry.preprocess)}")
     if isinstance(entry.weights, Download):
         facts.append(f"file: {entry.weights.file} (sha256 {entry.weights.sha256[:12]}…)")
     facts.append(f"licence: {entry.licence}")

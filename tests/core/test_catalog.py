@@ -154,7 +154,18 @@ def test_a_downloaded_file_loads_with_the_catalog_facts(tmp_path, monkeypatch):
     assert facts.badge == "trained" and facts.labels is not None and facts.labels[281].startswith("tabby")
     assert list(facts.filters) == ["conv"] and facts.filters["conv"].rgb
     assert "published accuracy: top-1 67.78 %, top-5 88.34 %" in facts.facts
+    assert f"preprocessing: {catalog.preprocess_text(fake.preprocess)}" in facts.facts
     assert any("BSD-3-Clause" in f for f in facts.facts)
+
+
+def test_the_preprocessing_is_said_in_one_line():
+    assert catalog.preprocess_text(catalog.get("googlenet-trained").preprocess) == (
+        "BGR, resized to 224×224, 0–255, minus (103.939, 116.779, 123.68), divided by (1, 1, 1)")
+    assert catalog.preprocess_text(catalog.get("resnet34-trained").preprocess) == (
+        "RGB, shorter side to 224, centre crop 224×224, 0–1, minus (0.485, 0.456, 0.406), "
+        "divided by (0.229, 0.224, 0.225)")
+    assert catalog.preprocess_text(catalog.get("lenet5").preprocess) == (
+        "grayscale, resized to 32×32, 0–1, minus (0), divided by (1)")
 
 
 def test_describe_gives_labels_only_to_trained_weights_that_fit(tmp_path):
