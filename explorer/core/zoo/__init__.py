@@ -67,14 +67,15 @@ class ZooEntry:
                                                               std=IMAGENET_STD))
 
 
-def _bundled_weights(entry: ZooEntry) -> tuple[dict[str, np.ndarray] | None, str]:
-    """Trained weights from onnx_models/ when present, with their description; else (None, random)."""
+def _bundled_weights(entry: ZooEntry, arrays: bool = True) -> tuple[dict[str, np.ndarray] | None, str]:
+    """Trained weights from onnx_models/ when present, with their description; else (None, random).
+    ``arrays=False`` reads only the description (the catalog asks for it whenever it shows the entry)."""
     path = paths.onnx_models_dir() / entry.bundled if entry.bundled else None
     if path is None or not path.is_file():
         return None, random_weights_label()
     try:
         with np.load(path, allow_pickle=False) as npz:
-            weights = {key: npz[key] for key in npz.files if key != WEIGHTS_SOURCE_KEY}
+            weights = {key: npz[key] for key in npz.files if arrays and key != WEIGHTS_SOURCE_KEY}
             source = str(npz[WEIGHTS_SOURCE_KEY]) if WEIGHTS_SOURCE_KEY in npz.files else "trained on MNIST"
     except (OSError, ValueError) as exc:
         raise UserError(f"Cannot read the {entry.title} weights {path}: {exc}. Re-export them or delete the file.") \
@@ -84,7 +85,7 @@ def _bundled_weights(entry: ZooEntry) -> tuple[dict[str, np.ndarray] | None, str
 
 def _current_source(entry: ZooEntry) -> str:
     try:
-        return _bundled_weights(entry)[1]
+        return _bundled_weights(entry, arrays=False)[1]
     except UserError:
         return random_weights_label()  # build() reports the unreadable file
 
