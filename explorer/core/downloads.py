@@ -26,7 +26,8 @@ from explorer.core.errors import UserError
 from explorer.core.progress import Cancel, Progress, check
 
 MIRROR_ENV = "CNN_EXPLORER_MIRROR"
-CHUNK = 256 << 10          # bytes per read: the granularity of progress and cancellation
+CHUNK = 64 << 10           # bytes per read: cancellation is noticed within one (0.6 s even at 100 kB/s)
+REPORT_EVERY = 0.1         # seconds between progress reports (and always the last one)
 TIMEOUT = (10, 30)         # seconds to connect, and to wait for the next bytes
 SPACE_MARGIN = 64 << 20    # keep this much free beyond the file itself
 
@@ -44,12 +45,16 @@ class _Meter:
     total: int = 0   # set by pooch from Content-Length
     done: int = 0
     started: float = 0.0
+    reported: tuple[float, int] = (0.0, 0)  # (when, bytes) of the last report
 
     def update(self, n: int) -> None:
         check(self.cancel, f"The download of {self.name}")
-        self.started = self.started or time.monotonic()
+        now = time.monotonic()
+        self.started = self.started or now
         self.done = min(self.done + n, self.size)
-        if self.progress is not None:
+        due = now - self.reported[0] >= REPORT_EVERY or self.done == self.size
+        if self.progress is not None and due and self.done > self.reported[1]:
+            self.reported = (now, self.done)
             self.progress(self.done / self.size, self.text())
 
     def text(self) -> str:
