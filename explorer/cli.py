@@ -61,9 +61,18 @@ def _build_parser() -> argparse.ArgumentParser:
     acts.add_argument("--npz", metavar="ALL.npz", help="save every activation, keyed by tensor name")
     acts.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
 
-    sub.add_parser("models", help="list the built-in models")
+    sub.add_parser("models", help="list the models: built-in, bundled and downloadable")
 
-    export = sub.add_parser("export", help="write a built-in model as a standalone ONNX file")
+    download = sub.add_parser("download", help="download a trained model's published file into the user cache")
+    download.add_argument("name", help="a name 'models' lists (e.g. googlenet-trained) or a zoo file stem (googlenet-12)")
+    download.add_argument("--mirror", metavar="FOLDER|URL",
+                          help="try this folder or URL (holding the zoo file names) first; also CNN_EXPLORER_MIRROR")
+
+    cache = sub.add_parser("cache", help="list the user cache, or delete from it with --clear")
+    cache.add_argument("--clear", nargs="?", const="", metavar="NAME",
+                       help="delete this model's cached files (a name 'cache' or 'models' lists), or everything")
+
+    export = sub.add_parser("export", help="write a catalog model as a standalone ONNX file")
     export.add_argument("name")
     export.add_argument("--out", required=True, metavar="FILE.onnx")
     return parser
@@ -88,7 +97,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(__version__)
         return 0
     commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "activations": _cmd_activations,
-                "models": _cmd_models, "export": _cmd_export}
+                "models": _cmd_models, "export": _cmd_export, "download": _cmd_download, "cache": _cmd_cache}
     if args.command:
         return commands[args.command](args)
     from explorer.app import run_gui
@@ -186,29 +195,70 @@ def _cmd_activations(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from explorer.core import zoo
+    from explorer.core import catalog
 
-    print(f"{'name':<12} {'parameters':>12}  {'input':<10} {'title':<40} weights")
-    for entry in zoo.BUILTINS.values():
-        _, c, h, w = entry.input_shape
-        print(f"{entry.name:<12} {entry.params:>12,}  {f'{h}×{w}×{c}':<10} {entry.title:<40} "
-              f"{zoo.weights_source(entry.name)}")
+    print(f"{'name':<20} {'parameters':>12}  {'input':<10} {'title':<38} {'available':<30} weights")
+    for entry in catalog.entries():
+        shape = entry.input_shape
+        size = f"{shape[2]}×{shape[3]}×{shape[1]}" if shape and len(shape) == 4 else "?"
+        params = f"{entry.params:,}" if entry.params is not None else "?"
+        status = "yes" if catalog.is_available(entry) else (
+            f"download: {entry.weights.size / 1e6:.0f} MB, {entry.licence}")
+        print(f"{entry.key:<20} {params:>12}  {size:<10} {entry.title:<38} {status:<30} {entry.weights_text}")
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     import shutil
 
-    from explorer.core import zoo
+    from explorer.core import catalog
 
-    if args.name not in zoo.BUILTINS:
-        raise UserError(f"Unknown built-in model {args.name!r}; choose one of: {', '.join(zoo.BUILTINS)}.")
-    source = zoo.materialize(args.name, progress=_progress_printer())
+    source = catalog.model_path(catalog.get(args.name), progress=_progress_printer())
     try:
         shutil.copyfile(source, args.out)
     except OSError as exc:
         raise UserError(f"Cannot write {args.out}: {exc.strerror or exc}. Choose another folder.") from exc
     print(f"{args.out}: {Path(args.out).stat().st_size / 1e6:.1f} MB")
+    return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from explorer.core import catalog, downloads
+
+    entry = catalog.resolve(args.name)
+    if isinstance(entry.weights, catalog.Download) and catalog.is_available(entry):
+        print(f"{entry.key}: already here ({catalog.model_path(entry)})")
+        return 0
+    path = downloads.download(entry, progress=_progress_printer(), mirror=args.mirror)
+    print(f"{entry.key}: {path} ({path.stat().st_size / 1e6:.1f} MB, sha256 verified; licence {entry.licence})")
+    return 0
+
+
+def _cache_name(name: str) -> str:
+    """A name as 'cache' lists it, or a catalog name for the same files ("googlenet-trained" → "googlenet-12")."""
+    from explorer.core import catalog, user_cache
+
+    if name in {item.name for item in user_cache.listing()}:
+        return name
+    weights = catalog.resolve(name).weights
+    return Path(weights.file).stem if isinstance(weights, catalog.Download) else name
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from explorer.core import paths, user_cache
+
+    if args.clear is not None:
+        names = [_cache_name(args.clear)] if args.clear else None
+        removed = user_cache.clear(names)
+        if names and not removed:
+            raise UserError(f"{args.clear!r} is not in the cache; 'cnn-explorer cache' lists what is.")
+        print(f"deleted {sum(i.size for i in removed) / 1e6:.1f} MB: {', '.join(i.name for i in removed) or 'nothing'}")
+        return 0
+    items = user_cache.listing()
+    print(f"{paths.cache_dir()}")
+    for item in items:
+        print(f"  {item.name:<20} {item.kind:<11} {item.size / 1e6:>9.1f} MB")
+    print(f"  {'total':<32} {sum(i.size for i in items) / 1e6:>9.1f} MB")
     return 0
 
 

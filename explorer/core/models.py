@@ -1,33 +1,31 @@
-"""One way to turn what a user typed — a built-in name or an .onnx path — into a loaded model."""
+"""One way to turn what a user typed — a catalog name or an .onnx path — into a loaded model (via the catalog)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import onnx
 
 from explorer.core.errors import UserError
-
-Progress = Callable[[float, str], None]
+from explorer.core.progress import Progress
 
 
 def is_builtin(name_or_path: str | Path) -> bool:
-    from explorer.core import zoo
+    """Is this a model built from code (a built-in architecture's own key)?"""
+    from explorer.core import catalog
 
-    return str(name_or_path) in zoo.BUILTINS
+    try:
+        entry = catalog.get(str(name_or_path))
+    except UserError:
+        return False
+    return entry.key == entry.architecture
 
 
 def open_model(name_or_path: str | Path, progress: Progress | None = None, allow_large: bool = False) -> onnx.ModelProto:
-    """Built-ins are materialised into the user cache (trusted, our own files); anything else goes through the
-    safe loader, which refuses non-ONNX files, oversized models and external data outside the model's folder."""
-    from explorer.core import onnx_load, zoo
+    """Built-ins are built from their seed in memory; files go through the safe loader, which refuses non-ONNX
+    files, oversized models and external data outside the model's folder; a known zoo file becomes its entry."""
+    from explorer.core import catalog
 
-    if is_builtin(name_or_path):
-        return onnx.load(str(zoo.materialize(str(name_or_path), progress=progress)))
-    path = Path(name_or_path)
-    if path.suffix.lower() != ".onnx" and not path.exists():
-        raise UserError(f"{name_or_path!r} is neither a built-in model ({', '.join(zoo.BUILTINS)}) nor an .onnx file.")
-    return onnx_load.load_model(path, allow_large=allow_large)
+    return catalog.load(catalog.resolve(name_or_path, progress), progress, allow_large=allow_large)
 
 
 def first_convolution(model: onnx.ModelProto) -> str:

@@ -20,8 +20,8 @@ import numpy as np
 import onnx
 
 from explorer.core.errors import UserError
+from explorer.core.metadata import PREPROCESS as METADATA_KEY
 
-METADATA_KEY = "cnn_explorer.preprocess"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 DEFAULT_SIZE = 224  # used when the model's input has symbolic height/width

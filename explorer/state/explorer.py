@@ -2,7 +2,8 @@
 
 ``model`` is the user's choice (a catalog key or an .onnx path); ``loaded`` is what the model task produced, and
 views show a model only when the two agree, so nothing of the previous network is shown as the new one while it
-builds. ``result`` is accepted only when it answers the current model and image (see ``accept_result``).
+builds. A ``result`` is shown only when it answers the current model and model input
+(``explorer.ui.model_explorer.readouts.answers``).
 """
 from __future__ import annotations
 

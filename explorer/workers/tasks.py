@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from explorer.core import images, mnist, models, preprocess, zoo
+from explorer.core import catalog, images, mnist, preprocess, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
+from explorer.core.model_facts import Filters, ModelFacts
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
 from explorer.state.playground import Outcome, Settings, compute
-from explorer.workers import model_facts
-from explorer.workers.model_facts import Filters
 from explorer.workers.runner import Cancelled, TaskContext
 
 
@@ -35,16 +34,33 @@ def compute_playground(ctx: TaskContext, image: LoadedImage, settings: Settings)
 # ----- the Model Explorer ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LoadedModel:
-    key: str                                   # what the user chose: a built-in name or an .onnx path
-    title: str
-    builtin: bool
+    key: str                                   # what the user chose: a catalog key or an .onnx path
+    entry: catalog.ModelEntry                  # what the catalog knows about it (a known zoo file is its entry)
+    facts: ModelFacts                          # title, weights, badge, labels, filters, one-line facts
     info: core_inspect.ModelInfo
     preprocess: preprocess.Preprocess | None   # the model's own recipe; None asks the user
-    weights: str                               # where the weights come from ("" when the file does not say)
-    labels: list[str] | None
-    filters: dict[str, Filters]
     session: ActivationSession
     load_ms: float
+
+    @property
+    def title(self) -> str:
+        return self.facts.title
+
+    @property
+    def weights(self) -> str:
+        return self.facts.weights_text
+
+    @property
+    def labels(self) -> list[str] | None:
+        return self.facts.labels
+
+    @property
+    def filters(self) -> dict[str, Filters]:
+        return self.facts.filters
+
+    @property
+    def builtin(self) -> bool:
+        return self.entry.key == self.entry.architecture
 
     @property
     def provider(self) -> str:
@@ -63,38 +79,35 @@ class RunResult:
 
 
 def load_model(ctx: TaskContext, key: str) -> LoadedModel:
-    """Build or open, inspect and start a session for ``key``; the previous model stays usable meanwhile."""
+    """Resolve ``key`` in the catalog, build or open it, inspect it and start a session; the previous model stays
+    usable meanwhile. Recognising a file by its checksum, building and loading all report progress and stop
+    when cancelled."""
     started = time.perf_counter()
-    builtin = models.is_builtin(key)
+    cancelled = lambda: ctx.cancelled  # noqa: E731
+    ctx.progress(0.0, "Looking the model up…")
+    entry = catalog.resolve(key, lambda f, text: ctx.progress(0.1 * f, f"Checking the file… {text}"), cancelled)
+    ctx.progress(0.1, f"{entry.title}: {'building' if entry.key == entry.architecture else 'opening'}")
     # The build ends at 1.0; inspecting and starting the session follow, so the bar must not reach 1 before.
-    proto = models.open_model(key, progress=lambda fraction, text: ctx.progress(0.98 * fraction, text))
+    proto = catalog.load(entry, lambda f, text: ctx.progress(0.1 + 0.88 * f, text), cancelled)
     ctx.progress(0.99, "Inspecting layers…")
     info = core_inspect.inspect_model(proto)
     ctx.check()
-    meta = model_facts.metadata(proto)
-    filters = model_facts.conv_filters(proto)
+    facts = catalog.describe(entry, proto)
     own_recipe = preprocess.from_model(proto)
-    title = zoo.BUILTINS[key].title if builtin else (meta.get(model_facts.TITLE_KEY) or Path(key).name)
-    # The session reads the file itself (no second in-memory copy of a 500 MB proto); built-ins are cached.
-    source = zoo.materialize(key) if builtin else Path(key)
-    del proto
     ctx.progress(0.995, "Starting onnxruntime…")
-    session = ActivationSession(source)
-    weights = meta.get(model_facts.WEIGHTS_KEY, "")
-    labels = None if model_facts.is_random(weights) else model_facts.labels(meta, output_count(info))
-    return LoadedModel(key=key, title=title, builtin=builtin, info=info, preprocess=own_recipe, weights=weights,
-                       labels=labels, filters=filters, session=session,
+    session = ActivationSession(proto)  # built-ins have no file: their weights come from the seed, in memory
+    del proto
+    return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
                        load_ms=(time.perf_counter() - started) * 1000)
 
 
-def output_count(info: core_inspect.ModelInfo) -> int:
-    """Number of values in the model's last layer (class count for classifiers), 0 when unknown."""
-    if not info.layers:
-        return 0
-    size = 1
-    for dim in info.layers[-1].shape[1:]:
-        size *= int(dim) if isinstance(dim, int) and dim > 0 else 1
-    return size
+def download_model(ctx: TaskContext, key: str) -> Path:
+    """Fetch a catalog entry's published file into the user cache (mirrors in order, sha256 checked)."""
+    from explorer.core import downloads  # pooch and requests load only when someone downloads
+
+    entry = catalog.get(key)
+    ctx.progress(0.0, f"{entry.title}: connecting…")
+    return downloads.download(entry, ctx.progress, lambda: ctx.cancelled)
 
 
 def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe: preprocess.Preprocess) -> RunResult:

@@ -400,3 +400,30 @@ def test_a_failed_write_leaves_no_file(monkeypatch):
     folder = paths.cache_dir() / "models"
     assert list(folder.iterdir()) == []
 
+
+
+def test_weights_drawn_in_chunks_equal_whole_tensor_draws(models, monkeypatch):
+    """fill_he_normal draws in GIL-releasing chunks; the values are those of one draw per tensor, in order."""
+    from explorer.core.zoo import graph
+
+    monkeypatch.setattr(graph, "FILL_CHUNK", 1000)  # many chunks per tensor, some not dividing its size
+    model = zoo.build("densenet121", seed=3)
+    rng = np.random.default_rng(3)
+    drawn = 0
+    for tensor in model.graph.initializer:
+        expected_random = tensor.name.endswith(".weight") and len(tensor.dims) > 1
+        if expected_random:
+            shape = tuple(tensor.dims)
+            oracle = rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2 / np.prod(shape[1:])))
+            assert np.array_equal(numpy_helper.to_array(tensor), oracle), tensor.name
+            drawn += 1
+    assert drawn == 121  # 120 convolutions + the classifier
+
+
+def test_a_build_can_be_cancelled():
+    from explorer.core.progress import Cancelled
+
+    calls = []
+    with pytest.raises(Cancelled, match="cancelled"):
+        zoo.build("vgg16", progress=lambda f, m: calls.append(f), cancel=lambda: len(calls) >= 3)
+    assert len(calls) == 3

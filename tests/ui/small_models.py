@@ -5,13 +5,15 @@ from pathlib import Path
 
 import onnx
 
-from explorer.core.zoo.graph import INPUT_NAME, GraphBuilder, preprocess_json
+from explorer.core.preprocess import Preprocess
+from explorer.core.zoo.graph import INPUT_NAME, GraphBuilder, fill_he_normal
 
 RANDOM = "random initialisation (He-normal, seed 0)"
 
 
 def _save(model: onnx.ModelProto, path: Path, title: str, size: int) -> Path:
-    for key, value in (("cnn_explorer.preprocess", preprocess_json((size, size))),
+    fill_he_normal(model, seed=0)
+    for key, value in (("cnn_explorer.preprocess", Preprocess(size=(size, size)).to_json()),
                        ("cnn_explorer.weights", RANDOM), ("cnn_explorer.title", title)):
         model.metadata_props.add(key=key, value=value)
     onnx.save(model, str(path))

@@ -111,7 +111,7 @@ def test_building_a_model_reports_progress(qtbot, runner, monkeypatch, tmp_path)
     qtbot.waitUntil(lambda: bool(loaded), timeout=60_000)
     fractions = [f for f, _ in progress]
     assert fractions == sorted(fractions) and fractions[-1] < 1  # the bar never runs back, nor ends early
-    assert progress[0] == (0.0, "LeNet-5: building")  # the first report always passes the throttle
+    assert progress[0] == (0.0, "Looking the model up…")  # the first report always passes the throttle
 
 
 def test_builtins_are_inspected_in_turn_as_partial_results(qtbot, runner):

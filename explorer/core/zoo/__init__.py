@@ -1,9 +1,11 @@
 """The built-in model zoo: the lecture's architectures built as ONNX graphs with numpy + onnx (no torch).
 
-``build(name)`` makes a model in memory; ``materialize(name)`` writes it once into
-``paths.cache_dir() / "models" / f"{name}-v{BUILDER_VERSION}.onnx"`` and reuses it afterwards. Tests redirect the
-cache by monkeypatching ``explorer.core.paths.cache_dir`` (and ``onnx_models_dir`` for LeNet-5 weights); this
-module always calls them through ``paths`` so the patch takes effect.
+``build(name, seed)`` makes a model in memory: the graph is laid out in milliseconds and the He-normal weights are
+drawn from the seed (``graph.fill_he_normal``), so opening a built-in needs no file (``catalog.load`` does this).
+``materialize(name)`` writes the full model once into
+``paths.cache_dir() / "models" / f"{name}-v{BUILDER_VERSION}.onnx"`` for those who need a file (``export``) and
+reuses it afterwards. Tests redirect the cache by monkeypatching ``explorer.core.paths.cache_dir`` (and
+``onnx_models_dir`` for LeNet-5 weights); this module always calls them through ``paths`` so the patch takes effect.
 
 A sidecar ``<file>.json`` records builder version, size, mtime and SHA-256 of the file. A cached file is reused
 when version and size match and either its mtime is unchanged or its hash still matches; without a sidecar it
@@ -19,18 +21,21 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import helper
 
+from explorer.core import metadata as md
 from explorer.core import paths
 from explorer.core.errors import UserError
+from explorer.core.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
+from explorer.core.progress import Cancel, Progress
 
 from . import alexnet, densenet121, googlenet, lenet5, resnet, vgg16
-from .graph import Progress, preprocess_json
+from .graph import fill_he_normal
 
 BUILDER_VERSION = 1
 LENET_WEIGHTS_FILE = "lenet5_mnist.npz"
@@ -51,57 +56,69 @@ class ZooEntry:
     input_shape: tuple[int, int, int, int]
     params: int
     weights: str
+    preprocess: Preprocess | None = None  # None: RGB at the input size with ImageNet mean/std
+    labels: str | None = None           # cnn_explorer.labels value: a JSON list or an assets file name
+    bundled: str | None = None          # trained weights in onnx_models/ (an .npz keyed by initializer name)
+    builder: Callable[..., onnx.ModelProto] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.preprocess is None:
+            object.__setattr__(self, "preprocess", Preprocess(size=self.input_shape[2:], mean=IMAGENET_MEAN,
+                                                              std=IMAGENET_STD))
 
 
-def _lenet_weights() -> tuple[dict[str, np.ndarray] | None, str]:
-    """Trained LeNet-5 weights from onnx_models/ when present, with their description; else (None, random)."""
-    path = paths.onnx_models_dir() / LENET_WEIGHTS_FILE
-    if not path.is_file():
+def _bundled_weights(entry: ZooEntry, arrays: bool = True) -> tuple[dict[str, np.ndarray] | None, str]:
+    """Trained weights from onnx_models/ when present, with their description; else (None, random).
+    ``arrays=False`` reads only the description (the catalog asks for it whenever it shows the entry)."""
+    path = paths.onnx_models_dir() / entry.bundled if entry.bundled else None
+    if path is None or not path.is_file():
         return None, random_weights_label()
     try:
         with np.load(path, allow_pickle=False) as npz:
-            weights = {key: npz[key] for key in npz.files if key != WEIGHTS_SOURCE_KEY}
+            weights = {key: npz[key] for key in npz.files if arrays and key != WEIGHTS_SOURCE_KEY}
             source = str(npz[WEIGHTS_SOURCE_KEY]) if WEIGHTS_SOURCE_KEY in npz.files else "trained on MNIST"
     except (OSError, ValueError) as exc:
-        raise UserError(f"Cannot read the LeNet-5 weights {path}: {exc}. Re-export them or delete the file.") from exc
+        raise UserError(f"Cannot read the {entry.title} weights {path}: {exc}. Re-export them or delete the file.") \
+            from exc
     return weights, source
 
 
-def weights_source(name: str) -> str:
-    """Where a built-in's weights come from right now (LeNet-5's trained file may appear after import)."""
-    if name != "lenet5":
-        return random_weights_label()
+def _current_source(entry: ZooEntry) -> str:
     try:
-        return _lenet_weights()[1]
+        return _bundled_weights(entry, arrays=False)[1]
     except UserError:
         return random_weights_label()  # build() reports the unreadable file
 
 
-_BUILDERS: dict[str, Callable[..., onnx.ModelProto]] = {
-    "lenet5": lenet5.build,
-    "alexnet": alexnet.build,
-    "vgg16": vgg16.build,
-    "googlenet": googlenet.build,
-    "resnet34": lambda seed, progress: resnet.build(True, seed, progress),
-    "plain34": lambda seed, progress: resnet.build(False, seed, progress),
-    "densenet121": densenet121.build,
-}
+_DIGITS = json.dumps([str(d) for d in range(10)])
+_LENET_PREPROCESS = Preprocess(size=lenet5.INPUT_SHAPE[2:], mean=(0.0,), std=(1.0,), grayscale=True)
 
 BUILTINS: dict[str, ZooEntry] = {
     e.name: e for e in (
-        ZooEntry("lenet5", lenet5.TITLE, lenet5.PAPER, lenet5.INPUT_SHAPE, lenet5.PARAMS, weights_source("lenet5")),
-        ZooEntry("alexnet", alexnet.TITLE, alexnet.PAPER, alexnet.INPUT_SHAPE, alexnet.PARAMS, random_weights_label()),
-        ZooEntry("vgg16", vgg16.TITLE, vgg16.PAPER, vgg16.INPUT_SHAPE, vgg16.PARAMS, random_weights_label()),
+        ZooEntry("lenet5", lenet5.TITLE, lenet5.PAPER, lenet5.INPUT_SHAPE, lenet5.PARAMS, random_weights_label(),
+                 _LENET_PREPROCESS, _DIGITS, LENET_WEIGHTS_FILE, lenet5.build),
+        ZooEntry("alexnet", alexnet.TITLE, alexnet.PAPER, alexnet.INPUT_SHAPE, alexnet.PARAMS, random_weights_label(),
+                 builder=alexnet.build),
+        ZooEntry("vgg16", vgg16.TITLE, vgg16.PAPER, vgg16.INPUT_SHAPE, vgg16.PARAMS, random_weights_label(),
+                 builder=vgg16.build),
         ZooEntry("googlenet", googlenet.TITLE, googlenet.PAPER, googlenet.INPUT_SHAPE, googlenet.PARAMS,
-                 random_weights_label()),
+                 random_weights_label(), builder=googlenet.build),
         ZooEntry("resnet34", "ResNet-34", resnet.PAPER, resnet.INPUT_SHAPE, resnet.RESNET34_PARAMS,
-                 random_weights_label()),
+                 random_weights_label(), builder=lambda weights: resnet.build(True, weights)),
         ZooEntry("plain34", "Plain-34 (ResNet-34 without shortcuts)", resnet.PAPER, resnet.INPUT_SHAPE,
-                 resnet.PLAIN34_PARAMS, random_weights_label()),
+                 resnet.PLAIN34_PARAMS, random_weights_label(),
+                 builder=lambda weights: resnet.build(False, weights)),
         ZooEntry("densenet121", densenet121.TITLE, densenet121.PAPER, densenet121.INPUT_SHAPE, densenet121.PARAMS,
-                 random_weights_label()),
+                 random_weights_label(), builder=densenet121.build),
     )
 }
+# The bundled file may be present when this module is imported: say so in the table too.
+BUILTINS = {name: replace(e, weights=_current_source(e)) for name, e in BUILTINS.items()}
+
+
+def weights_source(name: str) -> str:
+    """Where a built-in's weights come from right now (a bundled file may appear after import)."""
+    return _current_source(_entry(name))
 
 
 def _entry(name: str) -> ZooEntry:
@@ -110,24 +127,22 @@ def _entry(name: str) -> ZooEntry:
     return BUILTINS[name]
 
 
-def build(name: str, *, seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
-    """Build a built-in model in memory (He-normal weights from ``seed``; LeNet-5 uses trained weights if bundled)."""
+def build(name: str, *, seed: int = 0, progress: Progress | None = None,
+          cancel: Cancel | None = None) -> onnx.ModelProto:
+    """Build a built-in model in memory: bundled trained weights when present, else He-normal from ``seed``."""
     entry = _entry(name)
-    size = entry.input_shape[2:]
-    props = {"cnn_explorer.weights": random_weights_label(seed), "cnn_explorer.preprocess": preprocess_json(size)}
-    if name == "lenet5":
-        weights, source = _lenet_weights()
-        try:
-            model = lenet5.build(seed, progress, weights)
-        except ValueError as exc:
-            raise UserError(f"The LeNet-5 weights in {LENET_WEIGHTS_FILE} do not fit: {exc}. Re-export them.") from exc
-        props["cnn_explorer.weights"] = source if weights is not None else random_weights_label(seed)
-        props["cnn_explorer.labels"] = json.dumps([str(d) for d in range(10)])
-        props["cnn_explorer.preprocess"] = preprocess_json(size, grayscale=True, mean=(0.0,), std=(1.0,))
-    else:
-        model = _BUILDERS[name](seed=seed, progress=progress)
-    props.update({"cnn_explorer.builder_version": str(BUILDER_VERSION), "cnn_explorer.title": entry.title,
-                  "cnn_explorer.paper": entry.paper})
+    weights, source = _bundled_weights(entry)
+    try:
+        model = entry.builder(weights)
+    except ValueError as exc:
+        raise UserError(f"The {entry.title} weights in {entry.bundled} do not fit: {exc}. Re-export them.") from exc
+    report = None if progress is None else lambda fraction, message: progress(fraction, f"{entry.title}: {message}")
+    fill_he_normal(model, seed, report, cancel)
+    props = {md.WEIGHTS: source if weights is not None else random_weights_label(seed),
+             md.PREPROCESS: entry.preprocess.to_json(), md.BUILDER_VERSION: str(BUILDER_VERSION),
+             md.TITLE: entry.title, md.PAPER: entry.paper}
+    if entry.labels:
+        props[md.LABELS] = entry.labels
     helper.set_model_props(model, props)
     model.doc_string = f"{entry.title}: {entry.paper}. Built by CNN Explorer's model zoo."
     return model
@@ -143,9 +158,10 @@ def _sha256(path: Path) -> str:
 
 
 def _source_fingerprint(name: str) -> str:
-    """Identity of external inputs to the build (the LeNet-5 weights file), so a new file forces a rebuild."""
-    path = paths.onnx_models_dir() / LENET_WEIGHTS_FILE
-    return _sha256(path) if name == "lenet5" and path.is_file() else ""
+    """Identity of external inputs to the build (a bundled weights file), so a new file forces a rebuild."""
+    bundled = _entry(name).bundled
+    path = paths.onnx_models_dir() / bundled if bundled else None
+    return _sha256(path) if path is not None and path.is_file() else ""
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -9,9 +9,12 @@ LRN uses the paper's k=2, n=5, α=1e-4, β=0.75. The paper divides by (k + α·�
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import onnx
 
-from .graph import INPUT_NAME, GraphBuilder, Progress
+from .graph import INPUT_NAME, GraphBuilder
 
 TITLE = "AlexNet"
 PAPER = "Krizhevsky, Sutskever, Hinton (2012): ImageNet Classification with Deep Convolutional Neural Networks"
@@ -20,8 +23,8 @@ PARAMS = 62_378_344
 LRN_SIZE, LRN_ALPHA, LRN_BETA, LRN_K = 5, 1e-4, 0.75, 2.0
 
 
-def build(seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
-    g = GraphBuilder("alexnet", INPUT_SHAPE, seed=seed, expected_params=PARAMS, progress=progress)
+def build(weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
+    g = GraphBuilder("alexnet", INPUT_SHAPE, weights=weights)
 
     def lrn(name: str, x: str) -> str:
         return g.lrn(name, x, LRN_SIZE, LRN_ALPHA * LRN_SIZE, LRN_BETA, LRN_K)

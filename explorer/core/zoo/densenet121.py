@@ -9,9 +9,12 @@ Head: norm5 → relu5 → avgpool (global) → flatten → classifier 1000 → p
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import onnx
 
-from .graph import INPUT_NAME, GraphBuilder, Progress
+from .graph import INPUT_NAME, GraphBuilder
 
 TITLE = "DenseNet-121"
 PAPER = "Huang, Liu, van der Maaten, Weinberger (2017): Densely Connected Convolutional Networks"
@@ -21,8 +24,8 @@ GROWTH = 32
 BLOCKS = (6, 12, 24, 16)
 
 
-def build(seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
-    g = GraphBuilder("densenet121", INPUT_SHAPE, seed=seed, expected_params=PARAMS, progress=progress)
+def build(weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
+    g = GraphBuilder("densenet121", INPUT_SHAPE, weights=weights)
 
     def bn_relu_conv(prefix: str, x: str, suffix: str, filters: int, k: int) -> str:
         x = g.relu(f"{prefix}/relu{suffix}", g.batchnorm(f"{prefix}/norm{suffix}", x))

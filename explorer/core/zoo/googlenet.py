@@ -10,9 +10,12 @@ Max pools use ceil mode like Caffe, so the maps are 112, 56, 28, 14, 7 as in Tab
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import onnx
 
-from .graph import INPUT_NAME, GraphBuilder, Progress
+from .graph import INPUT_NAME, GraphBuilder
 
 TITLE = "GoogLeNet"
 PAPER = "Szegedy et al. (2014): Going Deeper with Convolutions"
@@ -27,8 +30,8 @@ INCEPTION: dict[str, tuple[int, int, int, int, int, int]] = {
 }
 
 
-def build(seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
-    g = GraphBuilder("googlenet", INPUT_SHAPE, seed=seed, expected_params=PARAMS, progress=progress)
+def build(weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
+    g = GraphBuilder("googlenet", INPUT_SHAPE, weights=weights)
 
     def conv_relu(name: str, x: str, filters: int, k: int, stride: int = 1) -> str:
         return g.relu(f"{name}/relu", g.conv(name, x, filters, k, stride=stride, pad=k // 2))

@@ -6,37 +6,28 @@ Naming scheme shared by every architecture:
   ``<layer>.running_mean`` / ``<layer>.running_var`` (statistics, not parameters);
 - an activation without a name of its own in the paper is ``<layer>/relu`` (or ``/tanh``).
 
+Weights: the builder lays out the graph only. He-normal tensors are left without data and
+``fill_he_normal(model, seed)`` draws them afterwards, in initializer order from one ``default_rng(seed)``
+stream, in chunks: numpy releases the GIL while it draws, so a 138 M-weight VGG-16 never stalls the GUI thread
+for long, and the values are exactly those of drawing each tensor whole.
+
 Every tensor gets a ``value_info`` with its static shape, so viewers see shapes without running shape inference.
 """
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-Progress = Callable[[float, str], None]
+from explorer.core.progress import Cancel, Progress, check
 
 IR_VERSION = 8  # onnxruntime >= 1.14 reads it; make_model would stamp a newer one
 OPSET = 17
 INPUT_NAME = "data"
 STATISTICS_SUFFIXES = (".running_mean", ".running_var")  # BN statistics: initializers, not parameters
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-def preprocess_json(size: tuple[int, int], *, grayscale: bool = False,
-                    mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD) -> str:
-    """The ``cnn_explorer.preprocess`` metadata value (keys = fields of core.preprocess.Preprocess)."""
-    return json.dumps({
-        "size": list(size), "resize": "resize", "scale": 1 / 255, "mean": list(mean), "std": list(std),
-        "channel_order": "RGB", "grayscale": grayscale, "layout": "NCHW",
-    })
-
 
 def pooled_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
     """Pooling output size; ceil mode drops a last window that would start in the right padding (Caffe/ONNX)."""
@@ -51,42 +42,32 @@ def pooled_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
 class GraphBuilder:
     """Appends layers in order; each method returns the name of the tensor it produced."""
 
-    def __init__(self, name: str, input_shape: tuple[int, int, int, int], *, seed: int = 0,
-                 weights: Mapping[str, np.ndarray] | None = None, expected_params: int = 0,
-                 progress: Progress | None = None) -> None:
+    def __init__(self, name: str, input_shape: tuple[int, int, int, int], *,
+                 weights: Mapping[str, np.ndarray] | None = None) -> None:
         self.name = name
-        self.rng = np.random.default_rng(seed)
         self.weights = dict(weights) if weights is not None else None
-        self.expected_params = expected_params
-        self.progress = progress
         self.params = 0
         # Built in place: make_graph/make_model would copy every initializer (hundreds of MB for VGG-16).
         self.model = onnx.ModelProto()
         self.shapes: dict[str, tuple[int, ...]] = {INPUT_NAME: tuple(input_shape)}
 
     # --- parameters -------------------------------------------------------------------------------------------
-    def _param(self, name: str, shape: tuple[int, ...], fan_in: int | None, fill: float = 0.0) -> str:
-        """Add one initializer: He-normal when fan_in is given, else constant ``fill``; trained weights win."""
+    def _param(self, name: str, shape: tuple[int, ...], he_normal: bool, fill: float = 0.0) -> str:
+        """Add one initializer: trained weights when given, else He-normal (left for fill_he_normal, fan-in =
+        product of all but the first axis) or the constant ``fill``."""
+        tensor = self.model.graph.initializer.add()
+        tensor.name, tensor.data_type = name, TensorProto.FLOAT
+        tensor.dims.extend(shape)
         if self.weights is not None and name in self.weights:
             array = np.asarray(self.weights.pop(name), dtype=np.float32)
             if array.shape != shape:
                 raise ValueError(f"weight {name!r} has shape {array.shape}, expected {shape}")
-        elif fan_in is not None:
-            array = self.rng.standard_normal(shape, dtype=np.float32)
-            array *= np.float32(math.sqrt(2.0 / fan_in))
-        else:
-            array = np.full(shape, fill, dtype=np.float32)
-        tensor = self.model.graph.initializer.add()
-        tensor.name, tensor.data_type = name, TensorProto.FLOAT
-        tensor.dims.extend(shape)
-        tensor.raw_data = array.astype("<f4", copy=False).tobytes()  # ONNX raw data is little-endian
+            tensor.raw_data = _le_bytes(array)
+        elif not he_normal:
+            tensor.raw_data = _le_bytes(np.full(shape, fill, dtype=np.float32))
         if not name.endswith(STATISTICS_SUFFIXES):
-            self.params += array.size
+            self.params += math.prod(shape)
         return name
-
-    def _report(self, layer: str) -> None:
-        if self.progress is not None and self.expected_params:
-            self.progress(min(self.params / self.expected_params, 1.0), f"{self.name}: built {layer}")
 
     def _node(self, op: str, name: str, inputs: list[str], shape: tuple[int, ...], **attrs: object) -> str:
         self.model.graph.node.append(helper.make_node(op, inputs, [name], name=name, **attrs))
@@ -97,31 +78,28 @@ class GraphBuilder:
     def conv(self, name: str, x: str, filters: int, k: int, stride: int = 1, pad: int = 0,
              bias: bool = True) -> str:
         n, c, h, w = self.shapes[x]
-        inputs = [x, self._param(f"{name}.weight", (filters, c, k, k), fan_in=c * k * k)]
+        inputs = [x, self._param(f"{name}.weight", (filters, c, k, k), he_normal=True)]
         if bias:
-            inputs.append(self._param(f"{name}.bias", (filters,), fan_in=None))
+            inputs.append(self._param(f"{name}.bias", (filters,), he_normal=False))
         out = (n, filters, (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1)
         self._node("Conv", name, inputs, out, kernel_shape=[k, k], strides=[stride, stride],
                    pads=[pad] * 4)
-        self._report(name)
         return name
 
     def batchnorm(self, name: str, x: str) -> str:
         c = self.shapes[x][1]
-        inputs = [x, self._param(f"{name}.weight", (c,), None, 1.0), self._param(f"{name}.bias", (c,), None, 0.0),
-                  self._param(f"{name}.running_mean", (c,), None, 0.0),
-                  self._param(f"{name}.running_var", (c,), None, 1.0)]
+        inputs = [x, self._param(f"{name}.weight", (c,), False, 1.0), self._param(f"{name}.bias", (c,), False, 0.0),
+                  self._param(f"{name}.running_mean", (c,), False, 0.0),
+                  self._param(f"{name}.running_var", (c,), False, 1.0)]
         self._node("BatchNormalization", name, inputs, self.shapes[x], epsilon=1e-5)
-        self._report(name)
         return name
 
     def gemm(self, name: str, x: str, units: int) -> str:
         """Fully connected: weight stored (out, in) with transB=1, like torch.nn.Linear."""
         n, features = self.shapes[x]
-        inputs = [x, self._param(f"{name}.weight", (units, features), fan_in=features),
-                  self._param(f"{name}.bias", (units,), fan_in=None)]
+        inputs = [x, self._param(f"{name}.weight", (units, features), he_normal=True),
+                  self._param(f"{name}.bias", (units,), he_normal=False)]
         self._node("Gemm", name, inputs, (n, units), transB=1)
-        self._report(name)
         return name
 
     def relu(self, name: str, x: str) -> str:
@@ -177,3 +155,32 @@ class GraphBuilder:
         model.producer_name = "cnn-explorer"
         model.opset_import.append(helper.make_opsetid("", OPSET))
         return model
+
+
+def _le_bytes(array: np.ndarray) -> bytes:
+    return array.astype("<f4", copy=False).tobytes()  # ONNX raw data is little-endian
+
+
+FILL_CHUNK = 1 << 20  # values drawn per numpy call: between two calls the GIL is free and cancel is checked
+
+
+def fill_he_normal(model: onnx.ModelProto, seed: int, progress: Progress | None = None,
+                   cancel: Cancel | None = None) -> None:
+    """Draw every initializer the builder left empty: N(0, 2/fan_in), fan_in = product of all but the first
+    axis (conv: C·k·k, fully connected: inputs), in initializer order from one default_rng(seed) stream."""
+    rng = np.random.default_rng(seed)
+    empty = [t for t in model.graph.initializer if not t.raw_data and math.prod(t.dims) > 0]
+    total = sum(math.prod(t.dims) for t in empty)
+    done = 0
+    for tensor in empty:
+        dims = tuple(tensor.dims)
+        values = np.empty(math.prod(dims), dtype=np.float32)
+        for start in range(0, values.size, FILL_CHUNK):
+            check(cancel, f"Building {model.graph.name}")
+            chunk = values[start:start + FILL_CHUNK]
+            rng.standard_normal(dtype=np.float32, out=chunk)
+            chunk *= np.float32(math.sqrt(2.0 / math.prod(dims[1:])))
+            done += chunk.size
+            if progress is not None:
+                progress(done / total, f"drawing the weights of {tensor.name}")
+        tensor.raw_data = _le_bytes(values)

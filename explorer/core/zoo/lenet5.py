@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import onnx
 
-from .graph import INPUT_NAME, GraphBuilder, Progress
+from .graph import INPUT_NAME, GraphBuilder
 
 TITLE = "LeNet-5"
 PAPER = "LeCun, Bottou, Bengio, Haffner (1998): Gradient-Based Learning Applied to Document Recognition"
@@ -37,13 +37,12 @@ WEIGHT_SHAPES: dict[str, tuple[int, ...]] = {
 }
 
 
-def build(seed: int = 0, progress: Progress | None = None,
-          weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
+def build(weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
     if weights is not None:
         missing = sorted(set(WEIGHT_SHAPES) - set(weights))
         if missing:
             raise ValueError(f"LeNet-5 weights lack {missing}")
-    g = GraphBuilder("lenet5", INPUT_SHAPE, seed=seed, weights=weights, expected_params=PARAMS, progress=progress)
+    g = GraphBuilder("lenet5", INPUT_SHAPE, weights=weights)
     x = g.tanh("c1/tanh", g.conv("c1", INPUT_NAME, 6, 5))
     x = g.pool("s2", x, "avg", 2, 2)
     x = g.tanh("c3/tanh", g.conv("c3", x, 16, 5))

@@ -9,9 +9,12 @@ plain34 is the same stack without shortcuts: no add, no downsample. 21,797,672 v
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import onnx
 
-from .graph import INPUT_NAME, GraphBuilder, Progress
+from .graph import INPUT_NAME, GraphBuilder
 
 PAPER = "He, Zhang, Ren, Sun (2015): Deep Residual Learning for Image Recognition"
 INPUT_SHAPE = (1, 3, 224, 224)
@@ -20,10 +23,9 @@ PLAIN34_PARAMS = 21_623_848
 STAGES = ((64, 3), (128, 4), (256, 6), (512, 3))  # (filters, blocks)
 
 
-def build(residual: bool, seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
+def build(residual: bool, weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
     name = "resnet34" if residual else "plain34"
-    g = GraphBuilder(name, INPUT_SHAPE, seed=seed, progress=progress,
-                     expected_params=RESNET34_PARAMS if residual else PLAIN34_PARAMS)
+    g = GraphBuilder(name, INPUT_SHAPE, weights=weights)
 
     def conv_bn(prefix: str, x: str, filters: int, k: int, stride: int, conv: str, bn: str) -> str:
         x = g.conv(f"{prefix}{conv}", x, filters, k, stride=stride, pad=k // 2, bias=False)

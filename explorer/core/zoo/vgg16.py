@@ -6,9 +6,12 @@ followed by ``<layer>/relu``, and pool1..pool5 (max 2/2; pool5 is 7×7×512); fc
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import onnx
 
-from .graph import INPUT_NAME, GraphBuilder, Progress
+from .graph import INPUT_NAME, GraphBuilder
 
 TITLE = "VGG-16"
 PAPER = "Simonyan, Zisserman (2014): Very Deep Convolutional Networks for Large-Scale Image Recognition"
@@ -17,8 +20,8 @@ PARAMS = 138_357_544
 STAGES = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))  # (filters, conv layers) per stage
 
 
-def build(seed: int = 0, progress: Progress | None = None) -> onnx.ModelProto:
-    g = GraphBuilder("vgg16", INPUT_SHAPE, seed=seed, expected_params=PARAMS, progress=progress)
+def build(weights: Mapping[str, np.ndarray] | None = None) -> onnx.ModelProto:
+    g = GraphBuilder("vgg16", INPUT_SHAPE, weights=weights)
     x = INPUT_NAME
     for stage, (filters, layers) in enumerate(STAGES, start=1):
         for i in range(1, layers + 1):

@@ -8,10 +8,10 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.core import mosaic as core_mosaic
+from explorer.core.model_facts import Filters
 from explorer.core.render import GAP_RGB
 from explorer.ui import style
 from explorer.ui.model_explorer.activation_panel import _image_box
-from explorer.workers.model_facts import Filters
 
 
 def filters_rgb(filters: Filters) -> np.ndarray:

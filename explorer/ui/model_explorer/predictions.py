@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.ui import style
-from explorer.workers.model_facts import is_random
+from explorer.core.model_facts import is_random
 
 TOP = 5
 

@@ -7,22 +7,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.core import zoo
+from explorer.core import catalog
+from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.state.explorer import ExplorerState
 from explorer.state.image import ImageState
 from explorer.ui.model_explorer.layer_list import compact
-from explorer.workers.model_facts import is_random
 from explorer.workers.tasks import LoadedModel, RunResult
 
 GREY = "#555555"
 SEPARATOR = " — "
 
 
+BADGE_COLOURS = {"trained": "#1b7f3b", "random initialisation": "#b35900", "weights from file": GREY}
+
+
 def chosen_title(key: str) -> str:
-    """A name for the chosen model before it has loaded (its file name for a user file)."""
-    entry = zoo.BUILTINS.get(key)
-    return entry.title if entry is not None else Path(key).name
+    """A name for the chosen model before it has loaded: the catalog's title, a file's name (never hashed here)."""
+    if Path(key).suffix.lower() == ".onnx" or key.startswith(catalog.FILE_PREFIX):
+        return Path(key).name
+    try:
+        return catalog.get(key).title
+    except UserError:
+        return key
+
+
+def missing_download(key: str) -> catalog.ModelEntry | None:
+    """The chosen catalog entry when its published file is not on this machine yet (it must be downloaded)."""
+    if Path(key).suffix.lower() == ".onnx":
+        return None
+    try:
+        entry = catalog.get(key)
+    except UserError:
+        return None
+    return entry if isinstance(entry.weights, catalog.Download) and not catalog.is_available(entry) else None
 
 
 def answers(result: RunResult | None, loaded: LoadedModel | None, image: LoadedImage | None) -> bool:
@@ -42,11 +60,8 @@ def badge(explorer: ExplorerState) -> tuple[str, str, str]:
     if loaded is None:
         failed = bool(explorer.error)
         return ("not loaded" if failed else "loading…"), GREY, ""
-    if not loaded.weights:
-        return "weights from file", GREY, "The file does not say where its weights come from."
-    if is_random(loaded.weights):
-        return "random initialisation", "#b35900", loaded.weights
-    return "trained", "#1b7f3b", loaded.weights
+    facts = loaded.facts
+    return facts.badge, BADGE_COLOURS.get(facts.badge, GREY), "\n".join(facts.facts) or facts.weights_text
 
 
 def summary(explorer: ExplorerState, images: ImageState) -> str:
@@ -54,6 +69,10 @@ def summary(explorer: ExplorerState, images: ImageState) -> str:
     loaded = explorer.shown_model()
     title = chosen_title(explorer.model)
     if loaded is None:
+        entry = missing_download(explorer.model)
+        if entry is not None:
+            return (f"{title} is not on this machine yet: Download fetches {entry.weights.size / 1e6:.0f} MB "
+                    f"({entry.licence}), or open the zoo file {entry.weights.file} if you have a copy.")
         return f"{title} could not be loaded." if explorer.error else f"Loading {title}…"
     info = loaded.info
     facts = (f"{loaded.title}: {len(info.layers)} layers · {compact(info.params)} parameters · "

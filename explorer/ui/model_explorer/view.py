@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core import models, preprocess, zoo
+from explorer.core import preprocess, zoo
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.state.app import AppState
@@ -46,7 +46,7 @@ from explorer.workers.runner import TaskRunner
 from explorer.workers.tasks import LoadedModel, RunResult
 
 TOPIC = "explorer"   # status-line topic: cleared when another model is chosen
-LOAD, RUN, INSPECT = "model-load", "model-run", "inspect-builtins"
+LOAD, RUN, INSPECT, DOWNLOAD = "model-load", "model-run", "inspect-builtins", "download"
 RunRequest = tuple[LoadedModel, LoadedImage, preprocess.Preprocess]
 
 
@@ -163,6 +163,8 @@ class ModelExplorerView(QWidget):
         ex = self.state.explorer
         self.picker.model_chosen.connect(self.select_model)
         self.picker.open_requested.connect(self.open_model_dialog)
+        self.picker.download_requested.connect(self.download)
+        self.picker.cancel_requested.connect(self.cancel_download)
         self.strip.layer_clicked.connect(self.select_row)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _: self.select_row(current.row()))
         self.prev_button.clicked.connect(lambda: self.step(-1))
@@ -191,9 +193,39 @@ class ModelExplorerView(QWidget):
 
     # ----- public API (the main window, app.py) --------------------------------------------------------------
     def select_model(self, name_or_path: str) -> None:
-        """A built-in name or an .onnx path; what is loaded stays usable until the new model has loaded."""
-        key = name_or_path if models.is_builtin(name_or_path) else str(Path(name_or_path).resolve())
-        self.state.explorer.choose(key)
+        """A catalog key or an .onnx path; what is loaded stays usable until the new model has loaded."""
+        path = Path(name_or_path)
+        is_file = path.suffix.lower() == ".onnx" or path.is_file()
+        self.state.explorer.choose(str(path.resolve()) if is_file else str(name_or_path))
+
+    def download(self) -> None:
+        """Fetch the chosen entry's published file on the runner; when it is in the cache, the model loads."""
+        key = self.state.explorer.model
+
+        def fetched(_path: object) -> None:
+            self._progress(1.0, "")
+            self._show_download()
+            if self.state.explorer.model == key:
+                self._reconcile()
+
+        def failed(message: str) -> None:
+            self._progress(1.0, "")
+            self._show_download()
+            self.state.status.show(message, error=True, topic=TOPIC)
+
+        self.runner.submit(DOWNLOAD, tasks.download_model, key, on_done=fetched, on_error=failed,
+                           on_progress=self._progress)
+        self._show_download()
+
+    def cancel_download(self) -> None:
+        self.runner.cancel(DOWNLOAD)
+        self._progress(1.0, "")
+        self._show_download()
+        self.state.status.show("Download cancelled; nothing was kept.", topic=TOPIC)
+
+    def _show_download(self) -> None:
+        self.picker.set_download(readouts.missing_download(self.state.explorer.model) is not None,
+                                 self.runner.is_busy(DOWNLOAD))
 
     def open_model_file(self, path: str) -> None:
         self.select_model(path)
@@ -248,6 +280,11 @@ class ModelExplorerView(QWidget):
         """Load the chosen model if it is not the loaded one, else run it on the model input unless the result
         on screen already answers that; a request that failed is repeated only once the user asks again."""
         ex = self.state.explorer
+        if not ex.is_current(ex.loaded) and readouts.missing_download(ex.model) is not None:
+            self.runner.cancel(LOAD)  # nothing to load until the user downloads it (the summary says so)
+            if not self.runner.is_busy(DOWNLOAD):
+                self._progress(1.0, "")
+            return
         if not ex.is_current(ex.loaded):
             retry_blocked = bool(ex.error) and self._failed_load == ex.model
             if not retry_blocked and not (self.runner.is_busy(LOAD) and self._load_key == ex.model):
@@ -363,6 +400,7 @@ class ModelExplorerView(QWidget):
     # ----- state -> widgets ------------------------------------------------------------------------------------
     def _on_model(self) -> None:
         self.state.status.clear_topic(TOPIC)  # e.g. an opened file's preprocessing note
+        self._show_download()
         self._show_model()
         self._reconcile()
 
