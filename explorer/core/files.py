@@ -3,7 +3,7 @@
 ``read_regular`` reads only regular files: a FIFO would block for ever, /dev/zero or /dev/urandom (or a
 symlink to them) would be read until memory runs out, and a folder cannot be read at all. The file is opened
 non-blocking first and checked on the open descriptor (no window between the check and the read), and never
-more than ``max_bytes`` + 1 bytes are read, even if the file grows meanwhile.
+more than its size at the check + 1 bytes are read, even if it grows meanwhile.
 
 ``write_npz`` writes a NumPy .npz archive keyed by arbitrary names: ``np.savez(path, **arrays)`` breaks on
 names such as ``file`` or ``allow_pickle`` (its own keyword arguments).
@@ -61,14 +61,14 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int, kind: str = "file
             raise TooLarge(f"'{name}' is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit.", info.st_size)
         with os.fdopen(fd, "rb") as handle:
             fd = -1  # the file object owns it now
-            data = handle.read(max_bytes + 1)
+            data = handle.read(info.st_size + 1)  # one byte more tells a file that is still growing
     except OSError as exc:
         raise UserError(f"'{name}' cannot be read ({exc.strerror or exc}): check the file and try again.") from None
     finally:
         if fd >= 0:
             os.close(fd)
-    if len(data) > max_bytes:  # grew after the check (or a file system that reports size 0)
-        raise TooLarge(f"'{name}' is over the {max_bytes:,}-byte limit.", len(data))
+    if len(data) > info.st_size:  # growing, or a pseudo-file that reports size 0 (/proc)
+        raise UserError(f"'{name}' changed while it was read (it is still being written?): try again later.")
     return data
 
 
