@@ -21,6 +21,8 @@ from explorer.core.errors import UserError
 DEFAULT_MAX_BYTES = 1_000_000_000  # 1 GB: far above every classic CNN (VGG-16 is ~550 MB in float32)
 DEFAULT_IMAGE_SIZE = 224
 _UNLIMITED = 2**62  # --allow-large: no size limit (the read is still bounded by the file's size)
+# Convolution ops (float, int8-quantised, integer) and the input position of their weight.
+CONV_WEIGHT_INPUT = {"Conv": 1, "QLinearConv": 3, "ConvInteger": 1}
 SKELETON_MIN_ELEMENTS = 4096  # private_copy(strip=True) drops the data of initializers this large
 _MAGIC = {
     b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"PK\x03\x04": "a ZIP archive",
