@@ -152,7 +152,7 @@ def _parse_kernel(text: str, size: int | None):
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            kernel = np.asarray(json.loads(stripped), dtype=np.float32)
+            kernel = np.asarray(json.loads(stripped), dtype=np.float64)  # float64: 1e39 stays finite until core checks it
         except (ValueError, TypeError):
             raise UserError("--kernel JSON must be a square list of rows of numbers, e.g. [[1,0,-1],[1,0,-1],[1,0,-1]].") from None
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:

@@ -35,6 +35,8 @@ MAX_PADDING = 10
 MAX_DILATION = 6
 MAX_POOL_SIZE = 8
 MAX_POOL_STRIDE = 8
+# Kernel values beyond this would overflow float32 maps (15·15·3 taps of 255 times 1e6 is still only 2e11).
+MAX_KERNEL_ABS = 1e6
 
 
 @dataclass(frozen=True)
@@ -412,11 +414,14 @@ def playground_forward(image: np.ndarray, kernel2d: np.ndarray, params: ConvPara
     """
     check_playground_limits(params, pool)
     plane = _plane(np.asarray(image), mode)
-    kernel = _as_float32(kernel2d)
+    values = np.asarray(kernel2d, dtype=np.float64)  # checked before float32 could overflow
+    if not (np.abs(values) <= MAX_KERNEL_ABS).all():  # NaN fails the comparison too
+        bad = values.flat[np.flatnonzero(~(np.abs(values) <= MAX_KERNEL_ABS))[0]]
+        raise UserError(f"The kernel holds the value {bad:g}: use finite values between {-MAX_KERNEL_ABS:g} and "
+                        f"{MAX_KERNEL_ABS:g}.")
+    kernel = _as_float32(values)
     if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
         raise UserError(f"The kernel has shape {kernel.shape}: use a square f×f kernel.")
-    if not np.isfinite(kernel).all():
-        raise UserError("The kernel contains NaN or infinite values: use finite numbers only.")
     if kernel.shape[0] != params.size:
         raise UserError(f"The kernel is {kernel.shape[0]}×{kernel.shape[0]} but the filter size is {params.size}: "
                         "resize the kernel to the filter size.")

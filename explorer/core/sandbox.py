@@ -123,7 +123,8 @@ def _death(exitcode: int | None, what: str, memory_bytes: int) -> UserError:
 
 
 def _limit_memory(memory_bytes: int) -> None:
-    """Cap this process's address space (Linux; see the module docstring for other systems)."""
+    """Cap this process's address space (Linux; see the module docstring for other systems), and let a crash
+    write no core file (a hostile model's would be gigabytes)."""
     if not sys.platform.startswith("linux"):
         return
     import resource
@@ -131,6 +132,7 @@ def _limit_memory(memory_bytes: int) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tuple) -> None:
