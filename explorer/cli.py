@@ -207,8 +207,13 @@ def _limited(args: argparse.Namespace, job, *job_args):
 
     if models.is_builtin(args.model):
         return job(*job_args)
-    return sandbox.run_limited(job, *job_args, timeout_s=args.timeout,
-                               memory_bytes=int(args.max_memory * sandbox.GB), what=f"'{Path(args.model).name}'")
+    try:
+        return sandbox.run_limited(job, *job_args, timeout_s=args.timeout,
+                                   memory_bytes=int(args.max_memory * sandbox.GB), what=f"'{Path(args.model).name}'")
+    except sandbox.OutOfMemory as exc:
+        raise UserError(f"{exc} If you trust the model and have the memory, raise --max-memory.") from None
+    except sandbox.TimedOut as exc:
+        raise UserError(f"{exc} If you trust the model, allow more time with --timeout.") from None
 
 
 def _inspect_text(model: str, as_json: bool, allow_large: bool) -> str:

@@ -34,11 +34,19 @@ GB = 1024**3
 _POLL_S = 0.05
 # Words in an exception that mean an allocation failed (numpy, onnxruntime's C++ std::bad_alloc, its arena).
 _MEMORY_WORDS = ("bad_alloc", "failed to allocate", "cannot allocate memory", "unable to allocate",
-                 "out of memory", "memoryerror")
+                 "out of memory", "memoryerror")  # "out of memory": runtime.py's own words for these
 
 
 class Cancelled(UserError):
     """The work was cancelled (``cancel`` was set) and its process killed."""
+
+
+class OutOfMemory(UserError):
+    """The work needed more than its memory cap (an allocation failed, or the child died of it)."""
+
+
+class TimedOut(UserError):
+    """The work ran past its time limit and its process was killed."""
 
 
 def default_memory_bytes() -> int:
@@ -74,7 +82,7 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
                 raise Cancelled(f"{what} was cancelled.")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise UserError(f"{what} did not finish within {timeout_s:g} s and was stopped: it may loop for "
+                raise TimedOut(f"{what} did not finish within {timeout_s:g} s and was stopped: it may loop for "
                                 "ever or be too big for this machine; try a smaller model or input.")
             ready = wait([receiver, child.sentinel], timeout=min(_POLL_S, remaining))
             if receiver in ready or (ready and receiver.poll()):
@@ -97,15 +105,15 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
 def _outcome(status: str, payload: Any, what: str, memory_bytes: int) -> Any:
     if status == "ok":
         return payload
+    if status == "memory" or any(w in payload.lower() for w in _MEMORY_WORDS):
+        raise _memory_error(what, memory_bytes)  # also a UserError that says the allocation failed (runtime.py)
     if status == "user":
         raise UserError(payload)
-    if status == "memory" or any(w in payload.lower() for w in _MEMORY_WORDS):
-        raise _memory_error(what, memory_bytes)
     raise UserError(f"{what} failed: {payload}")
 
 
-def _memory_error(what: str, memory_bytes: int) -> UserError:
-    return UserError(f"{what} used more than {memory_bytes / GB:.3g} GB of memory and was stopped: use a smaller "
+def _memory_error(what: str, memory_bytes: int) -> OutOfMemory:
+    return OutOfMemory(f"{what} used more than {memory_bytes / GB:.3g} GB of memory and was stopped: use a smaller "
                      "model or input.")
 
 
@@ -116,8 +124,8 @@ def _death(exitcode: int | None, what: str, memory_bytes: int) -> UserError:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        return UserError(f"{what} crashed ({name}), most likely because it needed more than "
-                         f"{memory_bytes / GB:.3g} GB of memory: use a smaller model or input.")
+        return OutOfMemory(f"{what} crashed ({name}), most likely because it needed more than "
+                           f"{memory_bytes / GB:.3g} GB of memory: use a smaller model or input.")
     return UserError(f"{what} stopped unexpectedly (exit status {exitcode}): check the model with "
                      "'cnn-explorer inspect' or re-export it.")
 
