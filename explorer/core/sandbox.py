@@ -113,7 +113,7 @@ def _outcome(status: str, payload: Any, what: str, memory_bytes: int) -> Any:
 
 
 def _memory_error(what: str, memory_bytes: int) -> OutOfMemory:
-    return OutOfMemory(f"{what} used more than {memory_bytes / GB:.3g} GB of memory and was stopped: use a smaller "
+    return OutOfMemory(f"{what} needed more than {memory_bytes / GB:.3g} GB of memory and was stopped: use a smaller "
                      "model or input.")
 
 

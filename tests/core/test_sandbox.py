@@ -48,7 +48,7 @@ def test_any_other_exception_becomes_one_line():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux only")
 def test_allocating_4_gb_under_a_1_gb_cap_is_refused():
-    with pytest.raises(UserError, match=r"used more than 1 GB of memory"):
+    with pytest.raises(UserError, match=r"needed more than 1 GB of memory"):
         run_limited(bytearray, 4 * GB, timeout_s=60, memory_bytes=1 * GB)
     assert no_sandbox_children()
 
