@@ -34,6 +34,9 @@ MAX_SIDE = 65_535
 WORKING_MAX_SIDE = 2048
 # Files bigger than this are not even read into memory (an uncompressed 40 MP RGBA 16-bit TIFF is ~320 MB).
 MAX_FILE_BYTES = 512 * 1024 * 1024
+# The decoder's own buffer may take this much: a 40 MP 16-bit RGBA PNG (320 MB) fits, a 40 MP float32 RGBA TIFF
+# (640 MB, and more again in float64 while normalising) does not.
+MAX_DECODED_BYTES = 400 * 2**20
 # Integer images are normalised this many pixels at a time (see _normalise): float32 temporaries of a few MB.
 _STRIP_PIXELS = 1 << 20
 
@@ -54,6 +57,7 @@ class ImageHeader:
     width: int
     height: int
     grayscale: bool | None  # True/False when the header says so, None when only decoding can tell
+    bytes_per_pixel: int = 4  # decoded size per pixel as the header states it (PNG, TIFF); 8-bit RGBA otherwise
 
 
 def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_PIXELS) -> LoadedImage:
@@ -76,6 +80,13 @@ def decode_image(data: bytes, source: str, max_pixels: int = MAX_PIXELS) -> Load
         raise UserError(f"'{source}' is empty (0 bytes): choose another file or save the image again.")
     header = read_header(data, source)
     _check_size(header.width, header.height, source, max_pixels)
+    decoded_bytes = header.width * header.height * header.bytes_per_pixel
+    if decoded_bytes > MAX_DECODED_BYTES:
+        raise UserError(
+            f"'{source}' would take {decoded_bytes / 2**20:,.0f} MB once decoded ({header.width}×{header.height}, "
+            f"{header.bytes_per_pixel} bytes per pixel), more than the {MAX_DECODED_BYTES // 2**20} MB limit: save "
+            "it as an 8-bit PNG or JPEG."
+        )
     _check_complete(data, header, source)
 
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -231,8 +242,10 @@ def _damaged(source: str, why: str) -> UserError:
 def _png_header(data: bytes, source: str) -> ImageHeader:
     if data[12:16] != b"IHDR":
         raise _damaged(source, "PNG without an IHDR chunk")
-    width, height, _depth, colour_type = struct.unpack_from(">IIBB", data, 16)
-    return ImageHeader("PNG", width, height, colour_type in (0, 4))  # 0 gray, 4 gray+alpha
+    width, height, depth, colour_type = struct.unpack_from(">IIBB", data, 16)
+    channels = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}.get(colour_type, 4)  # a palette (3) may expand to RGBA
+    return ImageHeader("PNG", width, height, colour_type in (0, 4),  # 0 gray, 4 gray+alpha
+                       channels * (2 if depth == 16 else 1))
 
 
 # SOFn markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
@@ -284,15 +297,19 @@ def _tiff_header(data: bytes, source: str) -> ImageHeader:
     end = "<" if data[:2] == b"II" else ">"
     ifd = struct.unpack_from(end + "I", data, 4)[0]
     count = struct.unpack_from(end + "H", data, ifd)[0]
-    size: dict[int, int] = {}
+    size: dict[int, int] = {258: 1, 277: 1}  # defaults: 1 bit per sample, 1 sample per pixel
     for k in range(count):
-        tag, kind = struct.unpack_from(end + "HH", data, ifd + 2 + 12 * k)
-        if tag in (256, 257):  # ImageWidth, ImageLength: SHORT (3) or LONG (4), stored inline
+        tag, kind, values = struct.unpack_from(end + "HHI", data, ifd + 2 + 12 * k)
+        if tag in (256, 257, 277) or (tag == 258 and values * (2 if kind == 3 else 4) <= 4):
+            # ImageWidth, ImageLength, SamplesPerPixel, BitsPerSample: SHORT (3) or LONG (4), stored inline
             fmt = end + ("H" if kind == 3 else "I")
             size[tag] = struct.unpack_from(fmt, data, ifd + 2 + 12 * k + 8)[0]
+        elif tag == 258:  # one BitsPerSample per sample, stored elsewhere: read the first
+            offset = struct.unpack_from(end + "I", data, ifd + 2 + 12 * k + 8)[0]
+            size[tag] = struct.unpack_from(end + ("H" if kind == 3 else "I"), data, offset)[0]
     if 256 not in size or 257 not in size:
         raise _damaged(source, "TIFF without width or height")
-    return ImageHeader("TIFF", size[256], size[257], None)
+    return ImageHeader("TIFF", size[256], size[257], None, size[277] * max(1, -(-size[258] // 8)))
 
 
 def _webp_header(data: bytes, source: str) -> ImageHeader:

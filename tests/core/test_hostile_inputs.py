@@ -127,6 +127,28 @@ def test_a_truncated_gif_is_called_damaged_not_unsupported(tmp_path):
     assert "damaged" in message and "support" not in message
 
 
+@pytest.mark.parametrize("pixels, ext, per_pixel", [
+    (np.zeros((10, 20, 4), np.uint16), ".png", 8), (np.zeros((10, 20, 3), np.uint8), ".png", 3),
+    (np.zeros((10, 20), np.uint8), ".png", 1), (np.zeros((10, 20, 3), np.float32), ".tiff", 12),
+    (np.zeros((10, 20, 4), np.uint16), ".tiff", 8), (np.zeros((10, 20), np.uint8), ".tiff", 1),
+])
+def test_the_header_tells_the_decoded_size(pixels, ext, per_pixel):
+    ok, data = cv2.imencode(ext, pixels)
+    assert ok
+    assert images.read_header(data.tobytes(), "x").bytes_per_pixel == per_pixel
+
+
+def test_decoding_is_refused_beyond_the_decoded_size_limit(monkeypatch):
+    """100×100: 16-bit RGBA decodes to 80,000 bytes, 8-bit RGBA to 40,000; the limit sits between them."""
+    monkeypatch.setattr(images, "MAX_DECODED_BYTES", 50_000)
+    ok, deep = cv2.imencode(".png", np.zeros((100, 100, 4), np.uint16))
+    ok8, shallow = cv2.imencode(".png", np.zeros((100, 100, 4), np.uint8))
+    assert ok and ok8
+    with pytest.raises(UserError, match="8 bytes per pixel"):
+        images.decode_image(deep.tobytes(), "deep.png")
+    assert images.decode_image(shallow.tobytes(), "shallow.png").pixels.shape == (100, 100, 3)
+
+
 def test_the_16_bit_rgba_header_of_the_issue_is_legal(tmp_path):
     """The file the memory benchmark and the CLI test use: 6324×6324, 16-bit RGBA, ~311 KB."""
     path = hostile.big_png_16bit_rgba(tmp_path / "big.png")
