@@ -58,6 +58,7 @@ def cases(folder: Path, quick: bool) -> list[tuple[str, list[str]]]:
         "ConstantOfShape from input shape": hostile.constant_of_shape_from_input(),
         "hidden allocation (Abs)": hostile.hidden_allocation(),
         "Loop 1e15": hostile.endless_loop(),
+        "Loop 1e15 behind an Abs": hostile.endless_loop(hidden=True),
         "input 2^40×2^40": hostile.huge_input(2**40),
         "input 65535×65535": hostile.huge_input(65535),
         "cycle": hostile.cycle(),
@@ -79,17 +80,18 @@ def cases(folder: Path, quick: bool) -> list[tuple[str, list[str]]]:
         ("conv --kernel [[NaN]]", ["conv", str(image), "--kernel", "[[NaN]]", "--out", out]),
     ]
     for label, path in paths.items():
-        if label == "Loop 1e15" and quick:
+        if label == "Loop 1e15 behind an Abs" and quick:
             continue
         rows.append((f"activations: {label}", ["activations", path, str(image), "--out", out]))
     rows.append(("activations: hidden allocation, --max-memory 1",
                  ["activations", paths["hidden allocation (Abs)"], str(image), "--out", out, "--max-memory", "1"]))
-    rows.append(("activations: Loop 1e15, --timeout 3",
-                 ["activations", paths["Loop 1e15"], str(image), "--out", out, "--timeout", "3"]))
+    rows.append(("activations: Loop 1e15 behind an Abs, --timeout 3",
+                 ["activations", paths["Loop 1e15 behind an Abs"], str(image), "--out", out, "--timeout", "3"]))
+    rows.append(("inspect: Loop 1e15", ["inspect", paths["Loop 1e15"]]))
     rows.append(("inspect: ConstantOfShape from input shape", ["inspect", paths["ConstantOfShape from input shape"]]))
     rows.append(("inspect: hidden allocation (Abs)", ["inspect", paths["hidden allocation (Abs)"]]))
     if not quick:
-        rows.append(("inspect: Loop 1e15", ["inspect", paths["Loop 1e15"]]))
+        rows.append(("inspect: Loop 1e15 behind an Abs", ["inspect", paths["Loop 1e15 behind an Abs"]]))
     return rows
 
 

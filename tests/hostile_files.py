@@ -67,11 +67,16 @@ def hidden_allocation(elements: int = 1_500_000_000) -> onnx.ModelProto:
     return _model(nodes, [_image_input()], [_out("conv1"), _out("big")], inits)
 
 
-def endless_loop(trips: int = 10**15) -> onnx.ModelProto:
-    """A Loop with ``trips`` iterations whose scan output has no length shape inference could know."""
+def endless_loop(trips: int = 10**15, hidden: bool = False) -> onnx.ModelProto:
+    """A Loop with ``trips`` iterations whose scan output has no length shape inference could know.
+    ``hidden``: the count comes out of an Abs, so no static check sees it and only a timeout stops it."""
     conv, inits = _conv_nodes()
-    inits += [numpy_helper.from_array(np.array(trips, np.int64), "trips"),
-              numpy_helper.from_array(np.array(True), "cond")]
+    inits.append(numpy_helper.from_array(np.array(True), "cond"))
+    if hidden:
+        inits.append(numpy_helper.from_array(np.array(-trips, np.int64), "minus_trips"))
+        conv.append(helper.make_node("Abs", ["minus_trips"], ["trips"], name="abs"))
+    else:
+        inits.append(numpy_helper.from_array(np.array(trips, np.int64), "trips"))
     body = helper.make_graph(
         [helper.make_node("Identity", ["c_in"], ["c_out"]), helper.make_node("Identity", ["i"], ["scan"])],
         "body",

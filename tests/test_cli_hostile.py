@@ -36,8 +36,10 @@ def one_line_refusal(measured: hostile.Measured, words: str) -> None:
     (hostile.constant_of_shape_from_input, [], "6.02 GB", 400),
     (lambda: hostile.huge_input(65535), [], "17.18 GB", 400),
     (hostile.hidden_allocation, ["--max-memory", "1"], "memory", 1100),  # only the cap can stop this one
-    (hostile.endless_loop, ["--timeout", "3"], "did not finish within 3 s", 600),
-], ids=["constant-of-shape", "from-input-shape", "input-65535", "hidden-allocation", "loop-10^15"])
+    (hostile.endless_loop, [], "runs 1,000,000,000,000,000 times", 400),
+    (lambda: hostile.endless_loop(hidden=True), ["--timeout", "3"], "did not finish within 3 s", 600),
+], ids=["constant-of-shape", "from-input-shape", "input-65535", "hidden-allocation", "loop-10^15",
+        "hidden-loop"])
 def test_hostile_models_are_refused_by_activations(tmp_path, image, builder, extra, words, peak_mb):
     model = hostile.save(builder(), tmp_path / "hostile.onnx")
     measured = hostile.run_measured(["activations", str(model), str(image), "--out", str(tmp_path / "m.png"),
@@ -47,7 +49,7 @@ def test_hostile_models_are_refused_by_activations(tmp_path, image, builder, ext
 
 
 def test_inspect_of_an_endless_loop_stops_at_the_timeout(tmp_path):
-    model = hostile.save(hostile.endless_loop(), tmp_path / "loop.onnx")
+    model = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "loop.onnx")
     one_line_refusal(hostile.run_measured(["inspect", str(model), "--timeout", "3"]), "did not finish within 3 s")
 
 

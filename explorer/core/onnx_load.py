@@ -272,13 +272,20 @@ def private_copy(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...]
 MAX_TENSOR_BYTES = 2_000_000_000
 
 
+# A Loop with a constant trip count beyond this cannot finish in an interactive tool (10^8 iterations of even an
+# empty body take onnxruntime minutes); a larger count is refused at once instead of waiting for the timeout.
+MAX_LOOP_TRIPS = 10**8
+
+
 def check_tensor_sizes(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...],
                        max_bytes: int = MAX_TENSOR_BYTES) -> None:
-    """Refuse, before anything runs, a model whose input or any inferred tensor would exceed ``max_bytes``.
+    """Refuse, before anything runs, a model whose input or any inferred tensor would exceed ``max_bytes``, or
+    with a Loop whose constant trip count exceeds MAX_LOOP_TRIPS.
 
     Shape inference with data propagation sees sizes computed from constants or from the input's shape
-    (Shape -> Mul -> ConstantOfShape); what it cannot see is left to the sandbox's memory limit (sandbox.py).
+    (Shape -> Mul -> ConstantOfShape); what it cannot see is left to the sandbox's limits (sandbox.py).
     """
+    _check_loop_trips(model.graph)
     skeleton = private_copy(model, input_name, shape, strip=True)
     try:
         inferred = onnx.shape_inference.infer_shapes(skeleton, data_prop=True).graph
@@ -300,3 +307,17 @@ def check_tensor_sizes(model: onnx.ModelProto, input_name: str, shape: tuple[int
             raise UserError(f"This model's {what} is {shown} ({_fmt_bytes(size)}), more than the "
                             f"{_fmt_bytes(max_bytes)} one tensor may take here, so it is not run: check the "
                             "model's shapes and its input size.")
+
+
+def _check_loop_trips(graph: onnx.GraphProto) -> None:
+    constants = {t.name: t for t in graph.initializer}
+    constants.update({n.output[0]: a.t for n in graph.node if n.op_type == "Constant"
+                      for a in n.attribute if a.name == "value"})
+    for node in graph.node:
+        if node.op_type != "Loop" or not node.input or node.input[0] not in constants:
+            continue
+        trips = onnx.numpy_helper.to_array(constants[node.input[0]])
+        if trips.size == 1 and int(trips.reshape(-1)[0]) > MAX_LOOP_TRIPS:
+            raise UserError(f"This model's Loop '{node.name or node.output[0]}' runs {int(trips.reshape(-1)[0]):,} "
+                            f"times, more than the {MAX_LOOP_TRIPS:,} this app allows, so it is not run: check "
+                            "the model's loop count.")

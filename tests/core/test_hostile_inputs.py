@@ -206,8 +206,9 @@ def test_preset_names_forgive_case_underscores_and_hyphens(typed):
     (hostile.constant_of_shape_from_input(), "tensor 'big' is 1×1×44,800×33,600 (6.02 GB)"),  # 224·200, 224·150
     (hostile.huge_input(65535), "input 'x' is 1×1×65,535×65,535 (17.18 GB)"),
     (hostile.huge_input(2**40), "input 'x' is 1×1×1,099,511,627,776×1,099,511,627,776"),
+    (hostile.endless_loop(), "Loop 'loop' runs 1,000,000,000,000,000 times"),
 ])
-def test_oversized_tensors_are_refused_before_running(model, words):
+def test_oversized_tensors_and_loops_are_refused_before_running(model, words):
     with pytest.raises(UserError) as raised:
         ActivationSession(model)
     assert words in str(raised.value)
