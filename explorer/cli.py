@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +18,8 @@ from typing import NoReturn
 from explorer.core.errors import UserError
 
 EXIT_USER_ERROR = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+DEFAULT_TIMEOUT_S = 30.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
+    _add_limits(inspect)
 
     acts = sub.add_parser("activations", help="run a model on an image; write a layer's channels as a mosaic")
     acts.add_argument("model")
@@ -60,6 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
     acts.add_argument("--out", required=True, metavar="MOSAIC.png")
     acts.add_argument("--npz", metavar="ALL.npz", help="save every activation, keyed by tensor name")
     acts.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
+    _add_limits(acts)
 
     sub.add_parser("models", help="list the models: built-in, bundled and downloadable")
 
@@ -78,14 +85,46 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_limits(command: argparse.ArgumentParser) -> None:
+    """--timeout and --max-memory: a user's .onnx file runs in a limited child process (core/sandbox.py)."""
+    from explorer.core import sandbox
+
+    command.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT_S, metavar="S",
+                         help=f"stop a model file that runs longer than S seconds (default {DEFAULT_TIMEOUT_S:g})")
+    default_gb = sandbox.default_memory_bytes() / sandbox.GB
+    command.add_argument("--max-memory", type=_positive, default=default_gb, metavar="GB",
+                         help=f"stop a model file that needs more memory (default {default_gb:.3g} GB)")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # The frozen app starts itself with --multiprocessing-fork for a sandbox child: become that child here.
+    multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _build_parser().parse_args(argv)
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a reader that went away (`| head -3`) shows up here at the latest
+        return code
     except UserError as exc:
         print(f"cnn-explorer: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # The reader closed the pipe: stop quietly like other command-line tools. Point stdout at the null
+        # device so the interpreter's final flush does not print a second BrokenPipeError.
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return 130
 
@@ -122,16 +161,13 @@ def _parse_kernel(text: str, size: int | None):
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            kernel = np.asarray(json.loads(stripped), dtype=np.float32)
+            kernel = np.asarray(json.loads(stripped), dtype=np.float64)  # float64: 1e39 stays finite until core checks it
         except (ValueError, TypeError):
             raise UserError("--kernel JSON must be a square list of rows of numbers, e.g. [[1,0,-1],[1,0,-1],[1,0,-1]].") from None
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
             raise UserError(f"--kernel must be square (f×f); got shape {kernel.shape}.")
-        return kernels.resize_kernel(kernel, size) if size else kernel
-    names = {name.lower(): name for name in kernels.PRESET_NAMES}
-    if stripped.lower() not in names:
-        raise UserError(f"Unknown kernel preset {text!r}; choose one of: {', '.join(kernels.PRESET_NAMES)}.")
-    return kernels.make_kernel(names[stripped.lower()], size or 3)
+        return kernel if size is None else kernels.resize_kernel(kernel, size)
+    return kernels.make_kernel(kernels.preset_name(stripped), 3 if size is None else size)
 
 
 def _cmd_conv(args: argparse.Namespace) -> int:
@@ -139,11 +175,14 @@ def _cmd_conv(args: argparse.Namespace) -> int:
 
     from explorer.core import conv, images, render
 
-    image = images.load_image(args.image)
-    kernel = _parse_kernel(args.kernel, args.size)
-    params = conv.ConvParams(size=kernel.shape[0], stride=args.stride, padding=_parse_padding(args.padding),
-                             dilation=args.dilation)
+    padding = _parse_padding(args.padding)
     pool = conv.PoolParams(kind=args.pool or "none", size=args.pool_size, stride=args.pool_stride)
+    # The Playground's limits before anything is built: --size 100000 would be a 40 GB kernel.
+    conv.check_playground_limits(conv.ConvParams(size=3 if args.size is None else args.size, stride=args.stride,
+                                                 padding=padding, dilation=args.dilation), pool)
+    kernel = _parse_kernel(args.kernel, args.size)
+    params = conv.ConvParams(size=kernel.shape[0], stride=args.stride, padding=padding, dilation=args.dilation)
+    image = images.load_image(args.image)
     result = conv.playground_forward(image.pixels, kernel, params, args.mode, pool)
     output = result.output
     render.write_png(args.out, render.signed_to_rgb(output))  # one pixel per unit, as the GUI exports it
@@ -157,41 +196,69 @@ def _cmd_conv(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from explorer.core import inspect
-
-    info = inspect.inspect_model(args.model, allow_large=args.allow_large)
-    if args.json:
-        print(json.dumps(inspect.to_json(info), indent=1))
-    else:
-        print(inspect.format_table(info, width=120))
+    print(_limited(args, _inspect_text, args.model, args.json, args.allow_large))
     return 0
 
 
 def _cmd_activations(args: argparse.Namespace) -> int:
+    from explorer.core import models
+
+    progress = _progress_printer() if models.is_builtin(args.model) else None  # a closure cannot go to a child
+    print(_limited(args, _activations_report, args.model, args.image, args.layer, args.out, args.npz,
+                   args.allow_large, progress))
+    return 0
+
+
+def _limited(args: argparse.Namespace, job, *job_args):
+    """Built-in models (our own files) run in this process; a user's model file runs in a child process
+    that is stopped after --timeout seconds or beyond --max-memory GB (core/sandbox.py)."""
+    from explorer.core import models, sandbox
+
+    if models.is_builtin(args.model):
+        return job(*job_args)
+    try:
+        return sandbox.run_limited(job, *job_args, timeout_s=args.timeout,
+                                   memory_bytes=int(args.max_memory * sandbox.GB), what=f"'{Path(args.model).name}'")
+    except sandbox.OutOfMemory as exc:
+        raise UserError(f"{exc} If you trust the model and have the memory, raise --max-memory.") from None
+    except sandbox.TimedOut as exc:
+        raise UserError(f"{exc} If you trust the model, allow more time with --timeout.") from None
+
+
+def _inspect_text(model: str, as_json: bool, allow_large: bool) -> str:
+    """The layer table (or its JSON) of a model: what `inspect` prints."""
+    from explorer.core import inspect
+
+    info = inspect.inspect_model(model, allow_large=allow_large)
+    return json.dumps(inspect.to_json(info), indent=1) if as_json else inspect.format_table(info, width=120)
+
+
+def _activations_report(model_name: str, image_path: str, layer: str | None, out: str, npz: str | None,
+                        allow_large: bool, progress=None) -> str:
+    """Run a model on an image, write the layer's mosaic (and every tensor to npz); the line `activations` prints."""
     import numpy as np
 
-    from explorer.core import images, models, mosaic, render, runtime
+    from explorer.core import files, images, models, mosaic, render, runtime
 
-    model = models.open_model(args.model, progress=_progress_printer(), allow_large=args.allow_large)
-    image = images.load_image(args.image)
+    model = models.open_model(model_name, progress=progress, allow_large=allow_large)
+    image = images.load_image(image_path)
     acts = runtime.compute_activations(model, image)
-    layer = args.layer or models.first_convolution(model)
+    layer = layer or models.first_convolution(model)
     if layer not in acts.layer_tensor and layer not in acts.tensors:
-        raise UserError(f"No layer named {layer!r} in {args.model}; 'cnn-explorer inspect {args.model}' lists them.")
+        raise UserError(f"No layer named {layer!r} in {model_name}; 'cnn-explorer inspect {model_name}' lists them.")
     tensor_name = acts.layer_tensor.get(layer, layer)
     values = np.asarray(acts.tensors[tensor_name])
     channels = values.reshape(values.shape[1], 1, 1) if values.ndim == 2 else values[0] if values.ndim == 4 else values
     if channels.ndim != 3:
         raise UserError(f"Layer {layer!r} has shape {values.shape}; only (N,C,H,W) or vector layers can be drawn.")
     tiles = mosaic.channel_mosaic(channels, normalize="channel")
-    render.write_png(args.out, render.upscale_nearest(render.unit_to_rgb(tiles.image, tiles.mask)))
-    if args.npz:
-        np.savez_compressed(args.npz, **acts.tensors)
+    render.write_png(out, render.upscale_nearest(render.unit_to_rgb(tiles.image, tiles.mask)))
+    if npz:
+        files.write_npz(npz, acts.tensors)
     stats = mosaic.layer_stats(channels)
-    print(f"{args.out}: layer {layer} {tuple(values.shape)} on {acts.provider}, "
-          f"{acts.timings.get('run_ms', 0):.1f} ms; min {stats.min:.4g} max {stats.max:.4g} "
-          f"mean {stats.mean:.4g} zeros {stats.zero_fraction:.1%}")
-    return 0
+    return (f"{out}: layer {layer} {tuple(values.shape)} on {acts.provider}, "
+            f"{acts.timings.get('run_ms', 0):.1f} ms; min {stats.min:.4g} max {stats.max:.4g} "
+            f"mean {stats.mean:.4g} zeros {stats.zero_fraction:.1%}")
 
 
 def _cmd_models(args: argparse.Namespace) -> int:

@@ -26,6 +26,18 @@ Padding = int | Literal["same"]
 
 MODES = ("gray", "r", "g", "b", "volume")
 
+# The Playground's parameter ranges, shared by its spin boxes and the CLI's `conv` (checked in
+# playground_forward). They keep every setting interactive and every message meaningful: a padding of 20000
+# would build a 40000² plane. Model arithmetic (output_size, inspect) has no such limits.
+MAX_FILTER = 15
+MAX_STRIDE = 8
+MAX_PADDING = 10
+MAX_DILATION = 6
+MAX_POOL_SIZE = 8
+MAX_POOL_STRIDE = 8
+# Kernel values beyond this would overflow float32 maps (15·15·3 taps of 255 times 1e6 is still only 2e11).
+MAX_KERNEL_ABS = 1e6
+
 
 @dataclass(frozen=True)
 class ConvParams:
@@ -377,6 +389,21 @@ def _plane(image: np.ndarray, mode: str) -> np.ndarray:
     return image[..., "rgb".index(mode)].astype(np.float32)
 
 
+def check_playground_limits(params: ConvParams, pool: PoolParams) -> None:
+    """UserError naming the first parameter outside the Playground's range (see MAX_FILTER and friends)."""
+    checks = [("filter size", params.size, 1, MAX_FILTER), ("stride", params.stride, 1, MAX_STRIDE),
+              ("dilation", params.dilation, 1, MAX_DILATION)]
+    if params.padding != "same":
+        checks.append(("padding", params.padding, 0, MAX_PADDING))
+    if pool.kind != "none":
+        checks += [("pool size", pool.size, 1, MAX_POOL_SIZE), ("pool stride", pool.stride, 1, MAX_POOL_STRIDE)]
+    for name, value, low, high in checks:
+        number = _whole(value, name)
+        if not low <= number <= high:
+            raise UserError(f"{name.capitalize()} {number} is outside the Playground's range: use a {name} from "
+                            f"{low} to {high}.")
+
+
 def playground_forward(image: np.ndarray, kernel2d: np.ndarray, params: ConvParams, mode: str,
                        pool: PoolParams) -> PlaygroundResult:
     """Everything the playground shows for one setting: the convolved plane, the map and the pooled map.
@@ -385,8 +412,14 @@ def playground_forward(image: np.ndarray, kernel2d: np.ndarray, params: ConvPara
     kernel on every channel, summed: an f×f×3 filter with equal slices). A grayscale image has one channel, so
     every mode convolves that plane once.
     """
+    check_playground_limits(params, pool)
     plane = _plane(np.asarray(image), mode)
-    kernel = _as_float32(kernel2d)
+    values = np.asarray(kernel2d, dtype=np.float64)  # checked before float32 could overflow
+    if not (np.abs(values) <= MAX_KERNEL_ABS).all():  # NaN fails the comparison too
+        bad = values.flat[np.flatnonzero(~(np.abs(values) <= MAX_KERNEL_ABS))[0]]
+        raise UserError(f"The kernel holds the value {bad:g}: use finite values between {-MAX_KERNEL_ABS:g} and "
+                        f"{MAX_KERNEL_ABS:g}.")
+    kernel = _as_float32(values)
     if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
         raise UserError(f"The kernel has shape {kernel.shape}: use a square f×f kernel.")
     if kernel.shape[0] != params.size:

@@ -10,14 +10,17 @@ OpenCV would happily return a half-grey picture for a cut-off JPEG.
 """
 from __future__ import annotations
 
+import functools
 import os
 import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from explorer.core import files
 from explorer.core.errors import UserError
 
 # Refuse anything above this many pixels: a 40 MP RGBA 16-bit image already needs ~320 MB once decoded.
@@ -31,6 +34,11 @@ MAX_SIDE = 65_535
 WORKING_MAX_SIDE = 2048
 # Files bigger than this are not even read into memory (an uncompressed 40 MP RGBA 16-bit TIFF is ~320 MB).
 MAX_FILE_BYTES = 512 * 1024 * 1024
+# The decoder's own buffer may take this much: a 40 MP 16-bit RGBA PNG (320 MB) fits, a 40 MP float32 RGBA TIFF
+# (640 MB, and more again in float64 while normalising) does not.
+MAX_DECODED_BYTES = 400 * 2**20
+# Integer images are normalised this many pixels at a time (see _normalise): float32 temporaries of a few MB.
+_STRIP_PIXELS = 1 << 20
 
 SUPPORTED_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WebP", "GIF")
 _SUPPORTED_TEXT = "PNG, JPEG, BMP, TIFF or WebP"
@@ -49,28 +57,20 @@ class ImageHeader:
     width: int
     height: int
     grayscale: bool | None  # True/False when the header says so, None when only decoding can tell
+    bytes_per_pixel: int = 4  # decoded size per pixel as the header states it (PNG, TIFF); 8-bit RGBA otherwise
 
 
 def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_PIXELS) -> LoadedImage:
-    """Read a file as bytes (so non-ASCII paths work on every OS) and decode it safely."""
+    """Read a regular file as bytes (so non-ASCII paths work on every OS) and decode it safely."""
     p = Path(path)
     name = p.name or str(p)
     try:
-        if p.is_dir():
-            raise UserError(f"'{name}' is a folder, not an image: choose an image file ({_SUPPORTED_TEXT}).")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UserError(
-                f"'{name}' is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB limit: "
-                "save a smaller or compressed copy (PNG or JPEG) and open that."
-            )
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"'{name}' was not found: check the path ({p}).") from None
-    except PermissionError:
-        raise UserError(f"'{name}' cannot be read: permission denied; check the file's permissions.") from None
-    except OSError as exc:
-        raise UserError(f"'{name}' cannot be read ({exc.strerror or exc}): check the file and try again.") from None
+        data = files.read_regular(p, MAX_FILE_BYTES, kind="an image file")
+    except files.TooLarge as exc:
+        raise UserError(
+            f"'{name}' is {exc.size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB limit: "
+            "save a smaller or compressed copy (PNG or JPEG) and open that."
+        ) from None
     return decode_image(data, name, max_pixels)
 
 
@@ -80,6 +80,13 @@ def decode_image(data: bytes, source: str, max_pixels: int = MAX_PIXELS) -> Load
         raise UserError(f"'{source}' is empty (0 bytes): choose another file or save the image again.")
     header = read_header(data, source)
     _check_size(header.width, header.height, source, max_pixels)
+    decoded_bytes = header.width * header.height * header.bytes_per_pixel
+    if decoded_bytes > MAX_DECODED_BYTES:
+        raise UserError(
+            f"'{source}' would take {decoded_bytes / 2**20:,.0f} MB once decoded ({header.width}×{header.height}, "
+            f"{header.bytes_per_pixel} bytes per pixel), more than the {MAX_DECODED_BYTES // 2**20} MB limit: save "
+            "it as an 8-bit PNG or JPEG."
+        )
     _check_complete(data, header, source)
 
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -91,15 +98,13 @@ def decode_image(data: bytes, source: str, max_pixels: int = MAX_PIXELS) -> Load
         flags = _JPEG_FLAGS[(header.grayscale, reduction)]
     else:
         flags = cv2.IMREAD_UNCHANGED  # keep alpha and 16-bit so we can handle them deliberately
-    try:
-        decoded = cv2.imdecode(buffer, flags)
-    except cv2.error:
-        decoded = None
+    decoded = _decode_quietly(buffer, flags)
     if decoded is None or decoded.size == 0:
-        hint = " (this OpenCV build may lack GIF support: convert it to PNG)" if header.format == "GIF" else ""
+        if header.format == "GIF" and not _gif_supported():
+            raise UserError(f"'{source}' is a GIF, which this OpenCV build cannot read: convert it to PNG.")
         raise UserError(
-            f"'{source}' looks like {header.format} but could not be decoded{hint}: the file is damaged or uses an "
-            f"unusual variant; re-save it as PNG or JPEG."
+            f"'{source}' looks like {header.format} but could not be decoded: the file is damaged, cut short or "
+            f"uses an unusual variant; re-save it as PNG or JPEG."
         )
     # The header was checked, but trust only what was actually decoded (e.g. a multi-image TIFF).
     _check_size(decoded.shape[1], decoded.shape[0], source, max_pixels)
@@ -108,6 +113,43 @@ def decode_image(data: bytes, source: str, max_pixels: int = MAX_PIXELS) -> Load
     if header.grayscale and pixels.ndim == 3:
         pixels = np.ascontiguousarray(pixels[:, :, 0])  # gray+alpha comes back from OpenCV as 4 equal channels
     return LoadedImage(_fit_working_size(pixels, notes, original=(header.width, header.height)), source, tuple(notes))
+
+
+# The decoders (libpng, OpenCV's loggers) write their own lines to stderr beside our one-line message. They
+# write to file descriptor 2 from C, so only redirecting the descriptor silences them; the lock keeps two
+# decoding threads from restoring each other's redirection.
+_STDERR_LOCK = threading.Lock()
+
+
+def _decode_quietly(buffer: np.ndarray, flags: int) -> np.ndarray | None:
+    """cv2.imdecode with fd 2 pointed at the null device (when there is an fd 2 to redirect)."""
+    with _STDERR_LOCK:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all (a windowed app on Windows)
+            saved = -1
+        if saved >= 0:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+        try:
+            return cv2.imdecode(buffer, flags)
+        except cv2.error:
+            return None
+        finally:
+            if saved >= 0:
+                os.dup2(saved, 2)
+                os.close(saved)
+
+
+# The smallest GIF (1×1 pixel): decoding it tells whether this OpenCV has a GIF reader at all (added in 4.11).
+_TINY_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+             b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+@functools.cache
+def _gif_supported() -> bool:
+    return _decode_quietly(np.frombuffer(_TINY_GIF, np.uint8), cv2.IMREAD_UNCHANGED) is not None
 
 
 _JPEG_FLAGS = {
@@ -200,8 +242,10 @@ def _damaged(source: str, why: str) -> UserError:
 def _png_header(data: bytes, source: str) -> ImageHeader:
     if data[12:16] != b"IHDR":
         raise _damaged(source, "PNG without an IHDR chunk")
-    width, height, _depth, colour_type = struct.unpack_from(">IIBB", data, 16)
-    return ImageHeader("PNG", width, height, colour_type in (0, 4))  # 0 gray, 4 gray+alpha
+    width, height, depth, colour_type = struct.unpack_from(">IIBB", data, 16)
+    channels = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}.get(colour_type, 4)  # a palette (3) may expand to RGBA
+    return ImageHeader("PNG", width, height, colour_type in (0, 4),  # 0 gray, 4 gray+alpha
+                       channels * (2 if depth == 16 else 1))
 
 
 # SOFn markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
@@ -253,15 +297,19 @@ def _tiff_header(data: bytes, source: str) -> ImageHeader:
     end = "<" if data[:2] == b"II" else ">"
     ifd = struct.unpack_from(end + "I", data, 4)[0]
     count = struct.unpack_from(end + "H", data, ifd)[0]
-    size: dict[int, int] = {}
+    size: dict[int, int] = {258: 1, 277: 1}  # defaults: 1 bit per sample, 1 sample per pixel
     for k in range(count):
-        tag, kind = struct.unpack_from(end + "HH", data, ifd + 2 + 12 * k)
-        if tag in (256, 257):  # ImageWidth, ImageLength: SHORT (3) or LONG (4), stored inline
+        tag, kind, values = struct.unpack_from(end + "HHI", data, ifd + 2 + 12 * k)
+        if tag in (256, 257, 277) or (tag == 258 and values * (2 if kind == 3 else 4) <= 4):
+            # ImageWidth, ImageLength, SamplesPerPixel, BitsPerSample: SHORT (3) or LONG (4), stored inline
             fmt = end + ("H" if kind == 3 else "I")
             size[tag] = struct.unpack_from(fmt, data, ifd + 2 + 12 * k + 8)[0]
+        elif tag == 258:  # one BitsPerSample per sample, stored elsewhere: read the first
+            offset = struct.unpack_from(end + "I", data, ifd + 2 + 12 * k + 8)[0]
+            size[tag] = struct.unpack_from(end + ("H" if kind == 3 else "I"), data, offset)[0]
     if 256 not in size or 257 not in size:
         raise _damaged(source, "TIFF without width or height")
-    return ImageHeader("TIFF", size[256], size[257], None)
+    return ImageHeader("TIFF", size[256], size[257], None, size[277] * max(1, -(-size[258] // 8)))
 
 
 def _webp_header(data: bytes, source: str) -> ImageHeader:
@@ -332,14 +380,37 @@ def _check_complete(data: bytes, header: ImageHeader, source: str) -> None:
 
 
 def _normalise(arr: np.ndarray, source: str, notes: list[str], *, bgr: bool) -> np.ndarray:
-    """Any decoded array -> uint8 (H,W) or (H,W,3) RGB, recording each change in notes."""
+    """Any decoded array -> uint8 (H,W) or (H,W,3) RGB, recording each change in notes.
+
+    Integer pixels are converted one strip of rows at a time: compositing alpha in float32 over a whole 40 MP
+    16-bit RGBA image would take ~2 GB of temporaries, strips take a few MB (bench/README.md). Floats go whole,
+    because whether they mean 0..1 or 0..255 depends on the whole image.
+    """
     if arr.ndim == 3 and arr.shape[2] > 4:
         raise UserError(f"'{source}' has {arr.shape[2]} channels: only gray, RGB and RGBA images are supported.")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
+    has_alpha = arr.ndim == 3 and arr.shape[2] in (2, 4)
+    opaque = has_alpha and _is_opaque(arr[:, :, -1])
+    rows = max(1, _STRIP_PIXELS // max(1, arr.shape[1]))
+    if np.issubdtype(arr.dtype, np.floating) or arr.shape[0] <= rows:
+        return _normalise_block(arr, source, notes, bgr=bgr, opaque=opaque)
+    out: np.ndarray | None = None
+    strip_notes: list[str] = []
+    for top in range(0, arr.shape[0], rows):
+        block = _normalise_block(arr[top : top + rows], source, strip_notes, bgr=bgr, opaque=opaque)
+        if out is None:
+            out = np.empty((arr.shape[0], *block.shape[1:]), np.uint8)
+        out[top : top + rows] = block
+    notes.extend(dict.fromkeys(strip_notes))  # each change once, in order
+    return out
+
+
+def _normalise_block(arr: np.ndarray, source: str, notes: list[str], *, bgr: bool, opaque: bool) -> np.ndarray:
+    """_normalise on a block of rows; ``opaque``: the whole image's alpha (if any) is fully opaque."""
     if arr.ndim == 3 and arr.shape[2] in (2, 4):
         colour, alpha = arr[:, :, :-1], arr[:, :, -1]
-        if _is_opaque(alpha):
+        if opaque:
             arr = colour  # an all-opaque alpha changes nothing: drop it without touching the values
         else:
             unit_colour = _to_unit(colour, source, notes)

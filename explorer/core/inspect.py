@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, private_copy
+from explorer.core.onnx_load import CONV_WEIGHT_INPUT, check_tensor_sizes, find_image_input, private_copy
 from explorer.core.receptive_field import (
     RF,
     Shapes,
@@ -28,7 +28,10 @@ from explorer.core.receptive_field import (
 
 # Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
 WEIGHT_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
-              "LayerNormalization", "GroupNormalization", "PRelu"}
+              "LayerNormalization", "GroupNormalization", "PRelu", "QLinearConv", "ConvInteger"}
+# Integer convolutions: the input positions holding learned parameters (weights, bias); the others are
+# quantisation scales and zero points.
+QUANTISED_PARAMS = {"QLinearConv": (3, 8), "ConvInteger": (1,)}
 # Ops whose constant inputs are shapes, indices, scales or bounds, never learned parameters.
 PARAM_FREE_OPS = {"Reshape", "Resize", "Upsample", "Pad", "Slice", "Expand", "Tile", "Clip", "Gather", "Shape",
                   "Squeeze", "Unsqueeze", "Transpose", "Split", "Cast", "Range", "TopK", "Where", "Equal",
@@ -103,6 +106,7 @@ def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem
             log_severity,  # one quiet/verbose switch for every session
         )
 
+        check_tensor_sizes(model, input_name, shape)  # a probe must not allocate gigabytes either
         ort.set_default_logger_severity(log_severity())
         options = ort.SessionOptions()
         options.log_severity_level = log_severity()
@@ -153,8 +157,9 @@ def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
     if not _known(out) or len(ins) < 2 or not _known(ins[0]) or not _known(ins[1]):
         return 0
     per_image = math.prod(out[1:]) if len(out) > 1 else math.prod(out)
-    if node.op_type == "Conv":  # out_h*out_w*cout * (cin/group)*kh*kw
-        return per_image * math.prod(ins[1][1:])
+    weight = CONV_WEIGHT_INPUT.get(node.op_type)
+    if weight is not None and len(ins) > weight and _known(ins[weight]):  # out_h*out_w*cout * (cin/group)*kh*kw
+        return per_image * math.prod(ins[weight][1:])
     if node.op_type == "ConvTranspose":  # every input pixel scatters through the whole (cin, cout/g, kh, kw) kernel
         return math.prod(ins[0][2:]) * math.prod(ins[1])
     if node.op_type == "Gemm":
@@ -200,8 +205,12 @@ def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelI
         if node.output and all(o in const for o in node.output if o):
             continue  # builds a weight, not a layer
         params = 0
+        quantised = QUANTISED_PARAMS.get(node.op_type)
         for pos, i in enumerate(node.input):
-            if i not in const or i in counted or types.get(i) not in _FLOAT_TYPES or not _known(shapes.get(i)):
+            if quantised is not None and pos not in quantised:
+                continue
+            if i not in const or i in counted or not _known(shapes.get(i)) or \
+                    (quantised is None and types.get(i) not in _FLOAT_TYPES):
                 continue
             if node.op_type in PARAM_FREE_OPS or (node.op_type == "BatchNormalization" and pos >= 3):
                 continue

@@ -102,6 +102,15 @@ _RANDOM = "random 0/1"
 PRESET_NAMES: list[str] = [*_PRESETS, _RANDOM]
 
 
+def preset_name(text: str) -> str:
+    """The preset a user meant: case, underscores, hyphens and repeated spaces do not matter ("Sobel_X" is
+    "sobel x"); UserError listing the presets otherwise."""
+    wanted = " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+    if wanted in PRESET_NAMES:
+        return wanted
+    raise UserError(f"Kernel preset {text!r} is not known: choose one of {', '.join(PRESET_NAMES)}.")
+
+
 def make_kernel(name: str, size: int, seed: int = 0) -> np.ndarray:
     """The preset `name` at size×size as float32; "random 0/1" draws 0s and 1s from `seed` (same seed, same kernel)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:

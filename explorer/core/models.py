@@ -30,7 +30,9 @@ def open_model(name_or_path: str | Path, progress: Progress | None = None, allow
 
 def first_convolution(model: onnx.ModelProto) -> str:
     """Name of the first Conv layer (node name, or its output tensor when unnamed): the default layer to show."""
+    from explorer.core.onnx_load import CONV_WEIGHT_INPUT
+
     for node in model.graph.node:
-        if node.op_type == "Conv":
+        if node.op_type in CONV_WEIGHT_INPUT:  # float or quantised (QLinearConv) convolutions
             return node.name or node.output[0]
     raise UserError("This model has no convolution layer; pass --layer with one of the names 'inspect' lists.")

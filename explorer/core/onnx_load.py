@@ -5,19 +5,25 @@ data location stays inside the model's own folder, and only then reads the exter
 """
 from __future__ import annotations
 
+import graphlib
 import json
 import math
 import os
 from pathlib import Path
 
 import onnx
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 from onnx import external_data_helper
 
+from explorer.core import files
+from explorer.core.protobuf_util import copy_fields
 from explorer.core.errors import UserError
 
 DEFAULT_MAX_BYTES = 1_000_000_000  # 1 GB: far above every classic CNN (VGG-16 is ~550 MB in float32)
 DEFAULT_IMAGE_SIZE = 224
+_UNLIMITED = 2**62  # --allow-large: no size limit (the read is still bounded by the file's size)
+# Convolution ops (float, int8-quantised, integer) and the input position of their weight.
+CONV_WEIGHT_INPUT = {"Conv": 1, "QLinearConv": 3, "ConvInteger": 1}
 SKELETON_MIN_ELEMENTS = 4096  # private_copy(strip=True) drops the data of initializers this large
 _MAGIC = {
     b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"PK\x03\x04": "a ZIP archive",
@@ -26,6 +32,8 @@ _MAGIC = {
 
 
 def _fmt_bytes(n: int) -> str:
+    if n >= 1e12:
+        return f"{n / 1e12:.3g} TB"
     return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n} bytes"
 
 
@@ -37,16 +45,14 @@ def load_model(path: str | os.PathLike, allow_large: bool = False, max_bytes: in
         raise UserError(f"Model file not found: {path}. Check the path and try again.")
     if path.is_dir():
         raise UserError(f"{path} is a folder, not a model file. Choose the .onnx file inside it.")
-    size = path.stat().st_size
+    try:
+        data = files.read_regular(path, _UNLIMITED if allow_large else max_bytes, kind="an ONNX model")
+    except files.TooLarge as exc:
+        raise UserError(f"{name} is {_fmt_bytes(exc.size)}, over the {_fmt_bytes(max_bytes)} limit. Open it with "
+                        "--allow-large (cnn-explorer inspect/activations) if you trust the file.") from None
+    size = len(data)
     if size == 0:
         raise UserError(f"{name} is empty (0 bytes). Re-export or re-download the model.")
-    if size > max_bytes and not allow_large:
-        raise UserError(f"{name} is {_fmt_bytes(size)}, over the {_fmt_bytes(max_bytes)} limit. Open it with "
-                        "--allow-large (cnn-explorer inspect/activations) if you trust the file.")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"Cannot read {name}: {exc.strerror or exc}. Check the file's permissions.") from exc
     model = _parse(data, name)
     _load_external_data(model, path, size, allow_large, max_bytes)
     return model
@@ -69,9 +75,25 @@ def _parse(data: bytes, name: str) -> onnx.ModelProto:
     if not model.HasField("graph") or not model.graph.node:
         raise UserError(f"{name} is not an ONNX model (it has no graph). Choose an .onnx file.")
     if not model.graph.output or not _all_inputs_defined(model.graph):
+        cycle = _cycle(model.graph)
+        if cycle:
+            raise UserError(f"{name} is not a valid network: its layers form a cycle ({' -> '.join(cycle)}), so no "
+                            "order can compute them. Re-export the model.")
         raise UserError(f"{name} is incomplete: some layers' inputs are missing; the file is probably truncated. "
                         "Re-export or re-download it.")
     return model
+
+
+def _cycle(graph: onnx.GraphProto) -> list[str] | None:
+    """Node names along a cycle of the graph (first repeated at the end), or None if it has none."""
+    producer = {o: k for k, node in enumerate(graph.node) for o in node.output if o}
+    order = graphlib.TopologicalSorter(
+        {k: {producer[i] for i in node.input if i in producer} for k, node in enumerate(graph.node)})
+    try:
+        order.prepare()
+    except graphlib.CycleError as exc:
+        return [graph.node[k].name or graph.node[k].output[0] for k in exc.args[1]]
+    return None
 
 
 def _all_inputs_defined(graph: onnx.GraphProto) -> bool:
@@ -211,24 +233,10 @@ def find_image_input(model: onnx.ModelProto, notes: list[str] | None = None) -> 
                     "like N×C×H×W, N×H×W×C, C×H×W or H×W.")
 
 
-def _copy_fields(msg: Message, dst: Message, skip: str) -> Message:
-    """Copy protobuf fields from msg to dst except the one named ``skip``."""
-    for fd, value in msg.ListFields():
-        if fd.name == skip:
-            continue
-        if fd.is_repeated:
-            getattr(dst, fd.name).extend(value)
-        elif fd.message_type is not None:
-            getattr(dst, fd.name).CopyFrom(value)
-        else:
-            setattr(dst, fd.name, value)
-    return dst
-
-
 def private_copy(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], strip: bool) -> onnx.ModelProto:
     """Private copy with the image input's dims made concrete; ``strip`` drops large weight data (shapes only)."""
-    copy = _copy_fields(model, onnx.ModelProto(), "graph")
-    _copy_fields(model.graph, copy.graph, "initializer")
+    copy = copy_fields(model, onnx.ModelProto(), "graph")
+    copy_fields(model.graph, copy.graph, "initializer")
     for t in model.graph.initializer:
         if strip and math.prod(t.dims) >= SKELETON_MIN_ELEMENTS:
             copy.graph.initializer.append(onnx.TensorProto(name=t.name, data_type=t.data_type, dims=t.dims))
@@ -244,3 +252,59 @@ def private_copy(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...]
             for d in shape:
                 dims.add().dim_value = d
     return copy
+
+
+# No single tensor may need more than this (float32: 512 M values). The biggest tensor of the classic CNNs is
+# VGG-16's fc6 weight at 411 MB; a bigger one means a hostile or broken model or an absurd input size.
+MAX_TENSOR_BYTES = 2_000_000_000
+
+
+# A Loop with a constant trip count beyond this cannot finish in an interactive tool (10^8 iterations of even an
+# empty body take onnxruntime minutes); a larger count is refused at once instead of waiting for the timeout.
+MAX_LOOP_TRIPS = 10**8
+
+
+def check_tensor_sizes(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...],
+                       max_bytes: int = MAX_TENSOR_BYTES) -> None:
+    """Refuse, before anything runs, a model whose input or any inferred tensor would exceed ``max_bytes``, or
+    with a Loop whose constant trip count exceeds MAX_LOOP_TRIPS.
+
+    Shape inference with data propagation sees sizes computed from constants or from the input's shape
+    (Shape -> Mul -> ConstantOfShape); what it cannot see is left to the sandbox's limits (sandbox.py).
+    """
+    _check_loop_trips(model.graph)
+    skeleton = private_copy(model, input_name, shape, strip=True)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(skeleton, data_prop=True).graph
+    except Exception:  # noqa: BLE001 - inference is a courtesy here: a model it rejects still goes to the sandbox
+        inferred = skeleton.graph
+    for vi in [*inferred.input, *inferred.value_info, *inferred.output]:
+        tensor_type = vi.type.tensor_type
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim]
+        if not vi.type.HasField("tensor_type") or not tensor_type.HasField("shape") or None in dims:
+            continue
+        try:
+            itemsize = onnx.helper.tensor_dtype_to_np_dtype(tensor_type.elem_type).itemsize
+        except (KeyError, TypeError, ValueError):  # undefined or string tensors
+            itemsize = 1
+        size = math.prod(dims) * itemsize
+        if size > max_bytes:
+            shown = "×".join(f"{d:,}" for d in dims)
+            what = f"input '{vi.name}'" if vi.name == input_name else f"tensor '{vi.name}'"
+            raise UserError(f"This model's {what} is {shown} ({_fmt_bytes(size)}), more than the "
+                            f"{_fmt_bytes(max_bytes)} one tensor may take here, so it is not run: check the "
+                            "model's shapes and its input size.")
+
+
+def _check_loop_trips(graph: onnx.GraphProto) -> None:
+    constants = {t.name: t for t in graph.initializer}
+    constants.update({n.output[0]: a.t for n in graph.node if n.op_type == "Constant"
+                      for a in n.attribute if a.name == "value"})
+    for node in graph.node:
+        if node.op_type != "Loop" or not node.input or node.input[0] not in constants:
+            continue
+        trips = onnx.numpy_helper.to_array(constants[node.input[0]])
+        if trips.size == 1 and int(trips.reshape(-1)[0]) > MAX_LOOP_TRIPS:
+            raise UserError(f"This model's Loop '{node.name or node.output[0]}' runs {int(trips.reshape(-1)[0]):,} "
+                            f"times, more than the {MAX_LOOP_TRIPS:,} this app allows, so it is not run: check "
+                            "the model's loop count.")

@@ -18,6 +18,7 @@ back to CPU on its own (logging to stderr only), so the provider really used is 
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -33,7 +34,8 @@ import onnxruntime as ort
 
 from explorer.core import preprocess as pp
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, load_model
+from explorer.core.onnx_load import check_tensor_sizes, find_image_input, load_model
+from explorer.core.protobuf_util import copy_fields
 
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
@@ -76,11 +78,35 @@ class Activations:
             self.tensors.pop(name, None)
 
 
+# onnxruntime's C++ messages carry a source location and a function signature before the words that matter:
+# "/onnxruntime_src/.../model.cc:256 onnxruntime::Model::Model(onnx::ModelProto&&, ...) Unsupported model IR ..."
+_CPP_LOCATION = re.compile(r"(?:Status Message: )?/\S+\.(?:cc|cpp|h):\d+ (?:[\w:<>~*&, ]+\((?:[^()]|\([^()]*\))*\)"
+                           r"(?: const)? )?")
+
+
+def _plain(text: str) -> str:
+    """onnxruntime's message without its error-code prefix and C++ source locations/signatures."""
+    text = " ".join(text.split())
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    return _CPP_LOCATION.sub("", text)
+
+
 def _user_error(exc: Exception, when: str) -> UserError:
     """onnxruntime's exception -> one line saying what happened and what to do."""
-    text = " ".join(str(exc).split())
-    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = _plain(str(exc))
     version = ort.__version__
+    ir = re.search(r"Unsupported model IR version: (\d+), max supported IR version: (\d+)", text)
+    if ir:
+        return UserError(f"This model was saved with ONNX IR version {ir.group(1)}, but onnxruntime {version} "
+                         f"reads up to IR version {ir.group(2)}: re-export it with an older onnx package "
+                         "(or set model.ir_version) and open it again.")
+    opset = re.search(r"Opset (\d+) is under development.*?domain (\S+) is till opset (\d+)", text)
+    if opset:
+        return UserError(f"This model needs opset {opset.group(1)} of {opset.group(2)}, but onnxruntime {version} "
+                         f"knows opsets up to {opset.group(3)}: re-export it with opset {opset.group(3)} or lower.")
+    if any(w in text.lower() for w in ("failed to allocate", "bad_alloc")):
+        return UserError(f"onnxruntime {version} ran out of memory trying to {when}: the model or its input is too "
+                         "big for this machine; use a smaller model or input.")
     op = (re.search(r"No Op registered for (\S+) with domain", text)
           or re.search(r"Fatal error: (\S+?)\(-?\d+\) is not a registered function/op", text)
           or re.search(r"Could not find an implementation for (\S+?)\(", text))
@@ -103,24 +129,6 @@ _INJECT_MIN_BYTES = 4096  # small constants stay in the graph where constant fol
 _IN_MEMORY = "cnn-explorer-in-memory"  # placeholder location; onnxruntime takes the data by name instead
 
 
-def _is_repeated(fd: Any) -> bool:
-    # protobuf >= 6 has is_repeated and dropped label; older releases only have label
-    return fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
-
-
-def _copy_fields(src: Any, dst: Any, skip: str) -> None:
-    """Copy every set field of a protobuf message into another, except the field named skip."""
-    for fd, value in src.ListFields():
-        if fd.name == skip:
-            continue
-        if _is_repeated(fd):
-            getattr(dst, fd.name).extend(value)
-        elif fd.message_type is not None:
-            getattr(dst, fd.name).CopyFrom(value)
-        else:
-            setattr(dst, fd.name, value)
-
-
 def _private_copy(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], list[np.ndarray]]:
     """A copy of the model that we may modify, with its large weights moved out as numpy arrays (names, arrays).
 
@@ -128,8 +136,8 @@ def _private_copy(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], l
     second time. The source proto is left untouched; once the caller drops it, its memory is freed as a whole.
     """
     proto = onnx.ModelProto()
-    _copy_fields(model, proto, "graph")
-    _copy_fields(model.graph, proto.graph, "initializer")
+    copy_fields(model, proto, "graph")
+    copy_fields(model.graph, proto.graph, "initializer")
     names: list[str] = []
     arrays: list[np.ndarray] = []
     for tensor in model.graph.initializer:
@@ -139,7 +147,7 @@ def _private_copy(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], l
         if len(raw) < _INJECT_MIN_BYTES or tensor.data_location == onnx.TensorProto.EXTERNAL:
             target.CopyFrom(tensor)
             continue
-        _copy_fields(tensor, target, "raw_data")
+        copy_fields(tensor, target, "raw_data")
         names.append(tensor.name)
         arrays.append(np.frombuffer(raw, dtype).reshape(tuple(tensor.dims)))
         target.data_location = onnx.TensorProto.EXTERNAL
@@ -153,6 +161,26 @@ def _declared_dims(model: onnx.ModelProto, name: str) -> list[int | None]:
     outlives it: any live sub-message keeps the whole parsed model in memory."""
     graph_input = next(i for i in model.graph.input if i.name == name)
     return [d.dim_value if d.dim_value > 0 else None for d in graph_input.type.tensor_type.shape.dim]
+
+
+def _input_dtype(model: onnx.ModelProto, name: str) -> np.dtype:
+    elem = next(i for i in model.graph.input if i.name == name).type.tensor_type.elem_type
+    try:
+        return np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem or onnx.TensorProto.FLOAT))
+    except (KeyError, TypeError, ValueError):
+        raise UserError(f"The model's input '{name}' has ONNX element type {elem}, which is not an image type: "
+                        "export it with a float or 8-bit image input.") from None
+
+
+def _as_input(tensor: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The prepared tensor in the model's input type; integers are rounded and clipped to the type's range."""
+    tensor = np.asarray(tensor)
+    if np.issubdtype(dtype, np.integer) and not np.issubdtype(tensor.dtype, np.integer):
+        info = np.iinfo(dtype)
+        tensor = np.clip(np.rint(tensor), info.min, info.max)
+    elif dtype == np.bool_:
+        tensor = tensor != 0
+    return np.ascontiguousarray(tensor, dtype=dtype)
 
 
 def _expose_all(model: onnx.ModelProto) -> list[str]:
@@ -182,7 +210,9 @@ class ActivationSession:
         proto = _load(model)
         self.notes: list[str] = []  # one-line facts to show the user (dynamic input size, provider fallback)
         self.input_name, self.input_shape = find_image_input(proto, self.notes)
+        check_tensor_sizes(proto, self.input_name, self.input_shape)  # before onnxruntime allocates anything
         self._fixed_dims = _declared_dims(proto, self.input_name)
+        self.input_dtype = _input_dtype(proto, self.input_name)  # fed as the model declares it (uint8, float16)
         self.output_name = proto.graph.output[0].name if proto.graph.output else ""
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
         proto, weight_names, weights = _private_copy(proto)  # a path's full proto is freed here
@@ -243,7 +273,7 @@ class ActivationSession:
     def run(self, tensor: np.ndarray, run_options: ort.RunOptions | None = None) -> Activations:
         """Run once and return every node output; raises RunCancelled if cancel() stopped it."""
         started = time.perf_counter()
-        tensor = np.ascontiguousarray(tensor, dtype=np.float32)
+        tensor = _as_input(tensor, self.input_dtype)
         expected = self._fixed_dims
         if tensor.ndim != len(expected) and tensor.size == int(np.prod(self.input_shape)):
             tensor = tensor.reshape(self.input_shape)  # models whose input has no batch axis, e.g. (C, H, W)
@@ -288,5 +318,13 @@ def compute_activations(model: onnx.ModelProto | str | Path, image: Any,
     """Model + image (LoadedImage or array) -> all activations, using the model's recipe or a guessed one."""
     session = ActivationSession(model)
     if preprocess is None:
-        preprocess = session.preprocess or pp.default_for_input(session.input_shape)[0]
+        preprocess = session.preprocess or guessed_preprocess(session)
     return session.run(pp.prepare(image, preprocess).tensor)
+
+
+def guessed_preprocess(session: ActivationSession) -> pp.Preprocess:
+    """The guess for a model without a recipe; an integer input (uint8) gets the raw 0..255 pixel values."""
+    guess = pp.default_for_input(session.input_shape)[0]
+    if np.issubdtype(session.input_dtype, np.integer):
+        guess = dataclasses.replace(guess, scale=1.0, mean=(0.0,) * len(guess.mean), std=(1.0,) * len(guess.std))
+    return guess

@@ -5,6 +5,7 @@ the work: progress callbacks raise once cancelled, and onnxruntime runs are stop
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ from explorer.core.model_facts import Filters, ModelFacts
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
 from explorer.state.playground import Outcome, Settings, compute
 from explorer.workers.runner import Cancelled, TaskContext
+
+
+SANDBOX_TIMEOUT_S = 60.0   # a user's model that needs longer than this to run once is refused, in one line
 
 
 # ----- images and the Playground ----------------------------------------------------------------------------
@@ -87,10 +91,14 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
     ctx.progress(0.0, "Looking the model up…")
     entry = catalog.resolve(key, lambda f, text: ctx.progress(0.1 * f, f"Checking the file… {text}"), cancelled)
     ctx.progress(0.1, f"{entry.title}: {'building' if entry.key == entry.architecture else 'opening'}")
+    untrusted = isinstance(entry.weights, catalog.UserFile)
+    if untrusted:  # a stranger's file may loop for ever or ask for gigabytes: inspect it where it can be killed
+        info = inspect_in_sandbox(ctx, Path(entry.weights.path))
     # The build ends at 1.0; inspecting and starting the session follow, so the bar must not reach 1 before.
     proto = catalog.load(entry, lambda f, text: ctx.progress(0.1 + 0.88 * f, text), cancelled)
-    ctx.progress(0.99, "Inspecting layers…")
-    info = core_inspect.inspect_model(proto)
+    if not untrusted:
+        ctx.progress(0.99, "Inspecting layers…")
+        info = core_inspect.inspect_model(proto)
     ctx.check()
     facts = catalog.describe(entry, proto)
     own_recipe = preprocess.from_model(proto)
@@ -99,6 +107,21 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
     del proto
     return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
                        load_ms=(time.perf_counter() - started) * 1000)
+
+
+def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
+    """Inspect a user's file (which runs it once for its shapes) in a child process with a memory cap and a time
+    limit that cancelling the task kills at once."""
+    from explorer.core import sandbox
+
+    ctx.progress(0.1, f"{path.name}: checking the graph in a separate process…")
+    stop = threading.Event()
+    ctx.on_cancel(stop.set)
+    try:
+        return sandbox.run_limited(core_inspect.inspect_model, str(path), timeout_s=SANDBOX_TIMEOUT_S,
+                                   memory_bytes=sandbox.default_memory_bytes(), cancel=stop, what=f"'{path.name}'")
+    except sandbox.Cancelled:
+        raise Cancelled() from None
 
 
 def download_model(ctx: TaskContext, key: str) -> Path:

@@ -1,0 +1,101 @@
+"""run_limited: a child process with a memory cap, a time limit and a cancel; results and errors come back.
+
+The functions run in the child are importable ones (builtins and explorer's own), as spawn requires.
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from explorer.core import kernels, sandbox
+from explorer.core.errors import UserError
+from explorer.core.sandbox import Cancelled, run_limited
+
+GB = sandbox.GB
+
+
+def no_sandbox_children() -> bool:
+    return not [p for p in multiprocessing.active_children() if p.name == "cnn-explorer-sandbox"]
+
+
+def test_a_normal_function_returns_its_value():
+    assert run_limited(math.factorial, 20, timeout_s=60, memory_bytes=2 * GB) == 2432902008176640000
+    assert no_sandbox_children()
+
+
+def test_a_user_error_inside_comes_back_unchanged():
+    with pytest.raises(UserError) as raised:
+        run_limited(kernels.make_kernel, "blurry", 3, timeout_s=60, memory_bytes=2 * GB)
+    with pytest.raises(UserError) as direct:
+        kernels.make_kernel("blurry", 3)
+    assert str(raised.value) == str(direct.value)
+
+
+def test_any_other_exception_becomes_one_line():
+    with pytest.raises(UserError) as raised:
+        run_limited(int, "twelve", timeout_s=60, memory_bytes=2 * GB, what="The parser")
+    message = str(raised.value)
+    assert message.startswith("The parser failed: ValueError: invalid literal for int()")
+    assert "\n" not in message and "Traceback" not in message
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux only")
+def test_allocating_4_gb_under_a_1_gb_cap_is_refused():
+    with pytest.raises(UserError, match=r"needed more than 1 GB of memory"):
+        run_limited(bytearray, 4 * GB, timeout_s=60, memory_bytes=1 * GB)
+    assert no_sandbox_children()
+
+
+def test_the_time_limit_stops_a_function_that_never_returns():
+    with pytest.raises(UserError, match=r"did not finish within 1 s"):
+        run_limited(time.sleep, 10_000, timeout_s=1, memory_bytes=2 * GB)
+    assert no_sandbox_children()
+
+
+def test_cancel_from_another_thread_kills_the_child():
+    cancel = threading.Event()
+    outcome: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_limited(time.sleep, 10_000, timeout_s=600, memory_bytes=2 * GB, cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    # Wait until the child exists (spawn takes a moment), then cancel it.
+    while no_sandbox_children() and worker.is_alive():
+        time.sleep(0.01)
+    cancel.set()
+    worker.join(timeout=60)  # a hang guard, not a speed test (bench/hostile_inputs.py measures the latency)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+    assert no_sandbox_children()
+
+
+def test_a_child_killed_by_a_signal_is_reported_in_one_line():
+    if not hasattr(os, "abort") or sys.platform == "win32":
+        pytest.skip("signals are POSIX")
+    with pytest.raises(UserError, match=r"crashed \(SIGABRT\).*more than 2 GB of memory"):
+        run_limited(os.abort, timeout_s=60, memory_bytes=2 * GB)
+
+
+def test_an_unpicklable_result_is_a_user_error():
+    with pytest.raises(UserError, match="could not be sent back"):
+        run_limited(threading.Lock, timeout_s=60, memory_bytes=2 * GB)
+
+
+def test_importing_the_sandbox_is_cheap():
+    """The GUI imports it at start-up: no numpy, onnx or onnxruntime behind it."""
+    code = ("import sys; import explorer.core.sandbox; "
+            "print(sorted(m for m in ('numpy', 'onnx', 'onnxruntime', 'cv2', 'PySide6') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
