@@ -20,8 +20,9 @@ from explorer.core.model_facts import ModelFacts
 from explorer.core.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
 from explorer.core.progress import Cancel, Cancelled, Progress
 
-__all__ = ["Bundled", "Cancelled", "Download", "ModelEntry", "RandomInit", "UserFile", "WeightsOrigin",
-           "describe", "entries", "get", "is_available", "load", "model_path", "resolve"]
+__all__ = ["Bundled", "Cancelled", "Download", "ModelEntry", "RandomInit", "TRAINED", "UserFile", "WeightsOrigin",
+           "describe", "downloaded_path", "entries", "get", "is_available", "load", "model_path", "preprocess_text",
+           "recognise", "resolve"]
 
 FILE_PREFIX = "file:"
 IMAGENET_LABELS = "imagenet_classes.txt"
@@ -227,14 +228,13 @@ def resolve(name_or_path: str | Path, progress: Progress | None = None, cancel: 
     """What a user typed: a key, a zoo file stem ("googlenet-12"), or an .onnx path (the catalog entry when its
     sha256 matches a published file, else a user-file entry)."""
     text = str(name_or_path)
-    if text.startswith(FILE_PREFIX):
-        text = text[len(FILE_PREFIX):]
+    known = {e.key: e for e in entries()}
+    if text in known:
+        return known[text]  # a name wins over a file of the same name in the current folder
+    text = text.removeprefix(FILE_PREFIX)
     path = Path(text)
     if path.is_file():
         return recognise(path, progress, cancel) or _user_file(path)
-    known = {e.key: e for e in entries()}
-    if text in known:
-        return known[text]
     by_file = _by_download_name(text)
     if by_file is not None:
         return by_file

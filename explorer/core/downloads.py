@@ -115,7 +115,10 @@ def _download(entry: ModelEntry) -> Download:
 
 
 def _where(source: str) -> str:
-    return urlparse(source).netloc or source if "://" in source else f"folder {Path(source).parent}"
+    """The host of a URL, or the mirror folder of a path: where a failure happened, in a few words."""
+    if "://" in source:
+        return urlparse(source).netloc or source
+    return f"folder {Path(source).parent}"
 
 
 def _check_space(folder: Path, size: int) -> None:

@@ -11,6 +11,7 @@ TITLE = "cnn_explorer.title"                  # the name to show
 PREPROCESS = "cnn_explorer.preprocess"        # JSON of explorer.core.preprocess.Preprocess
 BUILDER_VERSION = "cnn_explorer.builder_version"  # the zoo builder that wrote the file (cache invalidation)
 PAPER = "cnn_explorer.paper"                  # the paper the architecture comes from
+HELDOUT_ACCURACY = "cnn_explorer.heldout_accuracy"  # the bundled MNIST networks' measured held-out accuracy
 
 
 def read(model: onnx.ModelProto) -> dict[str, str]:

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import onnx
 
-from explorer.core import paths, zoo
+from explorer.core import metadata, paths, zoo
 from explorer.core import preprocess as pp
 from explorer.core.errors import UserError
 from explorer.core.onnx_load import load_model
@@ -28,8 +28,8 @@ from explorer.core.runtime import ActivationSession, RunCancelled
 
 HELDOUT_FILE = Path("digits") / "mnist_heldout.npz"   # inside assets/
 MLP_FILE = "mlp500_mnist.onnx"                        # inside onnx_models/
-ACCURACY_KEY = "cnn_explorer.heldout_accuracy"
-WEIGHTS_KEY = "cnn_explorer.weights"
+ACCURACY_KEY = metadata.HELDOUT_ACCURACY
+WEIGHTS_KEY = metadata.WEIGHTS
 LABELS = tuple(str(d) for d in range(10))
 SIZE = 28          # MNIST digits are 28x28 ...
 BOX = 20           # ... with the digit size-normalised into a 20x20 box and centred by its centre of mass

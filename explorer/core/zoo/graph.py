@@ -27,7 +27,6 @@ from explorer.core.progress import Cancel, Progress, check
 IR_VERSION = 8  # onnxruntime >= 1.14 reads it; make_model would stamp a newer one
 OPSET = 17
 INPUT_NAME = "data"
-STATISTICS_SUFFIXES = (".running_mean", ".running_var")  # BN statistics: initializers, not parameters
 
 def pooled_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
     """Pooling output size; ceil mode drops a last window that would start in the right padding (Caffe/ONNX)."""
@@ -46,7 +45,6 @@ class GraphBuilder:
                  weights: Mapping[str, np.ndarray] | None = None) -> None:
         self.name = name
         self.weights = dict(weights) if weights is not None else None
-        self.params = 0
         # Built in place: make_graph/make_model would copy every initializer (hundreds of MB for VGG-16).
         self.model = onnx.ModelProto()
         self.shapes: dict[str, tuple[int, ...]] = {INPUT_NAME: tuple(input_shape)}
@@ -65,8 +63,6 @@ class GraphBuilder:
             tensor.raw_data = _le_bytes(array)
         elif not he_normal:
             tensor.raw_data = _le_bytes(np.full(shape, fill, dtype=np.float32))
-        if not name.endswith(STATISTICS_SUFFIXES):
-            self.params += math.prod(shape)
         return name
 
     def _node(self, op: str, name: str, inputs: list[str], shape: tuple[int, ...], **attrs: object) -> str:
