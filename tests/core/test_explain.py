@@ -258,7 +258,7 @@ def test_a_cancel_check_that_fires_stops_between_batches_and_in_a_run(square):
         stop.set()
 
     lenet = explain.ExplainModel(zoo.build("lenet5"))
-    with pytest.raises(RunCancelled):  # 50 images in batches of 32: the second batch never starts
+    with pytest.raises(RunCancelled):  # 50 images in batches of 8: the second batch never starts
         explain.occlusion(lenet, mnist.heldout_digits().images[0], progress=progress, cancelled=stop.is_set)
     assert len(calls) == 1
     with pytest.raises(RunCancelled):

@@ -139,11 +139,12 @@ def _start(model: ModelLike, image: Any, class_index: int | None, layer: str | N
     if shape is None or len(shape) != 4 or None in shape:
         raise UserError(f"Layer {layer!r} has shape {shape}, not a (N, C, H, W) map; pick a convolution or "
                         f"pooling layer, e.g. {em.default_layer()!r}.")
-    extras = [n for n in em.net([tensor], [em.score_tensor]).feeds[1:] if n != em.input_name]
+    needed = em.extras([tensor], [em.score_tensor])
+    extras = [n for n in needed if n != em.input_name]
     values = em.net([em.input_name], [em.score_tensor, tensor, *extras]).run({em.input_name: em.feed(x)}, cancelled)
     scores = values[0].reshape(-1)
     feeds = dict(zip(extras, values[2:]))
-    if em.input_name in em.net([tensor], [em.score_tensor]).feeds:
+    if em.input_name in needed:
         feeds[em.input_name] = em.feed(x)
     return _Base(em, prepared, scores, _class(em, scores, class_index), layer, values[1][0], feeds)
 

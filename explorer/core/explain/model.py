@@ -41,7 +41,7 @@ RANDOM_NOTE = "These weights are a random initialisation: the map explains a ran
 BATCH_DIM = "N"
 POLL_S = 0.02             # how often the watcher asks cancelled() during a run
 BATCH_BUDGET = 256 << 20  # bytes of activations one batch may take (estimated, see batch_size)
-MAX_BATCH = 32
+MAX_BATCH = 8             # more gains little on a CPU and makes each node, hence a cancel, take longer
 
 
 def is_random(model: onnx.ModelProto) -> bool:
@@ -219,6 +219,10 @@ class ExplainModel:
                 self._nets[key] = self._build(list(inputs), list(outputs))
             return self._nets[key]
 
+    def extras(self, inputs: Sequence[str], outputs: Sequence[str]) -> list[str]:
+        """The other tensors computing ``outputs`` from ``inputs`` needs (see ``cut``), without building a session."""
+        return cut(self._skeleton.graph, inputs, outputs).extra
+
     def _value_info(self, name: str) -> onnx.ValueInfoProto:
         shape = self.shapes.get(name)
         dims = None if shape is None else [BATCH_DIM, *shape[1:]]
@@ -227,7 +231,7 @@ class ExplainModel:
     def _build(self, inputs: list[str], outputs: list[str]) -> Net:
         graph = self._skeleton.graph
         part = cut(graph, inputs, outputs)
-        feeds = inputs + part.extra
+        feeds = inputs + part.extra  # extras are fed the unaltered image's values
         used = {i for n in part.nodes for i in n.input}
         inits = [t for t in graph.initializer if t.name in used]
         sub = helper.make_graph(part.nodes, graph.name or "cut", [self._value_info(n) for n in feeds],
