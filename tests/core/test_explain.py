@@ -265,29 +265,33 @@ def test_a_cancel_check_that_fires_stops_between_batches_and_in_a_run(square):
         explain.explain(square, textured_image(), "score-cam", cancelled=lambda: True)
 
 
-def _stroke_ratio(em: explain.ExplainModel, method: str, layer: str | None, count: int) -> float:
-    """Mean heat on stroke pixels (> 127) over mean heat on background pixels, pooled over ``count`` held-out
-    digits (each map scaled to max 1 first, so no single digit dominates). 1 = no preference."""
+def _stroke_ratio(em: explain.ExplainModel, method: str, layer: str | None, per_class: int) -> float:
+    """Mean heat on stroke pixels (> 127) over mean heat on background pixels, pooled over the first ``per_class``
+    held-out digits of every class (the file is sorted by class; each map is scaled to max 1 first, so no single
+    digit dominates). 1 = no preference."""
     digits = mnist.heldout_digits()
+    chosen = np.concatenate([np.flatnonzero(digits.labels == k)[:per_class] for k in range(10)])
     on, off = [], []
-    for image in digits.images[:count]:
+    for image in digits.images[chosen]:
         heat = explain.unit_heat(explain.explain(em, image, method, layer=layer).heat)
         on.append(heat[image > 127])
         off.append(heat[image <= 127])
     return float(np.concatenate(on).mean() / np.concatenate(off).mean())
 
 
-# Measured on the first 100 held-out digits: occlusion 1.83, Score-CAM at s4 1.80, Ablation-CAM at s4 1.10,
-# Eigen-CAM at s2 4.97. Eigen-CAM at the default s4 (5x5, tanh) gives 0.91: its first component follows where the
-# digit sits, not its strokes, hence s2 here. Ablation-CAM's "set the channel to 0" means "absent" for ReLU maps;
-# LeNet's are tanh, where 0 is a mid value, which is why it prefers strokes only slightly. The bounds are just
-# under the measured values: the computation is deterministic, a different answer is a regression.
-@pytest.mark.parametrize("method, layer, bound", [("occlusion", None, 1.75), ("score-cam", None, 1.7),
-                                                  ("ablation-cam", None, 1.05), ("eigen-cam", "s2", 4.5)])
+# Measured on 10 held-out digits of each class: occlusion 2.88, Score-CAM at s4 (default) 1.76, Eigen-CAM at s2
+# 6.37. Eigen-CAM at the default s4 (5x5) gives 0.77: its first component follows where the digit sits, not its
+# strokes, hence s2 here. Ablation-CAM is not asserted because it fails here: 0.75 at s4, 0.62-0.80 at every
+# other layer. LeNet-5's maps are tanh: on the black background every channel sits at tanh(bias), far from 0, so
+# "set the channel to 0" is no absence and the weighted sum of those constant maps lights the background (the
+# oracle test above shows the computation itself is right). The bounds are just under the measured values: the
+# computation is deterministic, a different answer is a regression.
+@pytest.mark.parametrize("method, layer, bound", [("occlusion", None, 2.7), ("score-cam", None, 1.7),
+                                                  ("eigen-cam", "s2", 6.0)])
 def test_lenet5_maps_fall_on_the_strokes(method, layer, bound):
     em = explain.ExplainModel(zoo.build("lenet5"))
     assert not em.random and em.default_layer() == "s4"
-    assert _stroke_ratio(em, method, layer, 100) > bound
+    assert _stroke_ratio(em, method, layer, 10) > bound
 
 
 @pytest.mark.parametrize("shape", [(6, 20), (20, 6)])
