@@ -9,7 +9,7 @@ hundreds of passes. Cancellation: occlusion is started on a thread, the cancel f
 the first batch has reported progress, and the worst time until RunCancelled reaches the caller is recorded.
 Results go in bench/README.md ("## Explanations").
 
-    python bench/explain.py [--models lenet5,vgg16] [--runs 3]
+    python bench/explain.py [--models lenet5,vgg16] [--runs 3] [--methods eigen-cam,occlusion]
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def _cancel_latency(em, image, delays=(0.0, 0.1, 0.25)) -> float | None:
     return worst
 
 
-def bench_model(name: str, runs: int) -> list[str]:
+def bench_model(name: str, runs: int, methods: tuple[str, ...] = METHODS) -> list[str]:
     from explorer.core import explain, mnist, models, samples, zoo
 
     path = str(zoo.materialize(name))  # the first use builds it into the cache: not timed
@@ -86,7 +86,7 @@ def bench_model(name: str, runs: int) -> list[str]:
     peer_times = [_timed(peer) for _ in range(max(runs, 3))]
     rows = [f"| {name} | one forward pass (peer) | - | 1 | | {statistics.median(peer_times) * 1000:.3g} ms | 1.00× |"]
     print(rows[0], flush=True)
-    for method in METHODS:
+    for method in methods:
         result = None
 
         def call() -> None:
@@ -116,12 +116,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="lenet5,alexnet,vgg16,resnet34")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--methods", default=",".join(METHODS), help="a subset, in this order (Score-CAM last)")
     args = parser.parse_args()
     print(describe(f"onnxruntime {onnxruntime.__version__}"))
     print("| model | method | layer | forward passes | first call | time (median) | × one forward pass |")
     print("|---|---|---|---|---|---|---|")
     for name in args.models.split(","):
-        bench_model(name, args.runs)
+        bench_model(name, args.runs, tuple(args.methods.split(",")))
 
 
 if __name__ == "__main__":
