@@ -142,7 +142,7 @@ def test_class_is_the_top_one_unless_chosen_and_bad_classes_are_refused(square):
 
 def test_default_layer_is_the_last_spatial_map_and_random_weights_are_noted(square):
     assert square.default_layer() == "masked"
-    assert square.spatial_layers() == ["conv1", "relu1", "pool1", "masked"]
+    assert square.spatial_layers() == ("conv1", "relu1", "pool1", "masked")
     assert not square.random and explain.RANDOM_NOTE not in square.notes
     random = explain.ExplainModel(square_model(weights=zoo.random_weights_label()))
     assert random.random and explain.RANDOM_NOTE in explain.explain(random, textured_image(), "eigen-cam").notes
@@ -294,7 +294,7 @@ def test_lenet5_maps_fall_on_the_strokes(method, layer, bound):
     assert _stroke_ratio(em, method, layer, 10) > bound
 
 
-@pytest.mark.parametrize("shape", [(6, 20), (20, 6)])
+@pytest.mark.parametrize("shape", [(6, 20), (20, 6), (130, 140), (150, 129)])  # both Gram sides, both solvers
 def test_first_component_matches_numpy_svd_up_to_sign(shape):
     from explorer.core.explain.methods import _first_component
 
@@ -302,4 +302,4 @@ def test_first_component_matches_numpy_svd_up_to_sign(shape):
     centred = rows - rows.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     ours, reference = _first_component(centred), centred @ vt[0]
-    np.testing.assert_allclose(ours * np.sign(ours @ reference), reference, atol=1e-10)
+    np.testing.assert_allclose(ours * np.sign(ours @ reference), reference, atol=1e-8)

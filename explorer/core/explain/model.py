@@ -13,6 +13,7 @@ therefore be callable from another thread (a ``threading.Event().is_set`` is).
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -169,7 +170,8 @@ class ExplainModel:
             return layer
         raise UserError(f"No layer named {layer!r} in this model; 'cnn-explorer inspect MODEL' lists the names.")
 
-    def spatial_layers(self) -> list[str]:
+    @functools.cache  # noqa: B019 - one ExplainModel per open model; the graph never changes
+    def spatial_layers(self) -> tuple[str, ...]:
         """Layers whose output is a (1, C, H, W) map with more than one position and on which the score depends."""
         feeding = {n.name or n.output[0] for n in cut(self._skeleton.graph, [self.input_name],
                                                       [self.score_tensor]).nodes}
@@ -179,7 +181,7 @@ class ExplainModel:
             if layer in feeding and shape is not None and len(shape) == 4 and None not in shape \
                     and shape[2] * shape[3] > 1 and self.types.get(tensor) == onnx.TensorProto.FLOAT:
                 found.append(layer)
-        return found
+        return tuple(found)
 
     def default_layer(self) -> str:
         """The last layer that still has a spatial map (the usual choice for class activation maps)."""
@@ -219,9 +221,10 @@ class ExplainModel:
                 self._nets[key] = self._build(list(inputs), list(outputs))
             return self._nets[key]
 
-    def extras(self, inputs: Sequence[str], outputs: Sequence[str]) -> list[str]:
+    @functools.cache  # noqa: B019 - as spatial_layers
+    def extras(self, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> tuple[str, ...]:
         """The other tensors computing ``outputs`` from ``inputs`` needs (see ``cut``), without building a session."""
-        return cut(self._skeleton.graph, inputs, outputs).extra
+        return tuple(cut(self._skeleton.graph, inputs, outputs).extra)
 
     def _value_info(self, name: str) -> onnx.ValueInfoProto:
         shape = self.shapes.get(name)
