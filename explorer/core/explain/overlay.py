@@ -28,13 +28,16 @@ def overlay(image: Any, heat: np.ndarray, opacity: float = 0.5) -> np.ndarray:
     return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
 
 
-def field_picture(magnitude: np.ndarray, box: tuple[int, int, int, int] | None) -> np.ndarray:
-    """A measured effective receptive field in sequential colours, enlarged, with the theoretical box (top, left,
-    bottom, right inclusive, clipped to the input) outlined."""
-    rgb = render.upscale_nearest(render.unit_to_rgb(unit_heat(magnitude)))
-    if box is not None:
-        f = rgb.shape[0] // magnitude.shape[0]
-        top, left, bottom, right = box
-        rgb = np.ascontiguousarray(rgb)
-        cv2.rectangle(rgb, (left * f, top * f), ((right + 1) * f - 1, (bottom + 1) * f - 1), BOX_RGB, 1)
+def field_picture(magnitude: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A measured effective receptive field in sequential colours with its theoretical box (top, left, bottom,
+    right inclusive, clipped to the input) outlined: the box and a margin of half its size around it, enlarged
+    (a conv1 unit's 11x11 field would be a speck on the whole 227x227 input)."""
+    top, left, bottom, right = box
+    my, mx = max(2, (bottom - top + 1) // 2), max(2, (right - left + 1) // 2)
+    y0, x0 = max(top - my, 0), max(left - mx, 0)
+    view = magnitude[y0:bottom + my + 1, x0:right + mx + 1]
+    rgb = np.ascontiguousarray(render.upscale_nearest(render.unit_to_rgb(unit_heat(view))))
+    f = rgb.shape[0] // view.shape[0]
+    cv2.rectangle(rgb, ((left - x0) * f, (top - y0) * f), ((right - x0 + 1) * f - 1, (bottom - y0 + 1) * f - 1),
+                  BOX_RGB, 1)
     return rgb
