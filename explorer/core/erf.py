@@ -86,7 +86,7 @@ def effective_receptive_field(model: ExplainModel | onnx.ModelProto | str | Path
     cells = [(r, q, ch) for r in rows for q in cols for ch in range(channels)]
     delta = _delta(em)
     net = em.net([em.input_name], [tensor])
-    step = em.batch_size(net.outputs)
+    step = net.batch
     index = (slice(None), c, y, x) if len(shape) == 4 else (slice(None), c)
     items: list[tuple[int, int, int] | None] = [None, *cells]  # None: the base image itself
     responses = np.empty(len(items), np.float64)

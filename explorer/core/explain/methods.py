@@ -240,7 +240,7 @@ def ablation_cam(model: ModelLike, image: Any, *, layer: str | None = None, clas
     tensor = em.tensor_of(base.layer)
     head = em.net([tensor], [em.score_tensor])
     channels = len(acts)
-    step = em.batch_size(head.feeds + head.outputs)
+    step = head.batch
     drops = np.empty(channels, np.float32)
     for start in range(0, channels, step):
         stop = min(start + step, channels)

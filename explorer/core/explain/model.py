@@ -41,8 +41,11 @@ LABELS_KEY = "cnn_explorer.labels"
 RANDOM_NOTE = "These weights are a random initialisation: the map explains a random network, not a trained one."
 BATCH_DIM = "N"
 POLL_S = 0.02             # how often the watcher asks cancelled() during a run
-BATCH_BUDGET = 256 << 20  # bytes of activations one batch may take (estimated, see batch_size)
-MAX_BATCH = 8             # more gains little on a CPU and makes each node, hence a cancel, take longer
+BATCH_BUDGET = 256 << 20  # bytes of activations one batch may take (estimated, see _batch_size)
+# onnxruntime checks RunOptions.terminate between nodes, so the heaviest node of a batch bounds how long a cancel
+# takes: 2e9 multiply-adds is ~0.05 s on an idle 2-core CPU (VGG-16's conv1_2 is 1.85e9 per image: 1 image a run).
+NODE_MACS_BUDGET = 2e9
+MAX_BATCH = 8             # more gains little on a CPU
 
 
 def is_random(model: onnx.ModelProto) -> bool:
@@ -90,8 +93,9 @@ def cut(graph: onnx.GraphProto, inputs: Sequence[str], outputs: Sequence[str]) -
 class Net:
     """One onnxruntime session over a cut of the model, batch axis free."""
 
-    def __init__(self, session: ort.InferenceSession, feeds: list[str], outputs: list[str]) -> None:
+    def __init__(self, session: ort.InferenceSession, feeds: list[str], outputs: list[str], batch: int) -> None:
         self._session, self.feeds, self.outputs = session, feeds, outputs
+        self.batch = batch  # images per run (see ExplainModel._batch_size)
 
     def run(self, feeds: dict[str, np.ndarray], cancelled: Cancelled | None = None) -> list[np.ndarray]:
         """One run; raises RunCancelled when ``cancelled()`` turns True before or during it."""
@@ -206,12 +210,21 @@ class ExplainModel:
         return index
 
     # --- running -------------------------------------------------------------------------------------------
-    def batch_size(self, tensors: Sequence[str] | None = None) -> int:
-        """Images per run so the largest activation (x3 for the tensors alive around it) stays in budget."""
-        names = tensors if tensors is not None else list(self.shapes)
-        largest = max((math.prod(s[1:]) for n in names if (s := self.shapes.get(n)) and None not in s[1:]),
-                      default=1)
-        return int(np.clip(BATCH_BUDGET // (largest * 4 * 3), 1, MAX_BATCH))
+    def _batch_size(self, nodes: Sequence[onnx.NodeProto]) -> int:
+        """Images per run of these nodes: activations within BATCH_BUDGET (largest output x3 for the tensors alive
+        around it) and the heaviest node within NODE_MACS_BUDGET."""
+        largest, heaviest = 1, 1
+        for node in nodes:
+            shape = self.shapes.get(node.output[0]) if node.output else None
+            if shape is None or None in shape[1:]:
+                continue
+            largest = max(largest, math.prod(shape[1:]))
+            weight = self.shapes.get(node.input[1]) if node.op_type in ("Conv", "Gemm", "MatMul") else None
+            if weight is not None and None not in weight:  # Conv: outputs x fan-in; Gemm/MatMul: the weight's size
+                macs = math.prod(shape[1:]) * math.prod(weight[1:]) if node.op_type == "Conv" else math.prod(weight)
+                heaviest = max(heaviest, macs)
+        by_memory, by_time = BATCH_BUDGET // (largest * 4 * 3), int(NODE_MACS_BUDGET // heaviest)
+        return int(np.clip(min(by_memory, by_time), 1, MAX_BATCH))
 
     def net(self, inputs: Sequence[str], outputs: Sequence[str]) -> Net:
         """A (cached) session computing ``outputs`` from ``inputs``; its ``feeds`` also list the cut's extras."""
@@ -260,7 +273,7 @@ class ExplainModel:
         if self._providers[0] == runtime.CUDA and session.get_providers()[0] != runtime.CUDA:
             runtime._cuda_unusable = True
             self._providers = [runtime.CPU]
-        return Net(session, feeds, outputs)
+        return Net(session, feeds, outputs, self._batch_size(part.nodes))
 
     def feed(self, x: np.ndarray) -> np.ndarray:
         """Internal NCHW float32 batch -> the model's own layout."""
@@ -280,7 +293,7 @@ class ExplainModel:
         """Class scores (logits), (count, classes), of images ``make(start, stop)`` -> (stop-start, C, H, W),
         built one batch at a time so only one batch of images is ever in memory."""
         net = self.net([self.input_name], [self.score_tensor])
-        step = self.batch_size()
+        step = net.batch
         out = np.empty((count, self.classes), np.float32)
         for start in range(0, count, step):
             stop = min(start + step, count)
