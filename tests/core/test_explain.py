@@ -303,3 +303,17 @@ def test_first_component_matches_numpy_svd_up_to_sign(shape):
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     ours, reference = _first_component(centred), centred @ vt[0]
     np.testing.assert_allclose(ours * np.sign(ours @ reference), reference, atol=1e-8)
+
+
+def test_a_model_that_hard_codes_batch_1_is_run_one_image_at_a_time(square):
+    """Exporters often write Reshape(x, [1, -1]) instead of Flatten: batches of several fail inside the graph."""
+    model = square_model()
+    flatten = next(n for n in model.graph.node if n.op_type == "Flatten")
+    flatten.CopyFrom(helper.make_node("Reshape", ["gap", "one_row"], ["flat"], name="flat"))
+    model.graph.initializer.append(numpy_helper.from_array(np.array([1, -1], np.int64), "one_row"))
+    image = textured_image()
+    fixed = explain.ExplainModel(model)
+    for method in METHODS:
+        np.testing.assert_allclose(explain.explain(fixed, image, method).heat,
+                                   explain.explain(square, image, method).heat, rtol=1e-5, atol=1e-6)
+    assert fixed.net([fixed.input_name], [fixed.score_tensor]).batch == 1

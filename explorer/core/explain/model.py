@@ -98,7 +98,22 @@ class Net:
         self.batch = batch  # images per run (see ExplainModel._batch_size)
 
     def run(self, feeds: dict[str, np.ndarray], cancelled: Cancelled | None = None) -> list[np.ndarray]:
-        """One run; raises RunCancelled when ``cancelled()`` turns True before or during it."""
+        """One run; raises RunCancelled when ``cancelled()`` turns True before or during it.
+
+        Some exported models hard-code batch 1 inside the graph (a Reshape to [1, -1]): when a batch of several
+        fails, it is run one image at a time, and so is every later batch (``batch`` drops to 1)."""
+        size = len(next(iter(feeds.values())))
+        if size > 1 and self.batch > 1:
+            try:
+                return self._run(feeds, cancelled)
+            except UserError:
+                self.batch = 1
+        if size > 1 and self.batch == 1:
+            runs = [self._run({k: v[i:i + 1] for k, v in feeds.items()}, cancelled) for i in range(size)]
+            return [np.concatenate(parts) for parts in zip(*runs)]
+        return self._run(feeds, cancelled)
+
+    def _run(self, feeds: dict[str, np.ndarray], cancelled: Cancelled | None) -> list[np.ndarray]:
         if cancelled is not None and cancelled():
             raise runtime.RunCancelled("The run was cancelled.")
         options = ort.RunOptions()
