@@ -22,14 +22,14 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     from PySide6.QtWidgets import QApplication
 
     import explorer.ui  # noqa: F401  (sets pyqtgraph's global options before any widget exists)
-    from explorer.core import images, models, samples
+    from explorer.core import catalog, images, samples
     from explorer.core.errors import UserError
     from explorer.ui.main_window import MainWindow
 
     # Bad arguments fail here, before any window or worker thread exists: one line, exit 2.
     loaded = images.load_image(image) if image else None
-    if model and not models.is_builtin(model) and not Path(model).is_file():
-        raise UserError(f"{model!r} is neither a built-in model (see 'cnn-explorer models') nor an .onnx file.")
+    if model:
+        catalog.resolve(model)  # a name 'cnn-explorer models' lists or an .onnx file, else one line and exit 2
 
     _quiet_known_offscreen_warning()
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -68,6 +68,23 @@ def _build_parser() -> argparse.ArgumentParser:
     acts.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
     _add_limits(acts)
 
+    explain = sub.add_parser("explain", help="which part of an image the model's decision rests on (heat map)")
+    explain.add_argument("model")
+    explain.add_argument("image")
+    explain.add_argument("--method", required=True, choices=["occlusion", "score-cam", "ablation-cam", "eigen-cam"])
+    explain.add_argument("--layer", help="layer for the CAM methods (default: the last one with a spatial map)")
+    explain.add_argument("--class", dest="class_index", type=int, metavar="K", help="class (default: the top one)")
+    explain.add_argument("--out", required=True, metavar="HEAT.png", help="the heat map over the image")
+    explain.add_argument("--npy", metavar="HEAT.npy", help="the map, float32, the image's height and width")
+
+    erf = sub.add_parser("erf", help="the measured effective receptive field of one unit")
+    erf.add_argument("model")
+    erf.add_argument("--layer", required=True)
+    erf.add_argument("--unit", required=True, type=int, nargs=3, metavar=("C", "Y", "X"))
+    erf.add_argument("--image", dest="erf_image", metavar="IMAGE", help="measure around this image (default: grey)")
+    erf.add_argument("--out", required=True, metavar="ERF.png")
+    erf.add_argument("--npy", metavar="ERF.npy", help="the magnitude map, float32, the model input's size")
+
     sub.add_parser("models", help="list the models: built-in, bundled and downloadable")
 
     download = sub.add_parser("download", help="download a trained model's published file into the user cache")
@@ -136,7 +153,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(__version__)
         return 0
     commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "activations": _cmd_activations,
-                "models": _cmd_models, "export": _cmd_export, "download": _cmd_download, "cache": _cmd_cache}
+                "models": _cmd_models, "export": _cmd_export, "download": _cmd_download, "cache": _cmd_cache,
+                "explain": _cmd_explain, "erf": _cmd_erf}
     if args.command:
         return commands[args.command](args)
     from explorer.app import run_gui
@@ -259,6 +277,46 @@ def _activations_report(model_name: str, image_path: str, layer: str | None, out
     return (f"{out}: layer {layer} {tuple(values.shape)} on {acts.provider}, "
             f"{acts.timings.get('run_ms', 0):.1f} ms; min {stats.min:.4g} max {stats.max:.4g} "
             f"mean {stats.mean:.4g} zeros {stats.zero_fraction:.1%}")
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from explorer.core import explain, images, models, render
+
+    model = explain.ExplainModel(models.open_model(args.model, progress=_progress_printer()))
+    image = images.load_image(args.image)
+    result = explain.explain(model, image, args.method, layer=args.layer, class_index=args.class_index,
+                             progress=_progress_printer())
+    render.write_png(args.out, explain.overlay(image, result.heat))
+    if args.npy:
+        np.save(args.npy, result.heat.astype(np.float32))
+    name = f" ({result.class_name})" if result.class_name else ""
+    where = f" at {result.layer}" if result.layer else ""
+    head = f" + {result.head_passes} after the layer" if result.head_passes else ""
+    print(f"{args.out}: {result.method}{where} for class {result.class_index}{name}, logit {result.score:.4g}; "
+          f"{result.passes} forward passes{head}, {result.seconds:.2f} s")
+    for note in (*image.notes, *result.notes):
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _cmd_erf(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from explorer.core import erf, explain, images, models, render
+
+    model = explain.ExplainModel(models.open_model(args.model, progress=_progress_printer()))
+    image = images.load_image(args.erf_image) if args.erf_image else None
+    field = erf.effective_receptive_field(model, args.layer, tuple(args.unit), image, progress=_progress_printer())
+    render.write_png(args.out, explain.field_picture(field.magnitude, field.box))
+    if args.npy:
+        np.save(args.npy, field.magnitude.astype(np.float32))
+    print(f"{args.out}: unit {field.unit} of {field.layer}, theoretical box {field.box}; 90 % of the effect in "
+          f"{field.fraction90:.1%} of it; {field.passes} forward passes, {field.seconds:.2f} s")
+    for note in field.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
