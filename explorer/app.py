@@ -23,7 +23,6 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
 
     import explorer.ui  # noqa: F401  (sets pyqtgraph's global options before any widget exists)
     from explorer.core import catalog, images, samples
-    from explorer.core.errors import UserError
     from explorer.ui.main_window import MainWindow
 
     # Bad arguments fail here, before any window or worker thread exists: one line, exit 2.
