@@ -18,6 +18,7 @@ in runtime.py before any model runs); a Windows job object could add the cap lat
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -52,8 +53,6 @@ class TimedOut(UserError):
 def default_memory_bytes() -> int:
     """A cap that protects the machine: half the physical memory, at most 8 GB (4 GB when unknown)."""
     try:
-        import os
-
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         return 4 * GB
@@ -83,7 +82,7 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimedOut(f"{what} did not finish within {timeout_s:g} s and was stopped: it may loop for "
-                                "ever or be too big for this machine; try a smaller model or input.")
+                               "ever or be too big for this machine; try a smaller model or input.")
             ready = wait([receiver, child.sentinel], timeout=min(_POLL_S, remaining))
             if receiver in ready or (ready and receiver.poll()):
                 try:
