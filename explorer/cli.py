@@ -53,6 +53,13 @@ def _build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
 
+    rf = sub.add_parser("rf", help="the exact input box one unit of a layer sees")
+    rf.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
+    rf.add_argument("--layer", required=True, help="layer name (see 'inspect')")
+    rf.add_argument("--unit", required=True, nargs=2, type=int, metavar=("Y", "X"), help="the unit's row and column")
+    rf.add_argument("--json", action="store_true", help='print {"layer", "unit", "box"} (box null: whole input)')
+    rf.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
+
     acts = sub.add_parser("activations", help="run a model on an image; write a layer's channels as a mosaic")
     acts.add_argument("model")
     acts.add_argument("image")
@@ -87,7 +94,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         print(__version__)
         return 0
-    commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "activations": _cmd_activations,
+    commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "rf": _cmd_rf, "activations": _cmd_activations,
                 "models": _cmd_models, "export": _cmd_export}
     if args.command:
         return commands[args.command](args)
@@ -155,6 +162,24 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(json.dumps(inspect.to_json(info), indent=1))
     else:
         print(inspect.format_table(info, width=120))
+    return 0
+
+
+def _cmd_rf(args: argparse.Namespace) -> int:
+    from explorer.core import inspect
+
+    y, x = args.unit
+    box = inspect.unit_box(inspect.inspect_model(args.model, allow_large=args.allow_large), args.layer, y, x)
+    if args.json:
+        print(json.dumps({"layer": args.layer, "unit": [y, x], "box": None if box is None else list(box)}))
+    elif box is None:
+        print(f"{args.layer} unit ({y}, {x}) sees the whole input.")
+    elif not box:
+        print(f"{args.layer} unit ({y}, {x}) sees no input pixel (only padding).")
+    else:
+        top, left, bottom, right = box
+        print(f"{args.layer} unit ({y}, {x}) sees input rows {top}–{bottom} and columns {left}–{right} "
+              f"({bottom - top + 1}×{right - left + 1} pixels).")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The layer table of any ONNX model: ops, attributes, shapes, parameters, multiply-adds, receptive fields.
 
-Shapes come from ONNX shape inference; where it leaves holes, ONE probe run in onnxruntime (CPU, zeros
-input, every node output exposed, on a private copy) fills them. If that run fails (unknown operator, ...)
+Shapes come from ONNX shape inference; where it leaves holes, or where onnxruntime is known to compute other
+sizes than the ONNX formula (pooling with SAME_* padding and dilations), ONE probe run in onnxruntime (CPU, zeros
+input, every node output exposed, on a private copy) measures them. If that run fails (unknown operator, ...)
 the shapes stay unknown and a note says why. Tensors computed only from constants (weights built by
 Constant/ConstantOfShape in old models) are weights, not layers.
 """
@@ -21,8 +22,10 @@ from explorer.core.onnx_load import find_image_input, private_copy
 from explorer.core.receptive_field import (
     RF,
     Shapes,
+    UnitBoxes,
+    analyse,
     inferred_shapes,
-    receptive_fields,
+    lookup_unit,
     topological_order,
 )
 
@@ -60,6 +63,7 @@ class ModelInfo:
     params: int
     macs: int
     notes: list[str] = field(default_factory=list)
+    units: dict[str, UnitBoxes] = field(default_factory=dict, repr=False)  # exact box of every unit, by tensor
 
 
 def _resolve(source, allow_large: bool = False) -> tuple[onnx.ModelProto, str]:
@@ -165,6 +169,13 @@ def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
     return 0
 
 
+def _ort_sizes_differ(node: onnx.NodeProto) -> bool:
+    """onnxruntime sizes SAME_* pooling with the undilated kernel: its shapes differ from ONNX inference's."""
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    return node.op_type in ("MaxPool", "AveragePool", "LpPool") and attrs.get("auto_pad", b"") in \
+        (b"SAME_UPPER", b"SAME_LOWER") and any(d != 1 for d in attrs.get("dilations", []))
+
+
 def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelInfo:
     """Inspect a ModelProto, an .onnx path or a built-in name (lenet5, vgg16, ...) without running it twice.
 
@@ -177,13 +188,18 @@ def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelI
     shapes, types = inferred_shapes(skeleton)
     input_type = next(vi.type.tensor_type.elem_type for vi in graph.input if vi.name == input_name)
     holes = [o for node in graph.node for o in node.output if o and not _known(shapes.get(o))]
-    if holes:
+    differ = any(_ort_sizes_differ(node) for node in graph.node)
+    if holes or differ:
         filled = _probe(model, input_name, input_shape, input_type, notes)
         shapes.update(filled)
-        if filled:
+        if filled and holes:
             notes.append(f"{len(holes)} shapes that shape inference left open were measured in one probe run.")
+        if filled and differ:
+            notes.append("Pooling with SAME padding and dilations: onnxruntime computes other sizes than the ONNX "
+                         "formula; the shapes shown were measured in one probe run.")
     shapes[input_name] = input_shape
-    rfs = receptive_fields(model, shapes=shapes, notes=notes)
+    fields = analyse(model, shapes=shapes, notes=notes)
+    rfs = fields.rfs
 
     const = _constant_tensors(graph)
     for node in graph.node:
@@ -220,13 +236,21 @@ def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelI
         ))
     return ModelInfo(name=name, input_name=input_name, input_shape=tuple(input_shape), layers=layers,
                      params=sum(layer.params for layer in layers), macs=sum(layer.macs for layer in layers),
-                     notes=notes)
+                     notes=notes, units={layer.output: fields.units[layer.output] for layer in layers
+                                         if layer.output in fields.units})
+
+
+def unit_box(info: ModelInfo, layer: str, y: int, x: int):
+    """Exact input box (top, left, bottom, right) unit (y, x) of ``layer`` sees: None = the whole input,
+    () = no pixel (only padding). One-line UserError for an unknown layer or a unit outside it."""
+    return lookup_unit(info.units, {item.name: item.output for item in info.layers}, layer, y, x)
 
 
 def _rf_json(rf: RF | None) -> dict | None:
     if rf is None:
         return None
-    return {"size": list(rf.size), "stride": list(rf.stride), "padding": list(rf.padding)}
+    data = {"size": list(rf.size), "stride": list(rf.stride), "padding": list(rf.padding)}
+    return data if rf.exact else {**data, "exact": False}
 
 
 def to_json(info: ModelInfo) -> dict:
@@ -256,7 +280,8 @@ def _pair(values: tuple[int, int]) -> str:
 def _rf_text(rf: RF | None) -> str:
     if rf is None:
         return "whole input"
-    return f"{_pair(rf.size)}/{_pair(rf.stride)}/{_pair(rf.padding)}" + ("*" if rf.mixed_strides else "")
+    return f"{_pair(rf.size)}/{_pair(rf.stride)}/{_pair(rf.padding)}" + ("*" if rf.mixed_strides else "") \
+        + ("~" if not rf.exact else "")
 
 
 def _shape_text(shape) -> str:
@@ -287,6 +312,9 @@ def format_table(info: ModelInfo, width: int = 120) -> str:
                     f"({info.macs / 1e9:.2f} G) per image", width))
     out.append(_fit("RF size/stride/pad: unit y sees input pixels y·stride − pad … y·stride − pad + size − 1; "
                     "* = mixed strides", width))
+    if any(layer.rf is not None and not layer.rf.exact for layer in info.layers):
+        out.append(_fit("~ = no triple gives every unit's box; this one contains them all "
+                        "('cnn-explorer rf MODEL --layer L --unit Y X' gives one unit's exact box)", width))
     for note in info.notes:
         out += textwrap.wrap("Note: " + note, width=width, subsequent_indent="  ")
     return "\n".join(out)

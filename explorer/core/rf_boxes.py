@@ -84,7 +84,7 @@ def _compress(box: np.ndarray) -> np.ndarray:
     for ax in range(1, box.ndim):
         if box.shape[ax] > 1:
             first = box.take([0], axis=ax)
-            if (box == first).all():
+            if (box.take([-1], axis=ax) == first).all() and (box == first).all():  # cheap rejection first
                 box = first
     return np.ascontiguousarray(box)
 
@@ -98,6 +98,12 @@ def _along(box: np.ndarray, shape, axis: int) -> np.ndarray:
 
 def _gather(box: np.ndarray, shape, axis: int, idx: np.ndarray) -> np.ndarray:
     """Output position i along ``axis`` reads input positions idx[i, :] (-1: nothing): union of their boxes."""
+    if box.shape[axis + 1] == 1:  # all positions alike: an output reads that box, or nothing
+        reads = (idx >= 0).any(axis=1)
+        if reads.all():
+            return box
+        reads = reads.reshape([-1 if i == axis + 1 else 1 for i in range(box.ndim)])
+        return np.where(reads, box, np.int32(EMPTY))
     full = _along(box, shape, axis)
     pad_shape = list(full.shape)
     pad_shape[axis + 1] = 1
@@ -174,6 +180,8 @@ def _elementwise(node, ins: list[Field | None], ctx: _Ctx) -> list[Field]:
         shape = shape or np.broadcast_shapes(fields[0].shape, tuple(ctx.const(node, 1).tolist()))
     shape = shape or np.broadcast_shapes(*[s for s in shapes if s is not None])
     rank = len(shape)
+    if len(fields) == 1 and fields[0].shape == tuple(shape):
+        return [fields[0]] * len(node.output)  # unary, or a constant operand that does not broadcast
     box = reduce(np.minimum, [_align(f.box, rank) for f in fields])
     lead = next((f for f in fields if len(f.shape) == rank and f.axes), fields[0])
     axes = None if lead.axes is None else tuple(a + rank - len(lead.shape) for a in lead.axes)
@@ -270,8 +278,20 @@ def _conv_transpose(node, ins, ctx: _Ctx) -> list[Field]:
 
 
 def _pool(node, ins, ctx: _Ctx) -> list[Field]:
+    """Per channel; channels with equal boxes (a concat holds a few groups of them) are pooled once."""
     x = ins[0]
-    box, sizes = _windows(node, x, x.box, None, ctx, pool=True)
+    box, inverse = x.box, None
+    if box.shape[2] > 1:
+        index: dict[bytes, int] = {}
+        kept, inverse = [], []
+        for c, row in enumerate(np.ascontiguousarray(np.moveaxis(box, 2, 0))):
+            if index.setdefault(row.tobytes(), len(index)) == len(kept):
+                kept.append(c)
+            inverse.append(index[row.tobytes()])
+        box, inverse = np.take(box, kept, axis=2), np.array(inverse)
+    box, sizes = _windows(node, x, box, None, ctx, pool=True)
+    if inverse is not None:
+        box = np.take(box, inverse.reshape(-1), axis=2)
     out = Field(_compress(box), (*x.shape[:2], *sizes), x.axes)
     return [out] * len(node.output)
 
