@@ -1,10 +1,7 @@
 """The layer table of any ONNX model: ops, attributes, shapes, parameters, multiply-adds, receptive fields.
 
-Shapes come from ONNX shape inference; where it leaves holes, or where onnxruntime is known to compute other
-sizes than the ONNX formula (pooling with SAME_* padding and dilations), ONE probe run in onnxruntime (CPU, zeros
-input, every node output exposed, on a private copy) measures them. If that run fails (unknown operator, ...)
-the shapes stay unknown and a note says why. Tensors computed only from constants (weights built by
-Constant/ConstantOfShape in old models) are weights, not layers.
+Shapes are those onnxruntime produces (``rf_shapes``: shape inference, one probe run where needed). Tensors
+computed only from constants (weights built by Constant/ConstantOfShape in old models) are weights, not layers.
 """
 from __future__ import annotations
 
@@ -14,20 +11,13 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import onnx
 
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, private_copy
-from explorer.core.receptive_field import (
-    RF,
-    Shapes,
-    UnitBoxes,
-    analyse,
-    inferred_shapes,
-    lookup_unit,
-    topological_order,
-)
+from explorer.core.onnx_load import find_image_input
+from explorer.core.receptive_field import RF, Shapes, UnitBoxes, analyse, lookup_unit, topological_order
+from explorer.core.rf_shapes import known as _known
+from explorer.core.rf_shapes import runtime_shapes
 
 # Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
 WEIGHT_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
@@ -88,41 +78,6 @@ def _resolve(source, allow_large: bool = False) -> tuple[onnx.ModelProto, str]:
     raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")
 
 
-def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem_type: int,
-           notes: list[str]) -> Shapes:
-    """One onnxruntime run on zeros with every node output exposed; {} and a note if it cannot run."""
-    import onnxruntime as ort  # lazy: only graphs with shape-inference holes need it
-
-    probe = private_copy(model, input_name, shape, strip=False)
-    declared = {o.name for o in probe.graph.output}
-    for node in probe.graph.node:
-        probe.graph.output.extend(onnx.ValueInfoProto(name=o) for o in node.output if o and o not in declared)
-    initializers = {t.name for t in probe.graph.initializer}
-    extra = [vi.name for vi in probe.graph.input if vi.name not in initializers and vi.name != input_name]
-    if extra:
-        notes.append(f"Some shapes are unknown: the model needs inputs besides the image ({', '.join(extra)}).")
-        return {}
-    try:
-        from explorer.core.runtime import (
-            log_severity,  # one quiet/verbose switch for every session
-        )
-
-        ort.set_default_logger_severity(log_severity())
-        options = ort.SessionOptions()
-        options.log_severity_level = log_severity()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        dtype = onnx.helper.tensor_dtype_to_np_dtype(elem_type or onnx.TensorProto.FLOAT)
-        names = [o.name for o in session.get_outputs()]
-        values = session.run(names, {input_name: np.zeros(shape, dtype=dtype)})
-    except Exception as exc:  # onnxruntime raises many types; the table still works without these shapes
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        reason = text if len(text) <= 160 else text[:159] + "…"
-        notes.append(f"Some shapes are unknown: onnxruntime could not run the model ({reason}).")
-        return {}
-    return {n: tuple(np.shape(v)) for n, v in zip(names, values)}
-
-
 def _constant_tensors(graph: onnx.GraphProto) -> set[str]:
     """Tensors computed only from initializers/Constant nodes (never from a real graph input)."""
     const = {t.name for t in graph.initializer}
@@ -146,10 +101,6 @@ def _attr_value(a: onnx.AttributeProto):
     return type(value).__name__
 
 
-def _known(shape) -> bool:
-    return shape is not None and None not in shape
-
-
 def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
     """Multiply-adds per image of the ops that have them (Conv, ConvTranspose, Gemm, MatMul)."""
     out = shapes.get(node.output[0])
@@ -169,13 +120,6 @@ def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
     return 0
 
 
-def _ort_sizes_differ(node: onnx.NodeProto) -> bool:
-    """onnxruntime sizes SAME_* pooling with the undilated kernel: its shapes differ from ONNX inference's."""
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    return node.op_type in ("MaxPool", "AveragePool", "LpPool") and attrs.get("auto_pad", b"") in \
-        (b"SAME_UPPER", b"SAME_LOWER") and any(d != 1 for d in attrs.get("dilations", []))
-
-
 def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelInfo:
     """Inspect a ModelProto, an .onnx path or a built-in name (lenet5, vgg16, ...) without running it twice.
 
@@ -184,20 +128,7 @@ def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelI
     notes: list[str] = []
     input_name, input_shape = find_image_input(model, notes)
     graph = model.graph
-    skeleton = private_copy(model, input_name, input_shape, strip=True)
-    shapes, types = inferred_shapes(skeleton)
-    input_type = next(vi.type.tensor_type.elem_type for vi in graph.input if vi.name == input_name)
-    holes = [o for node in graph.node for o in node.output if o and not _known(shapes.get(o))]
-    differ = any(_ort_sizes_differ(node) for node in graph.node)
-    if holes or differ:
-        filled = _probe(model, input_name, input_shape, input_type, notes)
-        shapes.update(filled)
-        if filled and holes:
-            notes.append(f"{len(holes)} shapes that shape inference left open were measured in one probe run.")
-        if filled and differ:
-            notes.append("Pooling with SAME padding and dilations: onnxruntime computes other sizes than the ONNX "
-                         "formula; the shapes shown were measured in one probe run.")
-    shapes[input_name] = input_shape
+    shapes, types = runtime_shapes(model, input_name, input_shape, notes)
     fields = analyse(model, shapes=shapes, notes=notes)
     rfs = fields.rfs
 

@@ -19,9 +19,8 @@ import onnx
 
 from explorer.core import rf_boxes, rf_index
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, image_axes, private_copy
-
-Shapes = dict[str, "tuple[int | None, ...] | None"]
+from explorer.core.onnx_load import find_image_input, image_axes
+from explorer.core.rf_shapes import Shapes, runtime_shapes
 
 
 @dataclass(frozen=True)
@@ -77,31 +76,6 @@ def _attrs(node: onnx.NodeProto) -> dict:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-def inferred_shapes(model: onnx.ModelProto) -> tuple[Shapes, dict[str, int]]:
-    """Shapes (unknown dims as None) and element types that shape inference (strict=False) determines."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
-    except Exception:  # inference gave up entirely: keep what the file declares
-        inferred = model
-    shapes: Shapes = {}
-    types: dict[str, int] = {}
-    g = inferred.graph
-    for vi in list(g.input) + list(g.value_info) + list(g.output):
-        shapes[vi.name] = value_info_shape(vi)
-        if vi.type.tensor_type.elem_type:
-            types[vi.name] = vi.type.tensor_type.elem_type
-    for t in g.initializer:
-        shapes[t.name], types[t.name] = tuple(t.dims), t.data_type
-    return shapes, types
-
-
-def value_info_shape(vi: onnx.ValueInfoProto) -> tuple[int | None, ...] | None:
-    tt = vi.type.tensor_type
-    if not tt.HasField("shape"):
-        return None
-    return tuple(d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim)
-
-
 def _union(states: list[_State]) -> _State:
     """Union of the regions of several inputs that share one output grid."""
     if any(st.rf is None for st in states) or len({st.axes for st in states}) != 1:
@@ -124,8 +98,7 @@ def analyse(model: onnx.ModelProto, shapes: Shapes | None = None, notes: list[st
     computes); otherwise shape inference supplies them. What is not modelled is appended to ``notes``."""
     notes = notes if notes is not None else []
     input_name, input_shape = find_image_input(model, notes)
-    if shapes is None:
-        shapes = inferred_shapes(private_copy(model, input_name, input_shape, strip=True))[0]
+    shapes = runtime_shapes(model, input_name, input_shape, notes)[0] if shapes is None else shapes
     shapes = {**shapes, input_name: tuple(input_shape)}
     axes = image_axes(input_shape)
     hw = (input_shape[axes[0]], input_shape[axes[1]])
@@ -145,7 +118,8 @@ def analyse(model: onnx.ModelProto, shapes: Shapes | None = None, notes: list[st
         if units is None:
             result.rfs[name] = None
             return
-        result.rfs[name] = _fit(units, hints.get(name), hw)
+        upright = units if f.axes[0] < f.axes[1] else units.transpose(0, 2, 1)  # triples run along image rows
+        result.rfs[name] = _fit(upright, hints.get(name), hw)
         top, left, bottom, right = units[0], units[1], -units[2], -units[3]
         boxes = np.stack([top, left, bottom, right], axis=-1).astype(np.int32)
         result.units[name] = UnitBoxes(np.where((top < rf_boxes.EMPTY)[..., None], boxes, -1), hw)
@@ -165,8 +139,7 @@ def element_boxes(model: onnx.ModelProto, tensor: str, shapes: Shapes | None = N
     """(*tensor shape, 4): the exact box (top, left, bottom, right) of every element, channels apart; -1s where
     an element sees no pixel. None if the tensor is not computed from the image."""
     input_name, input_shape = find_image_input(model)
-    if shapes is None:
-        shapes = inferred_shapes(private_copy(model, input_name, input_shape, strip=True))[0]
+    shapes = runtime_shapes(model, input_name, input_shape, [])[0] if shapes is None else shapes
     shapes = {**shapes, input_name: tuple(input_shape)}
     found: list[rf_boxes.Field] = []
     rf_boxes.propagate(model, topological_order(model.graph), input_name, input_shape, image_axes(input_shape),

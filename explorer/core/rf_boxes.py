@@ -30,7 +30,7 @@ NON_SPATIAL_OPS = {"Shape", "Size", "Constant", "ConstantOfShape", "EyeLike", "R
 ELEMENTWISE_OPS = {
     "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Gelu", "Tanh", "Sigmoid", "HardSigmoid", "HardSwish",
     "Softplus", "Softsign", "Mish", "Erf", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Floor", "Ceil",
-    "Round", "Sign", "Not", "Clip", "Cast", "CastLike", "Identity", "Dropout", "BatchNormalization",
+    "Round", "Sign", "Not", "Clip", "Cast", "CastLike", "Identity", "Dropout",
     "QuantizeLinear", "DequantizeLinear", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "IsNaN", "IsInf", "ThresholdedRelu", "Shrink", "Swish", "BitwiseNot",
     "Add", "Sum", "Mul", "Max", "Min", "Mean", "Sub", "Div", "Pow", "Where", "And", "Or", "Xor", "Equal",
@@ -53,13 +53,13 @@ class Field:
         return np.broadcast_to(self.box, (4, *self.shape))
 
     def units(self) -> np.ndarray | None:
-        """(4, rows, cols): the union over every other dim (channels, batch) of each spatial position's box."""
+        """(4, rows, cols) in the tensor's own order: the union over every other dim (channels, batch) of each
+        spatial position's box."""
         if self.axes is None:
             return None
         others = tuple(1 + i for i in range(len(self.shape)) if i not in self.axes)
         box = self.box.min(axis=others) if others else self.box
-        box = box if self.axes[0] < self.axes[1] else box.transpose(0, 2, 1)
-        return np.broadcast_to(box, (4, self.shape[self.axes[0]], self.shape[self.axes[1]]))
+        return np.broadcast_to(box, (4, *(self.shape[a] for a in sorted(self.axes))))
 
 
 def input_field(shape: tuple[int, ...], axes: tuple[int, int]) -> Field:
@@ -558,6 +558,16 @@ def _normalization(node, ins, ctx: _Ctx) -> list[Field]:
     return [Field(box, x.shape, x.axes)] + [stats] * (len(node.output) - 1)
 
 
+def _batch_norm(node, ins, ctx: _Ctx) -> list[Field]:
+    """Inference: per element. Training mode normalises with the batch's statistics: the whole channel."""
+    x = ins[0]
+    if not _attrs(node).get("training_mode", 0):
+        return [x] * len(node.output)
+    box = _reduce(x.box, [i for i in range(len(x.shape)) if i != 1])
+    stats = Field(box.reshape(4, -1), (x.shape[1],), None)  # running mean and variance
+    return [Field(box, x.shape, x.axes)] + [stats] * (len(node.output) - 1)
+
+
 def _matmul(node, ins, ctx: _Ctx) -> list[Field]:
     """Gemm / MatMul: output (m, n) reads row m of A (all k) and column n of B; a vector operand is read whole."""
     a_pos, b_pos = (0, 3) if node.op_type == "QLinearMatMul" else (0, 1)
@@ -630,7 +640,7 @@ RULES: dict[str, Callable] = {
     "ConvTranspose": _conv_transpose, "Pad": _pad, "Slice": _slice, "Split": _split, "Concat": _concat,
     "Transpose": lambda n, i, c: [_transpose(i[0].box, i[0].shape, i[0].axes,
                                              _attrs(n).get("perm", range(len(i[0].shape) - 1, -1, -1)))],
-    "Reshape": _reshape_like, "Flatten": _reshape_like, "Squeeze": _squeeze_like, "Unsqueeze": _squeeze_like,
+    "BatchNormalization": _batch_norm, "Reshape": _reshape_like, "Flatten": _reshape_like, "Squeeze": _squeeze_like, "Unsqueeze": _squeeze_like,
     "DepthToSpace": _space_depth, "SpaceToDepth": _space_depth, "Tile": _tile, "Resize": _resize,
     "Upsample": _resize, "Softmax": _softmax, "LogSoftmax": _softmax, "Hardmax": _softmax,
     "LRN": _normalization, "LayerNormalization": _normalization, "RMSNormalization": _normalization, "GroupNormalization": _normalization,

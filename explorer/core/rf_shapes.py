@@ -1,0 +1,106 @@
+"""Tensor shapes as onnxruntime produces them.
+
+ONNX shape inference gives most shapes without running anything. Where it leaves holes, or where onnxruntime is
+known to compute other sizes than the ONNX formula (pooling with SAME_* padding and dilations: onnxruntime sizes
+the padding with the undilated kernel), ONE probe run in onnxruntime (CPU, zeros input, every node output
+exposed, on a private copy) measures them. If that run fails (unknown operator, ...) the shapes stay as
+inferred and a note says why.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+
+from explorer.core.onnx_load import private_copy
+
+Shapes = dict[str, "tuple[int | None, ...] | None"]
+
+
+def runtime_shapes(model: onnx.ModelProto, input_name: str, input_shape: tuple[int, ...],
+                   notes: list[str]) -> tuple[Shapes, dict[str, int]]:
+    """(shapes, element types) of every tensor for this input shape; notes say what was measured or not."""
+    shapes, types = inferred_shapes(private_copy(model, input_name, input_shape, strip=True))
+    holes = [o for node in model.graph.node for o in node.output if o and not known(shapes.get(o))]
+    differ = any(_ort_sizes_differ(node) for node in model.graph.node)
+    if holes or differ:
+        input_type = next(vi.type.tensor_type.elem_type for vi in model.graph.input if vi.name == input_name)
+        filled = _probe(model, input_name, input_shape, input_type, notes)
+        shapes.update(filled)
+        if filled and holes:
+            notes.append(f"{len(holes)} shapes that shape inference left open were measured in one probe run.")
+        if filled and differ:
+            notes.append("Pooling with SAME padding and dilations: onnxruntime computes other sizes than the ONNX "
+                         "formula; the shapes shown were measured in one probe run.")
+    shapes[input_name] = tuple(input_shape)
+    return shapes, types
+
+
+def known(shape) -> bool:
+    return shape is not None and None not in shape
+
+
+def _ort_sizes_differ(node: onnx.NodeProto) -> bool:
+    """onnxruntime sizes SAME_* pooling with the undilated kernel: its shapes differ from ONNX inference's."""
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    return node.op_type in ("MaxPool", "AveragePool", "LpPool") and attrs.get("auto_pad", b"") in \
+        (b"SAME_UPPER", b"SAME_LOWER") and any(d != 1 for d in attrs.get("dilations", []))
+
+
+def inferred_shapes(model: onnx.ModelProto) -> tuple[Shapes, dict[str, int]]:
+    """Shapes (unknown dims as None) and element types that shape inference (strict=False) determines."""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
+    except Exception:  # inference gave up entirely: keep what the file declares
+        inferred = model
+    shapes: Shapes = {}
+    types: dict[str, int] = {}
+    g = inferred.graph
+    for vi in list(g.input) + list(g.value_info) + list(g.output):
+        shapes[vi.name] = value_info_shape(vi)
+        if vi.type.tensor_type.elem_type:
+            types[vi.name] = vi.type.tensor_type.elem_type
+    for t in g.initializer:
+        shapes[t.name], types[t.name] = tuple(t.dims), t.data_type
+    return shapes, types
+
+
+def value_info_shape(vi: onnx.ValueInfoProto) -> tuple[int | None, ...] | None:
+    tt = vi.type.tensor_type
+    if not tt.HasField("shape"):
+        return None
+    return tuple(d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim)
+
+
+def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem_type: int,
+           notes: list[str]) -> Shapes:
+    """One onnxruntime run on zeros with every node output exposed; {} and a note if it cannot run."""
+    import onnxruntime as ort  # lazy: only graphs with shape-inference holes need it
+
+    probe = private_copy(model, input_name, shape, strip=False)
+    declared = {o.name for o in probe.graph.output}
+    for node in probe.graph.node:
+        probe.graph.output.extend(onnx.ValueInfoProto(name=o) for o in node.output if o and o not in declared)
+    initializers = {t.name for t in probe.graph.initializer}
+    extra = [vi.name for vi in probe.graph.input if vi.name not in initializers and vi.name != input_name]
+    if extra:
+        notes.append(f"Some shapes are unknown: the model needs inputs besides the image ({', '.join(extra)}).")
+        return {}
+    try:
+        from explorer.core.runtime import (
+            log_severity,  # one quiet/verbose switch for every session
+        )
+
+        ort.set_default_logger_severity(log_severity())
+        options = ort.SessionOptions()
+        options.log_severity_level = log_severity()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(elem_type or onnx.TensorProto.FLOAT)
+        names = [o.name for o in session.get_outputs()]
+        values = session.run(names, {input_name: np.zeros(shape, dtype=dtype)})
+    except Exception as exc:  # onnxruntime raises many types; the table still works without these shapes
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        reason = text if len(text) <= 160 else text[:159] + "…"
+        notes.append(f"Some shapes are unknown: onnxruntime could not run the model ({reason}).")
+        return {}
+    return {n: tuple(np.shape(v)) for n, v in zip(names, values)}
