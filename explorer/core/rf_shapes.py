@@ -1,16 +1,16 @@
 """Tensor shapes as onnxruntime produces them.
 
-ONNX shape inference gives most shapes without running anything. Where it leaves holes, or where onnxruntime is
-known to compute other sizes than the ONNX formula (pooling with SAME_* padding and dilations: onnxruntime sizes
-the padding with the undilated kernel), ONE probe run in onnxruntime (CPU, zeros input, every node output
-exposed, on a private copy) measures them. If that run fails (unknown operator, ...) the shapes stay as
-inferred and a note says why.
+ONNX shape inference gives most shapes without running anything. Where it leaves holes, or where onnxruntime
+computes other sizes than the ONNX formula (pooling with SAME_* padding and dilations, or ceil_mode), ONE probe
+run in onnxruntime (CPU, zeros input, every node output exposed, on a private copy) measures them. If that run
+fails (unknown operator, ...) the shapes stay as inferred and a note says why.
 """
 from __future__ import annotations
 
 import numpy as np
 import onnx
 
+from explorer.core import rf_index
 from explorer.core.onnx_load import private_copy
 
 Shapes = dict[str, "tuple[int | None, ...] | None"]
@@ -21,7 +21,7 @@ def runtime_shapes(model: onnx.ModelProto, input_name: str, input_shape: tuple[i
     """(shapes, element types) of every tensor for this input shape; notes say what was measured or not."""
     shapes, types = inferred_shapes(private_copy(model, input_name, input_shape, strip=True))
     holes = [o for node in model.graph.node for o in node.output if o and not known(shapes.get(o))]
-    differ = any(_ort_sizes_differ(node) for node in model.graph.node)
+    differ = any(_ort_sizes_differ(node, shapes) for node in model.graph.node)
     if holes or differ:
         input_type = next(vi.type.tensor_type.elem_type for vi in model.graph.input if vi.name == input_name)
         filled = _probe(model, input_name, input_shape, input_type, notes)
@@ -29,8 +29,8 @@ def runtime_shapes(model: onnx.ModelProto, input_name: str, input_shape: tuple[i
         if filled and holes:
             notes.append(f"{len(holes)} shapes that shape inference left open were measured in one probe run.")
         if filled and differ:
-            notes.append("Pooling with SAME padding and dilations: onnxruntime computes other sizes than the ONNX "
-                         "formula; the shapes shown were measured in one probe run.")
+            notes.append("onnxruntime sizes some pooling layers (ceil_mode, or SAME padding with dilations) "
+                         "differently from the ONNX formula; the shapes shown were measured in one probe run.")
     shapes[input_name] = tuple(input_shape)
     return shapes, types
 
@@ -39,11 +39,29 @@ def known(shape) -> bool:
     return shape is not None and None not in shape
 
 
-def _ort_sizes_differ(node: onnx.NodeProto) -> bool:
-    """onnxruntime sizes SAME_* pooling with the undilated kernel: its shapes differ from ONNX inference's."""
+def _ort_sizes_differ(node: onnx.NodeProto, shapes: Shapes) -> bool:
+    """Does onnxruntime give this pooling node another size than shape inference wrote? It pads SAME_* for the
+    undilated kernel, and under ceil_mode drops a last window that would start past the input and its padding."""
+    if node.op_type not in ("MaxPool", "AveragePool", "LpPool"):
+        return False
+    x, y = shapes.get(node.input[0]), shapes.get(node.output[0])
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    return node.op_type in ("MaxPool", "AveragePool", "LpPool") and attrs.get("auto_pad", b"") in \
-        (b"SAME_UPPER", b"SAME_LOWER") and any(d != 1 for d in attrs.get("dilations", []))
+    kernel = attrs.get("kernel_shape", [])
+    if not known(x) or not known(y) or len(x) != len(kernel) + 2 or len(y) != len(x):
+        return False  # unknown shapes are probed anyway
+    r = len(kernel)
+    strides, dilations = attrs.get("strides", [1] * r), attrs.get("dilations", [1] * r)
+    pads, auto_pad = attrs.get("pads", [0] * 2 * r), attrs.get("auto_pad", b"NOTSET").decode()
+    for i in range(r):
+        n, k, s, d = x[2 + i], kernel[i], strides[i], dilations[i]
+        if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+            size = rf_index.same_out(n, k, s, d, pool=True)
+        else:
+            begin, end = (0, 0) if auto_pad == "VALID" else (pads[i], pads[i + r])
+            size = rf_index.window_out(n, k, s, d, begin, end, bool(attrs.get("ceil_mode", 0)))
+        if size != y[2 + i]:
+            return True
+    return False
 
 
 def inferred_shapes(model: onnx.ModelProto) -> tuple[Shapes, dict[str, int]]:
