@@ -54,8 +54,14 @@ def test_rf_json_gives_exact_boxes(tmp_path, capsys):
 def test_rf_on_a_builtin_matches_the_published_triple(capsys):
     # VGG-16 pool5 is 212/32/90 (Araujo et al. 2019): unit 3 sees 3·32 − 90 = 6 … 6 + 211 = 217
     assert _rf_json(capsys, "vgg16", "--layer", "pool5", "--unit", "3", "3")["box"] == [6, 6, 217, 217]
-    assert main(["rf", "vgg16", "--layer", "conv1_1", "--unit", "0", "0"]) == 0
-    assert capsys.readouterr().out.strip() == "conv1_1 unit (0, 0) sees input rows 0–1 and columns 0–1 (2×2 pixels)."
+
+
+def test_rf_text_says_rows_columns_and_size(tmp_path, capsys):
+    model = str(_model(tmp_path / "m.onnx"))
+    assert main(["rf", model, "--layer", "up", "--unit", "5", "6"]) == 0
+    assert capsys.readouterr().out.strip() == "up unit (5, 6) sees input rows 2–3 and columns 2–3 (2×2 pixels)."
+    assert main(["rf", model, "--layer", "gap", "--unit", "0", "0"]) == 0
+    assert capsys.readouterr().out.strip() == "gap unit (0, 0) sees the whole input."
 
 
 @pytest.mark.parametrize("args, words", [

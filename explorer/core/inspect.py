@@ -244,8 +244,8 @@ def format_table(info: ModelInfo, width: int = 120) -> str:
     out.append(_fit("RF size/stride/pad: unit y sees input pixels y·stride − pad … y·stride − pad + size − 1; "
                     "* = mixed strides", width))
     if any(layer.rf is not None and not layer.rf.exact for layer in info.layers):
-        out.append(_fit("~ = no triple gives every unit's box; this one contains them all "
-                        "('cnn-explorer rf MODEL --layer L --unit Y X' gives one unit's exact box)", width))
+        out.append(_fit("~ = bounds the field (no triple fits every unit); 'cnn-explorer rf MODEL --layer L "
+                        "--unit Y X' gives one unit's box", width))
     for note in info.notes:
         out += textwrap.wrap("Note: " + note, width=width, subsequent_indent="  ")
     return "\n".join(out)

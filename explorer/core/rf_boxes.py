@@ -188,19 +188,19 @@ def _elementwise(node, ins: list[Field | None], ctx: _Ctx) -> list[Field]:
     return [Field(_compress(box), tuple(shape), axes)] * len(node.output)
 
 
-def _kernel_attrs(node, k_default, ctx: _Ctx):
+def _kernel_attrs(node, k_default):
     a = _attrs(node)
     kernel = a.get("kernel_shape") or k_default
     if kernel is None:
         raise Unsupported("kernel shape unknown")
     r = len(kernel)
     return (list(kernel), list(a.get("strides", [1] * r)), list(a.get("dilations", [1] * r)),
-            list(a.get("pads", [0] * (2 * r))), a.get("auto_pad", "NOTSET"), bool(a.get("ceil_mode", 0)), a)
+            list(a.get("pads", [0] * (2 * r))), a.get("auto_pad", "NOTSET"), bool(a.get("ceil_mode", 0)))
 
 
 def _windows(node, x: Field, box: np.ndarray, kernel, ctx: _Ctx, pool: bool) -> tuple[np.ndarray, list[int]]:
     """Slide the kernel over the spatial dims (2, 3, ...) of ``box``; returns the box and the output sizes."""
-    kernel, strides, dilations, pads, auto_pad, ceil_mode, _ = _kernel_attrs(node, kernel, ctx)
+    kernel, strides, dilations, pads, auto_pad, ceil_mode = _kernel_attrs(node, kernel)
     known = ctx.shape(node.output[0])
     r, sizes = len(kernel), []
     for i in range(r):
@@ -212,7 +212,7 @@ def _windows(node, x: Field, box: np.ndarray, kernel, ctx: _Ctx, pool: bool) -> 
             begin, end = (0, 0) if auto_pad == "VALID" else (pads[i], pads[i + r])
             n_out = rf_index.window_out(n, k, s, d, begin, end, ceil_mode)
         n_out = known[2 + i] if known else n_out
-        box = _gather(box, (*x.shape[:2], *x.shape[2:]), 2 + i, rf_index.window(n, n_out, k, s, d, begin))
+        box = _gather(box, x.shape, 2 + i, rf_index.window(n, n_out, k, s, d, begin))
         sizes.append(n_out)
     return box, sizes
 
@@ -223,15 +223,21 @@ def _conv(node, ins, ctx: _Ctx, w_pos: int = 1) -> list[Field]:
     if w is None or x is None:
         raise Unsupported("weight shape unknown")
     group = _attrs(node).get("group", 1)
-    box = x.box
-    if box.shape[2] > 1 and group == 1:
-        box = box.min(axis=2, keepdims=True)
-    elif box.shape[2] > 1:  # grouped: each group's outputs read only that group's input channels
-        full = _along(box, x.shape, 1)
-        box = full.reshape(4, full.shape[1], group, -1, *full.shape[3:]).min(axis=3)
+    box = _by_group(x, group)
     shape = (x.shape[0], box.shape[2], *x.shape[2:])
     box, sizes = _windows(node, Field(box, shape, x.axes), box, list(w[2:]), ctx, pool=False)
     return [_channels_out(box, group, w[0], x, sizes)]
+
+
+def _by_group(x: Field, group: int) -> np.ndarray:
+    """(4, N, groups or 1, *spatial): the union over the input channels each group of outputs reads."""
+    box = x.box
+    if box.shape[2] == 1:  # all channels alike
+        return box
+    if group == 1:
+        return box.min(axis=2, keepdims=True)
+    full = _along(box, x.shape, 1)
+    return full.reshape(4, full.shape[1], group, -1, *full.shape[3:]).min(axis=3)
 
 
 def _channels_out(box: np.ndarray, group: int, m: int, x: Field, sizes: list[int]) -> Field:
@@ -253,12 +259,7 @@ def _conv_transpose(node, ins, ctx: _Ctx) -> list[Field]:
     pads, out_pad = list(a.get("pads", [0] * 2 * r)), list(a.get("output_padding", [0] * r))
     auto_pad, requested = a.get("auto_pad", "NOTSET"), a.get("output_shape")
     known = ctx.shape(node.output[0])
-    box = x.box
-    if box.shape[2] > 1 and group == 1:
-        box = box.min(axis=2, keepdims=True)
-    elif box.shape[2] > 1:
-        full = _along(box, x.shape, 1)
-        box = full.reshape(4, full.shape[1], group, -1, *full.shape[3:]).min(axis=3)
+    box = _by_group(x, group)
     sizes = []
     for i in range(r):
         n, k, s, d = x.shape[2 + i], kernel[i], strides[i], dilations[i]

@@ -222,7 +222,8 @@ def test_table_marks_fields_no_triple_describes():
     # reflect: padded row 0 is input row 2 and padded row 15 input row 9, so 9/1/6 is the smallest bounding triple
     assert by_name(info)["pad"].rf == RF((9, 9), (1, 1), (6, 6), exact=False)
     table = format_table(info)
-    assert "9/1/6~" in table and "~ = no triple gives every unit's box" in table
+    assert "9/1/6~" in table and "~ = bounds the field (no triple fits every unit)" in table
+    assert all(len(line) <= 120 and not line.endswith("…") for line in table.splitlines())
     plain = Builder((1, 1, 12, 12))
     data = to_json(inspect_model(plain.build(plain.conv(plain.input, 1, k=3, name="plain"))))
     assert data["layers"][0]["rf"] == {"size": [3, 3], "stride": [1, 1], "padding": [0, 0]}
