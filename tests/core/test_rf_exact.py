@@ -239,6 +239,15 @@ def test_reduce_over_an_axis_with_keepdims():
     check(model, "chans")
 
 
+def test_a_unit_that_sees_only_padding_sees_no_pixel():
+    b = Builder((1, 1, 8, 8), positive=True)
+    padded = b.op("Pad", [b.input, _const(b, "pads", [0, 0, 3, 3, 0, 0, 3, 3])], name="pad", mode="constant")
+    model = b.build(b.conv(padded, 1, k=3, name="c"))
+    result = check(model, "c")
+    assert result.units["c"].box(0, 0) == () == unit_box(model, "c", 0, 4)  # padded rows 0..2: all padding
+    assert result.units["c"].box(1, 1) == (0, 0, 0, 0)
+
+
 def test_merge_of_different_strides_gets_exact_unit_boxes():
     b = Builder((1, 1, 32, 32), positive=True)
     s2 = b.conv(b.input, 1, k=2, s=2, name="strided")
@@ -249,12 +258,13 @@ def test_merge_of_different_strides_gets_exact_unit_boxes():
     assert result.rfs["add"].mixed_strides and not result.rfs["add"].exact
 
 
-def test_softmax_axis1_before_opset13_sees_everything_after_it_sees_a_position():
+@pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
+def test_softmax_axis1_before_opset13_sees_everything_after_it_sees_a_position(op):
     old = Builder((1, 2, 6, 6), positive=True, opset=11, ir_version=6)
-    y = old.op("Softmax", [old.conv(old.input, 2, k=3, p=1, name="c")], name="sm", axis=1)
+    y = old.op(op, [old.conv(old.input, 2, k=3, p=1, name="c")], name="sm", axis=1)
     assert check(old.build(y), "sm").rfs["sm"] is None
     new = Builder((1, 2, 6, 6), positive=True, opset=13)
-    y = new.op("Softmax", [new.conv(new.input, 2, k=3, p=1, name="c")], name="sm", axis=1)
+    y = new.op(op, [new.conv(new.input, 2, k=3, p=1, name="c")], name="sm", axis=1)
     result = check(new.build(y), "sm")
     assert result.rfs["sm"] == result.rfs["c"] and result.rfs["sm"].size == (3, 3)
 
@@ -308,7 +318,8 @@ def graphs(draw):
                 opset=18, seed=draw(st.integers(0, 99)))
     x, flipped = b.input, False
     for step in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["conv", "pool", "pad", "slice", "resize", "concat", "add", "transpose"]))
+        kind = draw(st.sampled_from(["conv", "pool", "pad", "slice", "resize", "concat", "add", "transpose",
+                                     "up", "reduce", "tile", "split", "shuffle"]))
         k = draw(st.integers(1, 3))
         if kind == "conv":
             d = draw(st.integers(1, 2))
@@ -345,6 +356,23 @@ def graphs(draw):
             x = b.op("Concat", [x, branch], axis=draw(st.integers(1, 3)), channels=2 * b.channels[x])
         elif kind == "add":
             x = b.op("Add", [x, b.conv(x, b.channels[x], k=2 * k - 1, p=k - 1)])
+        elif kind == "up":
+            s = draw(st.integers(1, 2))
+            pads = [draw(st.integers(0, k - 1)) for _ in range(4)]
+            x = b.op("ConvTranspose", [x, b.weight(f"upW{step}", [b.channels[x], 1, k + 1, k])],
+                     kernel_shape=[k + 1, k], strides=[s, s], pads=pads, channels=1)
+        elif kind == "reduce":
+            x = b.op(draw(st.sampled_from(["ReduceMean", "ReduceMax"])), [x, _const(b, f"rax{step}",
+                     [draw(st.integers(1, 3))])], keepdims=1)
+        elif kind == "tile":
+            x = b.op("Tile", [x, _const(b, f"reps{step}", [1, 1, draw(st.integers(1, 2)), draw(st.integers(1, 3))])])
+        elif kind == "split":
+            ax = draw(st.integers(2, 3))
+            b.op("Split", [x], name=f"split{step}", n_outputs=2, axis=ax, num_outputs=2)
+            x = draw(st.sampled_from([f"split{step}", f"split{step}_out1"]))
+            b.channels[x] = b.channels[f"split{step}"]
+        elif kind == "shuffle":  # DepthToSpace after a conv that makes 4 channels
+            x = b.op("DepthToSpace", [b.conv(x, 4, k=k, p=k // 2)], blocksize=2, channels=1)
         else:
             x, flipped = b.op("Transpose", [x], perm=[0, 1, 3, 2]), not flipped
     return b.build(x), x, flipped
