@@ -57,7 +57,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rf.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
     rf.add_argument("--layer", required=True, help="layer name (see 'inspect')")
     rf.add_argument("--unit", required=True, nargs=2, type=int, metavar=("Y", "X"), help="the unit's row and column")
-    rf.add_argument("--json", action="store_true", help='print {"layer", "unit", "box"} (box null: the whole input; []: only padding)')
+    rf.add_argument("--json", action="store_true",
+                    help='print {"layer", "unit", "box"} (box null: the whole input; []: only padding)')
     rf.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
 
     acts = sub.add_parser("activations", help="run a model on an image; write a layer's channels as a mosaic")

@@ -16,7 +16,7 @@ from explorer.cli import main
 
 
 def _model(path: Path) -> Path:
-    """8×8 input -> ConvTranspose 4/2/1 ("up", 16×16) -> reflect Pad 2 -> Conv 3 ("c") -> GlobalAveragePool -> Gemm."""
+    """8×8 input -> ConvTranspose 4/2/1 ("up", 16×16) -> reflect Pad 2 -> Conv 3 ("c") -> GAP -> Gemm."""
     inits = [numpy_helper.from_array(np.ones((1, 1, 4, 4), np.float32), "up_W"),
              numpy_helper.from_array(np.array([0, 0, 2, 2, 0, 0, 2, 2], np.int64), "pads"),
              numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "c_W"),
