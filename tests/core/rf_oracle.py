@@ -2,8 +2,10 @@
 
 Knows nothing of receptive-field algebra. For every element of one output tensor it returns the bounding box
 (top, left, bottom, right) of the input rows and columns whose perturbation changes that element (-1s: none).
-Each row (column) is perturbed three ways, by large positive, large negative and random values, so that a ReLU
-or a max that hides one perturbation does not hide them all.
+Each row (column) is perturbed four ways, by large positive, large negative, random and small values, so that a
+ReLU or a max that hides one perturbation does not hide them all, and a tanh or sigmoid that large values
+saturate still passes the small one. An output saturated in float32 at the base input shows no change at all:
+graphs judged by it keep their pre-activations moderate.
 """
 from __future__ import annotations
 
@@ -36,15 +38,17 @@ def oracle_boxes(model: onnx.ModelProto, output: str, input_name: str, image: np
             hit = np.zeros(base.shape, bool)
             line = [slice(None)] * image.ndim
             line[ax] = i
-            for kind in range(3):
+            for kind in range(4):
                 x = image.copy()
                 region = x[tuple(line)]
                 if kind == 0:
                     delta = rng.uniform(50, 100, region.shape)
                 elif kind == 1:
                     delta = -rng.uniform(50, 100, region.shape)
-                else:
+                elif kind == 2:
                     delta = rng.standard_normal(region.shape) * 20
+                else:
+                    delta = rng.uniform(0.01, 0.02, region.shape) * rng.choice([-1, 1], region.shape)
                 x[tuple(line)] = region + delta.astype(x.dtype)
                 out = session.run([output], {input_name: x})[0]
                 hit |= ~np.isclose(out, base, rtol=1e-6, atol=0, equal_nan=True)  # relative: tiny outputs count

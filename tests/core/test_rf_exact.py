@@ -37,12 +37,14 @@ def unit_truth(truth: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
 
 
 def check(model: onnx.ModelProto, tensor: str, out_axes: tuple[int, int] | None = (2, 3), seed: int = 0,
-          flipped: bool = False):
+          flipped: bool = False, image: np.ndarray | None = None):
     """Element boxes == oracle; unit boxes == the oracle's union; the triple bounds every unit (equals if exact).
 
-    ``flipped``: the tensor's rows run along the image's columns (an odd number of H/W transposes)."""
+    ``flipped``: the tensor's rows run along the image's columns (an odd number of H/W transposes).
+    ``image``: the oracle's base input (default uniform 0.5..1.5)."""
     name, shape = find_image_input(model)
-    truth = oracle_boxes(model, tensor, name, random_image(shape, seed), image_axes(shape), seed)
+    image = random_image(shape, seed) if image is None else image
+    truth = oracle_boxes(model, tensor, name, image, image_axes(shape), seed)
     mine = element_boxes(model, tensor)
     assert mine is not None and mine.shape == truth.shape
     wrong = np.argwhere((mine != truth).any(axis=-1))
@@ -307,6 +309,29 @@ def test_nhwc_input_transposed_to_nchw():
     b = Builder((1, 12, 10, 3), positive=True)
     x = b.op("Transpose", [b.input], name="nchw", channels=3, perm=[0, 3, 1, 2])
     check(b.build(b.conv(x, 2, k=3, s=2, name="c")), "c")
+
+
+def test_mobilenet_block_with_squeeze_excite():
+    b = Builder((1, 4, 12, 12))  # small signed weights: the sigmoid gate must not saturate for the oracle to see
+    expand = b.op("HardSwish", [b.conv(b.input, 8, k=1, name="expand")], name="hswish")
+    dw = b.conv(expand, 8, k=3, s=2, p=1, group=8, name="depthwise")
+    squeeze = b.conv(b.op("GlobalAveragePool", [dw], name="se_pool"), 8, k=1, name="se_fc")
+    excited = b.op("Mul", [dw, b.op("Sigmoid", [squeeze], name="se_gate")], name="se_mul")
+    project = b.conv(excited, 4, k=1, name="project")
+    model = b.build(b.op("Add", [project, b.conv(b.input, 4, k=1, s=2, name="shortcut")], name="add"))
+    assert check(model, "depthwise").rfs["depthwise"].size == (3, 3)
+    assert check(model, "add").rfs["add"] is None  # the gate averages the whole map: every unit sees it all
+
+
+def test_every_layer_of_the_builtin_lenet5():
+    zoo = pytest.importorskip("explorer.core.zoo")
+    model = zoo.build("lenet5")
+    result = analyse(model)
+    # a faint input: trained tanh layers saturate (exactly ±1 in float32) on a bright one and hide perturbations
+    faint = np.random.default_rng(0).uniform(-0.05, 0.05, (1, 1, 32, 32)).astype(np.float32)
+    for node in model.graph.node:
+        if node.output[0] in result.units:
+            check(model, node.output[0], image=faint)
 
 
 # --- generated graphs ---------------------------------------------------------------------------------------
