@@ -48,7 +48,8 @@ def main() -> None:
             exact.append(_ms(lambda: analyse(model, shapes)))
             whole.append(_ms(lambda: inspect_model(model)))
         info = inspect_model(model)
-        kept = sum(u.boxes.nbytes for u in info.units.values()) / 1e6
+        kept = sum(np.asarray(u.spans).nbytes if isinstance(u.spans, np.ndarray) else u.spans[0].nbytes +
+                   u.spans[1].nbytes for u in info.units.values()) / 1e6
         bounded = sum(1 for layer in info.layers if layer.rf is not None and not layer.rf.exact)
         a, e = statistics.median(algebra), statistics.median(exact)
         print(f"{name:<12} {len(model.graph.node):>5} {a:>11.1f} {e:>9.1f} {e / a:>6.0f} "

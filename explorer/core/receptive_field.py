@@ -41,13 +41,48 @@ class Region:
 
 @dataclass(frozen=True)
 class UnitBoxes:
-    """The exact box of every spatial position (all channels together) of one tensor."""
-    boxes: np.ndarray  # (rows, cols, 4) int32: top, left, bottom, right inclusive; -1s for a unit that sees no pixel
+    """The exact box of every spatial position (all channels together) of one tensor.
+
+    Stored per axis when the field is separable (a unit's rows depend on y only and its columns on x only, as
+    in every chain of convolutions): a few KB instead of a (rows, cols, 4) grid per layer."""
+    spans: tuple[np.ndarray, np.ndarray] | np.ndarray  # ((rows, 2), (cols, 2)) top/bottom, left/right; or the grid
+    shape: tuple[int, int]  # rows, cols
     input_hw: tuple[int, int]
+
+    @classmethod
+    def of(cls, units: np.ndarray, input_hw: tuple[int, int]) -> UnitBoxes:
+        """From rf_boxes' (4, rows, cols) form: top, left, -bottom, -right, EMPTY where a unit sees no pixel."""
+        top, left, bottom, right = units[0], units[1], -units[2], -units[3]
+        if (top < rf_boxes.EMPTY).all() and (top == top[:, :1]).all() and (bottom == bottom[:, :1]).all() \
+                and (left == left[:1]).all() and (right == right[:1]).all():  # the usual case, without a grid
+            return cls((np.stack([top[:, 0], bottom[:, 0]], 1).astype(np.int32),
+                        np.stack([left[0], right[0]], 1).astype(np.int32)), top.shape, input_hw)
+        grid = np.where((top < rf_boxes.EMPTY)[..., None], np.stack([top, left, bottom, right], axis=-1), -1)
+        seen = grid[..., 0] >= 0
+        big = np.iinfo(np.int32).max
+        rows = np.stack([np.where(seen, grid[..., 0], big).min(1), grid[..., 2].max(1)], axis=1)
+        cols = np.stack([np.where(seen, grid[..., 1], big).min(0), grid[..., 3].max(0)], axis=1)
+        rows[rows[:, 1] < 0], cols[cols[:, 1] < 0] = -1, -1
+        split = cls((rows.astype(np.int32), cols.astype(np.int32)), grid.shape[:2], input_hw)
+        return split if np.array_equal(split.boxes, grid) else cls(grid.astype(np.int32), grid.shape[:2], input_hw)
+
+    @property
+    def boxes(self) -> np.ndarray:
+        """(rows, cols, 4): top, left, bottom, right inclusive; -1s for a unit that sees no pixel."""
+        if isinstance(self.spans, np.ndarray):
+            return self.spans
+        rows, cols = self.spans
+        grid = np.stack(np.broadcast_arrays(rows[:, None, 0], cols[None, :, 0], rows[:, None, 1], cols[None, :, 1]),
+                        axis=-1)
+        return np.where(((rows[:, None, 0] >= 0) & (cols[None, :, 0] >= 0))[..., None], grid, -1)
 
     def box(self, y: int, x: int) -> tuple[int, int, int, int] | tuple[()] | None:
         """Input pixels unit (y, x) sees: a box, () for none (only padding), None for the whole input."""
-        top, left, bottom, right = (int(v) for v in self.boxes[y, x])
+        if isinstance(self.spans, np.ndarray):
+            top, left, bottom, right = (int(v) for v in self.spans[y, x])
+        else:
+            (top, bottom), (left, right) = (int(v) for v in self.spans[0][y]), (int(v) for v in self.spans[1][x])
+            top = -1 if left < 0 else top
         if top < 0:
             return ()
         if (top, left, bottom, right) == (0, 0, self.input_hw[0] - 1, self.input_hw[1] - 1):
@@ -120,9 +155,7 @@ def analyse(model: onnx.ModelProto, shapes: Shapes | None = None, notes: list[st
             return
         upright = units if f.axes[0] < f.axes[1] else units.transpose(0, 2, 1)  # triples run along image rows
         result.rfs[name] = _fit(upright, hints.get(name), hw)
-        top, left, bottom, right = units[0], units[1], -units[2], -units[3]
-        boxes = np.stack([top, left, bottom, right], axis=-1).astype(np.int32)
-        result.units[name] = UnitBoxes(np.where((top < rf_boxes.EMPTY)[..., None], boxes, -1), hw)
+        result.units[name] = UnitBoxes.of(units, hw)
 
     rf_boxes.propagate(model, order, input_name, input_shape, axes, shapes, note, visit)
     return result
@@ -166,7 +199,7 @@ def lookup_unit(units: dict[str, UnitBoxes], outputs: dict[str, str], layer: str
             raise UserError(f"Layer {layer!r} has no rows and columns (it is fully connected or flattened); "
                             "choose a convolution or pooling layer.")
         raise UserError(f"No layer named {layer!r}; 'cnn-explorer inspect MODEL' lists the layers.")
-    rows, cols = units[tensor].boxes.shape[:2]
+    rows, cols = units[tensor].shape
     if not (0 <= y < rows and 0 <= x < cols):
         raise UserError(f"Unit ({y}, {x}) is outside layer {layer!r}, which has {rows}×{cols} units; "
                         f"choose Y in 0..{rows - 1} and X in 0..{cols - 1}.")

@@ -22,6 +22,7 @@ from explorer.core import rf_index
 
 EMPTY = 2**30
 SMALL = 4096  # constants read as op parameters (pads, axes, scales, shapes) are never larger
+MAX_BOX_INTS = 2**25  # 128 MB: beyond it a tensor's channels share one box (see _within_budget)
 Shapes = dict[str, "tuple[int | None, ...] | None"]
 # Outputs that describe shapes or random numbers, not image content.
 NON_SPATIAL_OPS = {"Shape", "Size", "Constant", "ConstantOfShape", "EyeLike", "RandomNormal", "RandomUniform",
@@ -151,6 +152,7 @@ class _Ctx:
     shapes: Shapes
     constants: dict[str, np.ndarray]
     opset: int
+    note: Callable[[str, str], None]
 
     def const(self, node: onnx.NodeProto, pos: int):
         if len(node.input) <= pos or not node.input[pos]:
@@ -377,11 +379,13 @@ def _concat(node, ins, ctx: _Ctx) -> list[Field]:
             f = Field(np.full((4, *[1] * rank), EMPTY, np.int32), shape, None)
         parts.append(_along(f.box, f.shape, ax))
     dims = [max(p.shape[i] for p in parts) for i in range(rank + 1)]
-    parts = [np.broadcast_to(p, [p.shape[i] if i == ax + 1 else dims[i] for i in range(rank + 1)]) for p in parts]
-    box = np.concatenate(parts, axis=ax + 1)
     shape = list(lead.shape)
-    shape[ax] = box.shape[ax + 1]
-    return [Field(_compress(box), tuple(shape), lead.axes)]
+    shape[ax] = sum(p.shape[ax + 1] for p in parts)
+    if math.prod(dims) // dims[ax + 1] * shape[ax] > MAX_BOX_INTS and ax not in (lead.axes or ()):
+        ctx.note("rf-memory", _budget_note(shape))  # every position keeps the union over its channels
+        return [Field(reduce(np.minimum, [_reduce(p, [ax]) for p in parts]), tuple(shape), lead.axes)]
+    parts = [np.broadcast_to(p, [p.shape[i] if i == ax + 1 else dims[i] for i in range(rank + 1)]) for p in parts]
+    return [Field(_compress(np.concatenate(parts, axis=ax + 1)), tuple(shape), lead.axes)]
 
 
 def _transpose(box: np.ndarray, shape, axes, perm) -> Field:
@@ -688,7 +692,7 @@ def propagate(model: onnx.ModelProto, order: list[onnx.NodeProto], input_name: s
     A field is dropped once its last consumer has run, so memory stays near the widest point of the graph."""
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
     weights = {t.name: tuple(t.dims) for t in model.graph.initializer}
-    ctx = _Ctx({**weights, **shapes}, constants(model), opset)
+    ctx = _Ctx({**weights, **shapes}, constants(model), opset, note)
     fields: dict[str, Field | None] = {input_name: input_field(tuple(input_shape), axes)}
     uses: dict[str, int] = {}
     for node in order:
@@ -698,7 +702,7 @@ def propagate(model: onnx.ModelProto, order: list[onnx.NodeProto], input_name: s
     for node in order:
         ins = [fields.get(i) if i else None for i in node.input]
         if any(i in fields for i in node.input if i) and node.op_type not in NON_SPATIAL_OPS:
-            outs = _apply(node, ins, ctx, note)
+            outs = [_within_budget(f, note) for f in _apply(node, ins, ctx, note)]
             for name, f in zip(node.output, outs):
                 if name:
                     fields[name] = f
@@ -708,6 +712,23 @@ def propagate(model: onnx.ModelProto, order: list[onnx.NodeProto], input_name: s
             uses[i] = uses.get(i, 1) - 1
             if uses[i] == 0 and i != input_name:
                 fields.pop(i, None)
+
+
+def _budget_note(shape) -> str:
+    return (f"A tensor of shape {'×'.join(map(str, shape))} would need more than {MAX_BOX_INTS * 4 // 2**20} MB of "
+            "receptive-field boxes; its channels share one box from there on, so boxes after channels are split "
+            "apart may be bounds rather than exact.")
+
+
+def _within_budget(f: Field | None, note) -> Field | None:
+    """Channels with different boxes at a high resolution (a concat of branches) can need gigabytes: past the
+    budget, every position keeps the union over its channels. Unit boxes stay exact unless a later op picks
+    channels apart (Split/Slice on channels, grouped convolutions): there they become bounds."""
+    if f is None or f.box.size <= MAX_BOX_INTS:
+        return f
+    note("rf-memory", _budget_note(f.shape))
+    keep = set(f.axes or ())
+    return Field(_reduce(f.box, [i for i in range(len(f.shape)) if i not in keep]), f.shape, f.axes)
 
 
 def _apply(node, ins, ctx: _Ctx, note) -> list[Field | None]:

@@ -250,6 +250,20 @@ def test_a_unit_that_sees_only_padding_sees_no_pixel():
     assert result.units["c"].box(1, 1) == (0, 0, 0, 0)
 
 
+def test_channels_share_a_box_past_the_memory_budget(monkeypatch):
+    from explorer.core import rf_boxes
+
+    b = Builder((1, 1, 16, 16), positive=True)
+    cat = b.concat([b.conv(b.input, 2, k=1, name="narrow"), b.conv(b.input, 2, k=5, p=2, name="wide")], name="cat")
+    model = b.build(b.conv(cat, 1, k=1, name="mix"))
+    exact = analyse(model).units["mix"].boxes
+    monkeypatch.setattr(rf_boxes, "MAX_BOX_INTS", 4 * 2 * 16 * 16)  # the concat's 4 distinct channels exceed it
+    notes: list[str] = []
+    merged = analyse(model, notes=notes)
+    assert any("MB of receptive-field boxes" in n for n in notes)
+    np.testing.assert_array_equal(merged.units["mix"].boxes, exact)  # a conv reads all channels: still exact
+
+
 def test_merge_of_different_strides_gets_exact_unit_boxes():
     b = Builder((1, 1, 32, 32), positive=True)
     s2 = b.conv(b.input, 1, k=2, s=2, name="strided")
