@@ -59,6 +59,15 @@ def _build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
     _add_limits(inspect)
 
+    rf = sub.add_parser("rf", help="the exact input box one unit of a layer sees")
+    rf.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
+    rf.add_argument("--layer", required=True, help="layer name (see 'inspect')")
+    rf.add_argument("--unit", required=True, nargs=2, type=int, metavar=("Y", "X"), help="the unit's row and column")
+    rf.add_argument("--json", action="store_true",
+                    help='print {"layer", "unit", "box"} (box null: the whole input; []: only padding)')
+    rf.add_argument("--allow-large", action="store_true", help="open models over the 1 GB safety limit")
+    _add_limits(rf)
+
     acts = sub.add_parser("activations", help="run a model on an image; write a layer's channels as a mosaic")
     acts.add_argument("model")
     acts.add_argument("image")
@@ -152,7 +161,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         print(__version__)
         return 0
-    commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "activations": _cmd_activations,
+    commands = {"conv": _cmd_conv, "inspect": _cmd_inspect, "rf": _cmd_rf, "activations": _cmd_activations,
                 "models": _cmd_models, "export": _cmd_export, "download": _cmd_download, "cache": _cmd_cache,
                 "explain": _cmd_explain, "erf": _cmd_erf}
     if args.command:
@@ -216,6 +225,29 @@ def _cmd_conv(args: argparse.Namespace) -> int:
 def _cmd_inspect(args: argparse.Namespace) -> int:
     print(_limited(args, _inspect_text, args.model, args.json, args.allow_large))
     return 0
+
+
+def _cmd_rf(args: argparse.Namespace) -> int:
+    y, x = args.unit
+    box = _limited(args, _unit_box, args.model, args.layer, y, x, args.allow_large)
+    if args.json:
+        print(json.dumps({"layer": args.layer, "unit": [y, x], "box": None if box is None else list(box)}))
+    elif box is None:
+        print(f"{args.layer} unit ({y}, {x}) sees the whole input.")
+    elif not box:
+        print(f"{args.layer} unit ({y}, {x}) sees no input pixel (only padding).")
+    else:
+        top, left, bottom, right = box
+        print(f"{args.layer} unit ({y}, {x}) sees input rows {top}–{bottom} and columns {left}–{right} "
+              f"({bottom - top + 1}×{right - left + 1} pixels).")
+    return 0
+
+
+def _unit_box(model: str, layer: str, y: int, x: int, allow_large: bool):
+    """The exact input box one unit sees (None: the whole input; (): only padding): what `rf` prints."""
+    from explorer.core import inspect
+
+    return inspect.unit_box(inspect.inspect_model(model, allow_large=allow_large), layer, y, x)
 
 
 def _cmd_activations(args: argparse.Namespace) -> int:

@@ -1,9 +1,7 @@
 """The layer table of any ONNX model: ops, attributes, shapes, parameters, multiply-adds, receptive fields.
 
-Shapes come from ONNX shape inference; where it leaves holes, ONE probe run in onnxruntime (CPU, zeros
-input, every node output exposed, on a private copy) fills them. If that run fails (unknown operator, ...)
-the shapes stay unknown and a note says why. Tensors computed only from constants (weights built by
-Constant/ConstantOfShape in old models) are weights, not layers.
+Shapes are those onnxruntime produces (``rf_shapes``: shape inference, one probe run where needed). Tensors
+computed only from constants (weights built by Constant/ConstantOfShape in old models) are weights, not layers.
 """
 from __future__ import annotations
 
@@ -13,18 +11,13 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import onnx
 
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import CONV_WEIGHT_INPUT, check_tensor_sizes, find_image_input, private_copy
-from explorer.core.receptive_field import (
-    RF,
-    Shapes,
-    inferred_shapes,
-    receptive_fields,
-    topological_order,
-)
+from explorer.core.onnx_load import CONV_WEIGHT_INPUT, find_image_input
+from explorer.core.receptive_field import RF, Shapes, UnitBoxes, analyse, lookup_unit, topological_order
+from explorer.core.rf_shapes import known as _known
+from explorer.core.rf_shapes import runtime_shapes
 
 # Ops whose constant inputs are all learned parameters (except BatchNormalization's running statistics).
 WEIGHT_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
@@ -63,6 +56,7 @@ class ModelInfo:
     params: int
     macs: int
     notes: list[str] = field(default_factory=list)
+    units: dict[str, UnitBoxes] = field(default_factory=dict, repr=False)  # exact box of every unit, by tensor
 
 
 def _resolve(source, allow_large: bool = False) -> tuple[onnx.ModelProto, str]:
@@ -87,42 +81,6 @@ def _resolve(source, allow_large: bool = False) -> tuple[onnx.ModelProto, str]:
     raise UserError(f"Cannot inspect a {type(source).__name__}; give a built-in model name, an .onnx path or a model.")
 
 
-def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem_type: int,
-           notes: list[str]) -> Shapes:
-    """One onnxruntime run on zeros with every node output exposed; {} and a note if it cannot run."""
-    import onnxruntime as ort  # lazy: only graphs with shape-inference holes need it
-
-    probe = private_copy(model, input_name, shape, strip=False)
-    declared = {o.name for o in probe.graph.output}
-    for node in probe.graph.node:
-        probe.graph.output.extend(onnx.ValueInfoProto(name=o) for o in node.output if o and o not in declared)
-    initializers = {t.name for t in probe.graph.initializer}
-    extra = [vi.name for vi in probe.graph.input if vi.name not in initializers and vi.name != input_name]
-    if extra:
-        notes.append(f"Some shapes are unknown: the model needs inputs besides the image ({', '.join(extra)}).")
-        return {}
-    try:
-        from explorer.core.runtime import (
-            log_severity,  # one quiet/verbose switch for every session
-        )
-
-        check_tensor_sizes(model, input_name, shape)  # a probe must not allocate gigabytes either
-        ort.set_default_logger_severity(log_severity())
-        options = ort.SessionOptions()
-        options.log_severity_level = log_severity()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        dtype = onnx.helper.tensor_dtype_to_np_dtype(elem_type or onnx.TensorProto.FLOAT)
-        names = [o.name for o in session.get_outputs()]
-        values = session.run(names, {input_name: np.zeros(shape, dtype=dtype)})
-    except Exception as exc:  # onnxruntime raises many types; the table still works without these shapes
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        reason = text if len(text) <= 160 else text[:159] + "…"
-        notes.append(f"Some shapes are unknown: onnxruntime could not run the model ({reason}).")
-        return {}
-    return {n: tuple(np.shape(v)) for n, v in zip(names, values)}
-
-
 def _constant_tensors(graph: onnx.GraphProto) -> set[str]:
     """Tensors computed only from initializers/Constant nodes (never from a real graph input)."""
     const = {t.name for t in graph.initializer}
@@ -144,10 +102,6 @@ def _attr_value(a: onnx.AttributeProto):
     if isinstance(value, (int, float, str)):
         return value
     return type(value).__name__
-
-
-def _known(shape) -> bool:
-    return shape is not None and None not in shape
 
 
 def _macs(node: onnx.NodeProto, shapes: Shapes) -> int:
@@ -178,17 +132,9 @@ def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelI
     notes: list[str] = []
     input_name, input_shape = find_image_input(model, notes)
     graph = model.graph
-    skeleton = private_copy(model, input_name, input_shape, strip=True)
-    shapes, types = inferred_shapes(skeleton)
-    input_type = next(vi.type.tensor_type.elem_type for vi in graph.input if vi.name == input_name)
-    holes = [o for node in graph.node for o in node.output if o and not _known(shapes.get(o))]
-    if holes:
-        filled = _probe(model, input_name, input_shape, input_type, notes)
-        shapes.update(filled)
-        if filled:
-            notes.append(f"{len(holes)} shapes that shape inference left open were measured in one probe run.")
-    shapes[input_name] = input_shape
-    rfs = receptive_fields(model, shapes=shapes, notes=notes)
+    shapes, types = runtime_shapes(model, input_name, input_shape, notes)
+    fields = analyse(model, shapes=shapes, notes=notes)
+    rfs = fields.rfs
 
     const = _constant_tensors(graph)
     for node in graph.node:
@@ -229,13 +175,21 @@ def inspect_model(model_or_path_or_builtin, allow_large: bool = False) -> ModelI
         ))
     return ModelInfo(name=name, input_name=input_name, input_shape=tuple(input_shape), layers=layers,
                      params=sum(layer.params for layer in layers), macs=sum(layer.macs for layer in layers),
-                     notes=notes)
+                     notes=notes, units={layer.output: fields.units[layer.output] for layer in layers
+                                         if layer.output in fields.units})
+
+
+def unit_box(info: ModelInfo, layer: str, y: int, x: int):
+    """Exact input box (top, left, bottom, right) unit (y, x) of ``layer`` sees: None = the whole input,
+    () = no pixel (only padding). One-line UserError for an unknown layer or a unit outside it."""
+    return lookup_unit(info.units, {item.name: item.output for item in info.layers}, layer, y, x)
 
 
 def _rf_json(rf: RF | None) -> dict | None:
     if rf is None:
         return None
-    return {"size": list(rf.size), "stride": list(rf.stride), "padding": list(rf.padding)}
+    data = {"size": list(rf.size), "stride": list(rf.stride), "padding": list(rf.padding)}
+    return data if rf.exact else {**data, "exact": False}
 
 
 def to_json(info: ModelInfo) -> dict:
@@ -265,7 +219,8 @@ def _pair(values: tuple[int, int]) -> str:
 def _rf_text(rf: RF | None) -> str:
     if rf is None:
         return "whole input"
-    return f"{_pair(rf.size)}/{_pair(rf.stride)}/{_pair(rf.padding)}" + ("*" if rf.mixed_strides else "")
+    return f"{_pair(rf.size)}/{_pair(rf.stride)}/{_pair(rf.padding)}" + ("*" if rf.mixed_strides else "") \
+        + ("~" if not rf.exact else "")
 
 
 def _shape_text(shape) -> str:
@@ -296,6 +251,9 @@ def format_table(info: ModelInfo, width: int = 120) -> str:
                     f"({info.macs / 1e9:.2f} G) per image", width))
     out.append(_fit("RF size/stride/pad: unit y sees input pixels y·stride − pad … y·stride − pad + size − 1; "
                     "* = mixed strides", width))
+    if any(layer.rf is not None and not layer.rf.exact for layer in info.layers):
+        out.append(_fit("~ = bounds the field (no triple fits every unit); 'cnn-explorer rf MODEL --layer L "
+                        "--unit Y X' gives one unit's box", width))
     for note in info.notes:
         out += textwrap.wrap("Note: " + note, width=width, subsequent_indent="  ")
     return "\n".join(out)

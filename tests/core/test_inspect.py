@@ -192,3 +192,38 @@ def test_format_table_fits_120_columns_and_truncates():
     assert any("…" in line and "inception_4e/" in line for line in lines)
     assert "Total" in table and f"{info.params:,}" in table
     assert all(len(line) <= 80 for line in format_table(info, width=80).splitlines())
+
+
+@pytest.mark.parametrize("op,attrs", [
+    ("MaxPool", dict(kernel_shape=[3, 3], dilations=[2, 2], auto_pad="SAME_UPPER")),  # ONNX formula 10, ORT 8
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[3, 3], dilations=[2, 2], auto_pad="SAME_LOWER")),
+    ("AveragePool", dict(kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 1, 1], ceil_mode=1)),  # 6 vs ORT 5
+])
+def test_shapes_are_the_tensors_onnxruntime_produces(op, attrs):
+    import onnxruntime as ort
+
+    b = Builder((1, 1, 10, 10))
+    pooled = b.op(op, [b.conv(b.input, 2, k=1, name="c")], name="p", **attrs)
+    model = b.build(b.conv(pooled, 1, k=3, p=1, name="after"))
+    info = inspect_model(model)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    produced = session.run(None, {"input": np.zeros((1, 1, 10, 10), np.float32)})[0]
+    assert by_name(info)["after"].shape == produced.shape
+    assert by_name(info)["p"].shape == produced.shape[:1] + (2,) + produced.shape[2:]
+    assert any("probe run" in n for n in info.notes)
+
+
+def test_table_marks_fields_no_triple_describes():
+    b = Builder((1, 1, 12, 12), opset=19)
+    pads = b.input + "_pads"
+    b.inits.append(numpy_helper.from_array(np.array([0, 0, 2, 2, 0, 0, 2, 2], np.int64), pads))
+    conv = b.conv(b.op("Pad", [b.input, pads], name="pad", mode="reflect"), 1, k=3, name="conv")
+    info = inspect_model(b.build(conv))
+    # reflect: padded row 0 is input row 2 and padded row 15 input row 9, so 9/1/6 is the smallest bounding triple
+    assert by_name(info)["pad"].rf == RF((9, 9), (1, 1), (6, 6), exact=False)
+    table = format_table(info)
+    assert "9/1/6~" in table and "~ = bounds the field (no triple fits every unit)" in table
+    assert all(len(line) <= 120 and not line.endswith("…") for line in table.splitlines())
+    plain = Builder((1, 1, 12, 12))
+    data = to_json(inspect_model(plain.build(plain.conv(plain.input, 1, k=3, name="plain"))))
+    assert data["layers"][0]["rf"] == {"size": [3, 3], "stride": [1, 1], "padding": [0, 0]}
