@@ -54,10 +54,10 @@ class ZooEntry:
 
 
 def _lenet_weights() -> tuple[dict[str, np.ndarray] | None, str]:
-    """Trained LeNet-5 weights from onnx_models/ when present, with their description; else (None, random)."""
+    """The trained LeNet-5 weights shipped in onnx_models/, with their description."""
     path = paths.onnx_models_dir() / LENET_WEIGHTS_FILE
-    if not path.is_file():
-        return None, random_weights_label()
+    if not path.is_file():  # shipped with every install: missing means a broken one, never random weights instead
+        raise UserError(f"The trained LeNet-5 weights {path} are missing: reinstall CNN Explorer.")
     try:
         with np.load(path, allow_pickle=False) as npz:
             weights = {key: npz[key] for key in npz.files if key != WEIGHTS_SOURCE_KEY}

@@ -1,0 +1,197 @@
+"""Installing and shipping: data found in every layout, the wheel's and sdist's contents, no telemetry, notices,
+the About dialog, the frozen app's display check."""
+from __future__ import annotations
+
+import ctypes.util
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from explorer import app
+from explorer.core import paths
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ("assets", "onnx_models")
+DIST = os.environ.get("CNN_EXPLORER_DIST")  # dist/pkg after `make dist`; .ci/run sets it
+needs_dist = pytest.mark.skipif(not DIST, reason="needs a built sdist and wheel: `make dist`, then "
+                                                 "CNN_EXPLORER_DIST=dist/pkg (.ci/run does this)")
+
+
+def tracked_files() -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+
+
+def shipped_data() -> list[str]:
+    """Every committed file under assets/ and onnx_models/, plus the notices: what the wheel must carry."""
+    return [f for f in tracked_files() if f.split("/")[0] in DATA] + ["THIRD_PARTY_NOTICES"]
+
+
+# --- where the data is found ------------------------------------------------------------------------------------
+def fake_package(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    package = root / "explorer"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(paths.resources, "files", lambda name: package)
+    return package
+
+
+def test_installed_layout_finds_the_data_inside_the_package(tmp_path, monkeypatch):
+    package = fake_package(tmp_path / "site-packages", monkeypatch)
+    for name in DATA:
+        (package / name).mkdir()
+        (tmp_path / "site-packages" / name).mkdir()  # an unrelated top-level folder of another distribution
+    (package / "THIRD_PARTY_NOTICES").write_text("texts")
+    assert paths.assets_dir() == package / "assets" and paths.onnx_models_dir() == package / "onnx_models"
+    assert paths.notices_file() == package / "THIRD_PARTY_NOTICES"
+
+
+def test_checkout_layout_finds_the_data_beside_the_package(tmp_path, monkeypatch):
+    fake_package(tmp_path, monkeypatch)
+    for name in DATA:
+        (tmp_path / name).mkdir()
+    assert paths.assets_dir() == tmp_path / "assets" and paths.onnx_models_dir() == tmp_path / "onnx_models"
+
+
+def test_missing_data_names_the_packaged_place(tmp_path, monkeypatch):
+    package = fake_package(tmp_path, monkeypatch)
+    assert paths.onnx_models_dir() == package / "onnx_models"
+
+
+def test_this_checkout_resolves_to_its_own_data():
+    assert (paths.assets_dir() / "samples" / "astronaut.jpg").is_file()
+    assert (paths.onnx_models_dir() / "lenet5_mnist.npz").is_file()
+    assert paths.notices_file().is_file()
+
+
+# --- wheel and sdist (built by `make dist`) -----------------------------------------------------------------------
+@needs_dist
+def test_wheel_carries_the_data_and_notices_inside_the_package():
+    (wheel,) = Path(DIST).glob("cnn_explorer-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = [f for f in shipped_data() if f"explorer/{f}" not in names]
+    assert not missing, f"the wheel lacks {missing[:5]}"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert not [n for n in names if n.startswith(("tests/", "tools/", "bench/", "assets/", "onnx_models/"))]
+
+
+@needs_dist
+def test_sdist_holds_every_tracked_file():
+    (sdist,) = Path(DIST).glob("cnn_explorer-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    missing = [f for f in tracked_files() if f not in names]
+    assert not missing, f"the sdist lacks {missing[:5]}"
+
+
+# --- telemetry ----------------------------------------------------------------------------------------------------
+def run_with_fresh_home(tmp_path: Path, command: list[str]) -> list[Path]:
+    """Run a command with HOME set to an empty folder (XDG_* unset); return the files that appeared there."""
+    home = tmp_path / "home"
+    home.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_") and k != "ORT_DISABLE_TELEMETRY"}
+    env.update(HOME=str(home), CNN_EXPLORER_CACHE_DIR=str(tmp_path / "cache"))
+    subprocess.run(command, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    return [p.relative_to(home) for p in home.rglob("*")]
+
+
+def test_onnxruntime_telemetry_writes_nothing_under_home(tmp_path):
+    bare = run_with_fresh_home(tmp_path / "bare", [sys.executable, "-c", "import onnxruntime"])
+    if not bare:
+        pytest.skip("this onnxruntime writes nothing under HOME even with telemetry on: nothing to prove")
+    # Without the switch onnxruntime creates ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ at import.
+    assert Path(".cache/Microsoft/DeveloperTools/.onnxruntime") in bare
+    sample = paths.assets_dir() / "samples" / "astronaut.jpg"
+    written = run_with_fresh_home(tmp_path / "app", [sys.executable, "-m", "explorer", "activations", "lenet5",
+                                                     str(sample), "--out", str(tmp_path / "mosaic.png")])
+    assert (tmp_path / "mosaic.png").is_file()
+    assert written == []
+
+
+# --- notices ------------------------------------------------------------------------------------------------------
+def runtime_requirements() -> list[str]:
+    reqs = [Requirement(r) for r in metadata.requires("cnn-explorer") or []]
+    return [r.name for r in reqs if r.marker is None or r.marker.evaluate({"extra": ""})]
+
+
+def test_notices_cover_every_runtime_dependency_and_the_required_texts():
+    text = paths.notices_file().read_text(encoding="utf-8")
+    header = text.split("=" * 100, 1)[0].lower()
+    stale = [name for name in runtime_requirements() if f"- {name.lower().replace('_', '-')} " not in
+             header.replace("_", "-")]
+    assert not stale, f"THIRD_PARTY_NOTICES misses {stale}: run `make notices` and commit the result"
+    for must in ("GNU LESSER GENERAL PUBLIC LICENSE\n                       Version 3",  # Qt / PySide6
+                 "GNU GENERAL PUBLIC LICENSE\n                       Version 3",
+                 "FFmpeg",                                                           # cv2/LICENSE-3RD-PARTY.txt
+                 "onnxruntime/ThirdPartyNotices.txt", "PSF", (ROOT / "LICENSE").read_text().strip()):
+        assert must in text, must
+
+
+def test_about_shows_version_provider_and_the_notices(qtbot):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from explorer import __version__
+    from explorer.core import runtime
+    from explorer.ui.about import AboutDialog
+
+    dialog = AboutDialog(None, "Provider: CPUExecutionProvider")
+    qtbot.addWidget(dialog)
+    shown = dialog.text.text()
+    assert f"CNN Explorer {__version__}" in shown and "Execution provider:</b> CPUExecutionProvider" in shown
+    assert ", ".join(runtime.available_providers()) in shown
+    unknown = AboutDialog(None, "Provider: –")
+    qtbot.addWidget(unknown)
+    assert "none yet" in unknown.text.text()
+    viewer = dialog.show_notices()
+    assert viewer.findChild(QPlainTextEdit).toPlainText() == paths.notices_file().read_text(encoding="utf-8")
+    viewer.close()
+
+
+# --- the frozen app's display pre-check ---------------------------------------------------------------------------
+@pytest.fixture
+def x11_without_xcb_libraries(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+
+
+def test_source_install_without_xcb_libraries_names_the_packages(x11_without_xcb_libraries, monkeypatch):
+    from explorer.core.errors import UserError
+
+    monkeypatch.delattr(sys, "_MEIPASS", raising=False)
+    with pytest.raises(UserError, match="libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1"):
+        app._check_linux_display_libraries()
+
+
+def test_frozen_app_uses_the_xcb_libraries_it_bundles(x11_without_xcb_libraries, monkeypatch, tmp_path):
+    from explorer.core.errors import UserError
+
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    for name in ("libxcb-cursor.so.0", "libxcb-icccm.so.4"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(UserError, match=r"libraries libxcb-keysyms1:"):  # only the one the bundle lacks
+        app._check_linux_display_libraries()
+    (tmp_path / "libxcb-keysyms.so.1").write_bytes(b"")
+    app._check_linux_display_libraries()
+
+
+# --- Linux desktop entry ------------------------------------------------------------------------------------------
+def test_desktop_entry_starts_the_bundled_program(tmp_path):
+    bundle = tmp_path / "cnn-explorer"
+    bundle.mkdir()
+    for source in (ROOT / "packaging" / "linux").iterdir():
+        (bundle / source.name).write_bytes(source.read_bytes())
+    (bundle / "cnn-explorer.png").write_bytes((ROOT / "assets" / "icon.png").read_bytes())
+    data = tmp_path / "data"
+    subprocess.run(["sh", str(bundle / "install-desktop-entry.sh")], env={**os.environ, "XDG_DATA_HOME": str(data)},
+                   check=True, capture_output=True)
+    entry = (data / "applications" / "cnn-explorer.desktop").read_text()
+    assert f'Exec="{bundle}/cnn-explorer" %f' in entry.splitlines() and "Icon=cnn-explorer" in entry
+    assert (data / "icons" / "hicolor" / "256x256" / "apps" / "cnn-explorer.png").is_file()
