@@ -152,6 +152,23 @@ def test_about_shows_version_provider_and_the_notices(qtbot):
     viewer.close()
 
 
+def test_help_about_opens_the_dialog(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from explorer.ui.about import AboutDialog
+    from explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    (about,) = [action for menu in window.menuBar().actions() for action in menu.menu().actions()
+                if action.text() == "&About CNN Explorer"]
+    about.trigger()
+    dialog = window.findChild(AboutDialog)
+    assert dialog is not None and dialog.isVisible() and "Execution provider" in dialog.text.text()
+    dialog.close()
+    window.close()
+
+
 # --- the frozen app's display pre-check ---------------------------------------------------------------------------
 @pytest.fixture
 def x11_without_xcb_libraries(monkeypatch):

@@ -127,9 +127,8 @@ class MainWindow(QMainWindow):
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About CNN Explorer",
-                          f"<b>CNN Explorer {__version__}</b><p>Convolution, receptive fields and the classic "
-                          "architectures, made visible.</p>")
+        from explorer.ui.about import show_about  # noqa: PLC0415 (kept local: one hunk in a busy file)
+        show_about(self, self.provider_text())
 
     # ----- images ----------------------------------------------------------------------------------------------
     def set_image(self, image: images.LoadedImage) -> None:
