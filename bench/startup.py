@@ -8,6 +8,7 @@ launches.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,21 @@ def print_sizes(bundle: Path) -> None:
         print(f"| {name} | {mb:.1f} |")
 
 
+def system_requirements(bundle: Path) -> tuple[list[str], str]:
+    """(sonames the bundle's ELF files link but do not carry, highest GLIBC_ symbol version they need); Linux."""
+    internal = bundle / "_internal"
+    elves = [bundle / "cnn-explorer"] + [f for f in internal.rglob("*.so*") if f.is_file() and not f.is_symlink()]
+    carried = {f.name for f in internal.rglob("*.so*")}
+    needed: set[str] = set()
+    glibc: set[tuple[int, ...]] = set()
+    for elf in elves:
+        dynamic = subprocess.run(["readelf", "-d", str(elf)], capture_output=True, text=True).stdout
+        needed |= set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic))
+        symbols = subprocess.run(["objdump", "-T", str(elf)], capture_output=True, text=True).stdout
+        glibc |= {tuple(map(int, v.split("."))) for v in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", symbols)}
+    return sorted(needed - carried), "GLIBC_" + ".".join(map(str, max(glibc)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-only", action="store_true", help="only the bundle's size, no launches")
@@ -67,6 +83,9 @@ def main() -> None:
             print(f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} |")
     if args.bundle.exists():
         print_sizes(args.bundle)
+        if sys.platform.startswith("linux"):
+            system, glibc = system_requirements(args.bundle)
+            print(f"\nfrom the system (linked, not bundled): {', '.join(system)}\nhighest symbol version: {glibc}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+import runpy
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -197,6 +199,48 @@ def test_frozen_app_uses_the_xcb_libraries_it_bundles(x11_without_xcb_libraries,
         app._check_linux_display_libraries()
     (tmp_path / "libxcb-keysyms.so.1").write_bytes(b"")
     app._check_linux_display_libraries()
+
+
+# --- the bundle's smaller ICU data (packaging/shrink_icu.py) -------------------------------------------------------
+ICU_PROBE = """
+from PySide6.QtCore import QCollator, QLocale, QTextBoundaryFinder, QUrl
+words = ["zebra", "Äpfel", "apple", "Österreich", "école", "ångström", "Zürich", "中文", "한국어", "ıi", "İstanbul"]
+for name in ("en_US", "de_DE", "sv_SE", "zh_CN", "ko_KR", "tr_TR"):
+    collator = QCollator(QLocale(name))
+    print(name, [(collator.compare(a, b) > 0) - (collator.compare(a, b) < 0) for a in words for b in words],
+          QLocale(name).toUpper("istanbul straße"), QLocale(name).toLower("İSTANBUL"))
+print(QUrl.fromUserInput("http://bücher.example/").toString(QUrl.ComponentFormattingOption.FullyEncoded))
+for kind in QTextBoundaryFinder.BoundaryType.Word, QTextBoundaryFinder.BoundaryType.Line:
+    for text in "ภาษาไทยง่ายนิดเดียว", "日本語のテキストです。次の文。", "Hello, wörld. Second sentence!":
+        finder, ends = QTextBoundaryFinder(kind, text), []
+        while (end := finder.toNextBoundary()) != -1:
+            ends.append(end)
+        print(kind, ends)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not all(map(shutil.which, ("gcc", "objcopy", "readelf"))),
+                    reason="Linux build step: needs gcc, objcopy and readelf")
+def test_smaller_icu_data_keeps_what_qt_uses(tmp_path):
+    import PySide6
+
+    shrink = runpy.run_path(str(ROOT / "packaging" / "shrink_icu.py"))["shrink"]
+    (full,) = (Path(PySide6.__file__).parent / "Qt" / "lib").glob("libicudata.so.*")
+    small = tmp_path / full.name
+    shrink(full, small)
+    assert small.stat().st_size < full.stat().st_size / 4
+
+    def probe(preload: Path | None) -> str:
+        env = {**os.environ, **({"LD_PRELOAD": str(preload)} if preload else {})}
+        code = ICU_PROBE + "print([l for l in open('/proc/self/maps') if 'libicudata' in l][0].split()[-1])"
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                              timeout=120)
+        assert "Could not create collator" not in done.stderr
+        return done.stdout
+
+    with_full, with_small = probe(None), probe(small)
+    assert with_full.splitlines()[-1] == str(full) and with_small.splitlines()[-1] == str(small)
+    assert with_small.splitlines()[:-1] == with_full.splitlines()[:-1]
 
 
 # --- Linux desktop entry ------------------------------------------------------------------------------------------
