@@ -78,6 +78,8 @@ def debian_copyrights(bundle: Path) -> list[tuple[str, Path]]:
     """(package, copyright file) for the system libraries in the bundle's top-level _internal folder."""
     packages: dict[str, Path] = {}
     for lib in sorted((bundle / "_internal").glob("lib*.so*")):
+        if lib.is_symlink() or lib.name.startswith("libpython"):
+            continue  # links to a wheel's own copy; the interpreter has its own section
         found = subprocess.run(["dpkg", "-S", f"*/{lib.name}"], capture_output=True, text=True)
         if found.returncode != 0:
             continue  # not from a Debian package: came from a wheel (covered by that wheel's texts) or libpython
