@@ -27,7 +27,8 @@ needs_dist = pytest.mark.skipif(not DIST, reason="needs a built sdist and wheel:
 
 
 def tracked_files() -> list[str]:
-    return subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return listed.stdout.splitlines()
 
 
 def shipped_data() -> list[str]:

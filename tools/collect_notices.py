@@ -90,7 +90,7 @@ def debian_copyrights(bundle: Path) -> list[tuple[str, Path]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", type=Path, help="the one-folder app (dist/cnn-explorer) to list system libraries of")
+    parser.add_argument("--bundle", type=Path, help="one-folder app (dist/cnn-explorer) whose system libraries to list")
     args = parser.parse_args()
 
     dists = runtime_distributions()
