@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_APP := $(VENV)/.installed-app
 
-.PHONY: run test bench bench-app app self-test clean
+.PHONY: run test bench bench-app app self-test dist wheel-self-test notices clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is required")'
@@ -46,6 +46,23 @@ bench-app: app
 
 self-test: app
 	dist/cnn-explorer/cnn-explorer --self-test
+
+# The sdist and the wheel built from it, as `pip install cnn-explorer` gets them: dist/pkg/
+dist: $(STAMP_TEST)
+	rm -rf dist/pkg
+	$(PY) -m pip install --quiet build
+	$(PY) -m build --outdir dist/pkg .
+
+# The wheel in a fresh virtual environment, run from outside the checkout so nothing comes from the source tree
+wheel-self-test: dist
+	rm -rf build/wheel-venv
+	$(PYTHON) -m venv build/wheel-venv
+	build/wheel-venv/bin/python -m pip install --quiet dist/pkg/*.whl
+	cd build && wheel-venv/bin/cnn-explorer --self-test
+
+# Maintainers: re-collect THIRD_PARTY_NOTICES after a dependency change (commit the result)
+notices: app
+	$(PY) tools/collect_notices.py --bundle dist/cnn-explorer
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -110,10 +110,17 @@ def _check_linux_display_libraries() -> None:
     if not os.environ.get("DISPLAY"):
         raise UserError("No display to open the window on (DISPLAY is not set): start it from a desktop session, "
                         "or use --screenshot OUT.png to render offscreen.")
-    missing = [package for library, package in XCB_LIBRARIES.items() if ctypes.util.find_library(library) is None]
+    missing = [package for library, package in XCB_LIBRARIES.items()
+               if not _bundled_library(library) and ctypes.util.find_library(library) is None]
     if missing:
         raise UserError(f"The window needs the system libraries {', '.join(missing)}: install them "
                         f"(e.g. 'sudo apt install {' '.join(missing)}') and start again.")
+
+
+def _bundled_library(name: str) -> bool:
+    """The frozen app carries the libraries its build machine had (PyInstaller copies them next to Qt's)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return bool(bundle) and any(Path(bundle).glob(f"lib{name}.so*"))
 
 
 def _quiet_known_offscreen_warning() -> None:
@@ -197,7 +204,8 @@ def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
         return f"LeNet-5 inference gave no result within {WAIT_SECONDS:.0f} s: {window.message_text()}", steps
     steps.append(f"LeNet-5 inference through the worker thread ({window.provider_text()})")
     _settle(app)
-    shot = Path(tempfile.gettempdir()) / "cnn-explorer-self-test.png"
+    # A private folder: a fixed /tmp name belongs to whichever user ran the self-test first.
+    shot = Path(tempfile.mkdtemp(prefix="cnn-explorer-self-test-")) / "self-test.png"
     if not window.grab().save(str(shot)):
         return f"could not save the screenshot {shot}", steps
     steps.append(f"screenshot {shot}")

@@ -92,7 +92,7 @@ def value_info_shape(vi: onnx.ValueInfoProto) -> tuple[int | None, ...] | None:
 def _probe(model: onnx.ModelProto, input_name: str, shape: tuple[int, ...], elem_type: int,
            notes: list[str]) -> Shapes:
     """One onnxruntime run on zeros with every node output exposed; {} and a note if it cannot run."""
-    import onnxruntime as ort  # lazy: only graphs with shape-inference holes need it
+    from explorer.core.ort_setup import ort  # lazy: only graphs with shape-inference holes need it
 
     probe = private_copy(model, input_name, shape, strip=False)
     declared = {o.name for o in probe.graph.output}

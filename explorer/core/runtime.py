@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 
 from explorer.core import preprocess as pp
 from explorer.core.errors import UserError
 from explorer.core.onnx_load import check_tensor_sizes, find_image_input, load_model
+from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.protobuf_util import copy_fields
 
 CPU = "CPUExecutionProvider"

@@ -24,12 +24,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QWidget,
 )
 
-from explorer import __version__
 from explorer.core import images, lessons, samples
 from explorer.core.errors import UserError
 from explorer.state import AppState, session
@@ -142,9 +140,8 @@ class MainWindow(QMainWindow):
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About CNN Explorer",
-                          f"<b>CNN Explorer {__version__}</b><p>Convolution, receptive fields and the classic "
-                          "architectures, made visible.</p>")
+        from explorer.ui.about import show_about  # noqa: PLC0415 (kept local: one hunk in a busy file)
+        show_about(self, self.provider_text())
 
     # ----- images ----------------------------------------------------------------------------------------------
     def set_image(self, image: images.LoadedImage, origin: str = "") -> None:

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from explorer.core import catalog, images, mnist, preprocess, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
+from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
 from explorer.state.playground import Outcome, Settings, compute
 from explorer.workers.runner import Cancelled, TaskContext
-
 
 SANDBOX_TIMEOUT_S = 60.0   # a user's model that needs longer than this to run once is refused, in one line
 
@@ -126,7 +125,9 @@ def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
 
 def download_model(ctx: TaskContext, key: str) -> Path:
     """Fetch a catalog entry's published file into the user cache (mirrors in order, sha256 checked)."""
-    from explorer.core import downloads  # pooch and requests load only when someone downloads
+    from explorer.core import (
+        downloads,  # pooch and requests load only when someone downloads
+    )
 
     entry = catalog.get(key)
     ctx.progress(0.0, f"{entry.title}: connecting…")

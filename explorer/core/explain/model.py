@@ -23,15 +23,20 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import helper
 
 from explorer.core import preprocess as pp
 from explorer.core import runtime
 from explorer.core.errors import UserError
 from explorer.core.onnx_load import find_image_input, load_model, private_copy
+from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.paths import assets_dir
-from explorer.core.receptive_field import RF, inferred_shapes, receptive_fields, topological_order
+from explorer.core.receptive_field import (
+    RF,
+    inferred_shapes,
+    receptive_fields,
+    topological_order,
+)
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]

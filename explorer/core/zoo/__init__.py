@@ -68,11 +68,13 @@ class ZooEntry:
 
 
 def _bundled_weights(entry: ZooEntry, arrays: bool = True) -> tuple[dict[str, np.ndarray] | None, str]:
-    """Trained weights from onnx_models/ when present, with their description; else (None, random).
+    """Trained weights from onnx_models/ with their description; (None, random) for an architecture without any.
     ``arrays=False`` reads only the description (the catalog asks for it whenever it shows the entry)."""
-    path = paths.onnx_models_dir() / entry.bundled if entry.bundled else None
-    if path is None or not path.is_file():
+    if not entry.bundled:
         return None, random_weights_label()
+    path = paths.onnx_models_dir() / entry.bundled
+    if not path.is_file():  # shipped with every install: missing means a broken one, never random weights instead
+        raise UserError(f"The trained {entry.title} weights {path} are missing: reinstall CNN Explorer.")
     try:
         with np.load(path, allow_pickle=False) as npz:
             weights = {key: npz[key] for key in npz.files if arrays and key != WEIGHTS_SOURCE_KEY}
