@@ -92,14 +92,14 @@ LENET_SHAPES = {"c1.weight": (6, 1, 5, 5), "c1.bias": (6,), "c3.weight": (16, 6,
                 "output.weight": (10, 84), "output.bias": (10,)}
 
 
-SHIPPED_LENET_WEIGHTS = zoo._lenet_weights
+SHIPPED_LENET_WEIGHTS = zoo._bundled_weights
 
 
-def random_lenet_when_absent() -> tuple[dict[str, np.ndarray] | None, str]:
+def random_lenet_when_absent(entry: zoo.ZooEntry, arrays: bool = True) -> tuple[dict[str, np.ndarray] | None, str]:
     """Builder and cache tests run LeNet-5 without a weights file, randomly initialised like every other built-in;
     the app itself refuses to (test_missing_lenet_weights_are_a_user_error)."""
-    absent = not (paths.onnx_models_dir() / zoo.LENET_WEIGHTS_FILE).is_file()
-    return (None, zoo.random_weights_label()) if absent else SHIPPED_LENET_WEIGHTS()
+    absent = entry.bundled and not (paths.onnx_models_dir() / entry.bundled).is_file()
+    return (None, zoo.random_weights_label()) if absent else SHIPPED_LENET_WEIGHTS(entry, arrays)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, onnx.
     with pytest.MonkeyPatch.context() as mp:
         empty = tmp_path_factory.mktemp("no_weights")
         mp.setattr(paths, "onnx_models_dir", lambda: empty)
-        mp.setattr(zoo, "_lenet_weights", random_lenet_when_absent)
+        mp.setattr(zoo, "_bundled_weights", random_lenet_when_absent)
         yield {name: zoo.build(name) for name in zoo.BUILTINS}
 
 
@@ -118,7 +118,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "onnx_models").mkdir()
     monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path / "cache")
     monkeypatch.setattr(paths, "onnx_models_dir", lambda: tmp_path / "onnx_models")
-    monkeypatch.setattr(zoo, "_lenet_weights", random_lenet_when_absent)
+    monkeypatch.setattr(zoo, "_bundled_weights", random_lenet_when_absent)
     return tmp_path
 
 
@@ -287,7 +287,7 @@ def test_weights_source_follows_the_bundled_file(isolated_dirs):
 
 
 def test_missing_lenet_weights_are_a_user_error(isolated_dirs, monkeypatch):
-    monkeypatch.setattr(zoo, "_lenet_weights", SHIPPED_LENET_WEIGHTS)
+    monkeypatch.setattr(zoo, "_bundled_weights", SHIPPED_LENET_WEIGHTS)
     with pytest.raises(UserError, match=r"LeNet-5 weights .*lenet5_mnist\.npz are missing: reinstall"):
         zoo.build("lenet5")
     write_lenet_weights(isolated_dirs / "onnx_models")

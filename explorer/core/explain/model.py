@@ -31,12 +31,8 @@ from explorer.core.errors import UserError
 from explorer.core.onnx_load import find_image_input, load_model, private_copy
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.paths import assets_dir
-from explorer.core.receptive_field import (
-    RF,
-    inferred_shapes,
-    receptive_fields,
-    topological_order,
-)
+from explorer.core.receptive_field import RF, receptive_fields, topological_order
+from explorer.core.rf_shapes import inferred_shapes
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
