@@ -19,7 +19,7 @@ import onnx
 
 from explorer.core import rf_boxes, rf_index
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, image_axes
+from explorer.core.onnx_load import CONV_WEIGHT_INPUT, find_image_input, image_axes
 from explorer.core.rf_shapes import Shapes, runtime_shapes
 
 
@@ -98,7 +98,7 @@ class Analysis:
 
 # Ops that act on each spatial position independently: the algebra keeps the field.
 UNCHANGED_OPS = rf_boxes.ELEMENTWISE_OPS | {"LRN", "Split"}
-WINDOW_OPS = {"Conv", "MaxPool", "AveragePool", "LpPool"}
+WINDOW_OPS = {*CONV_WEIGHT_INPUT, "MaxPool", "AveragePool", "LpPool"}  # quantised convolutions included
 
 
 @dataclass(frozen=True)
@@ -287,11 +287,13 @@ def _propagate(node: onnx.NodeProto, ins: list[_State], shapes: Shapes, constant
 
 
 def _window(node: onnx.NodeProto, st: _State, shapes: Shapes) -> _State:
-    """Conv / MaxPool / AveragePool / LpPool: size += (k_eff-1)*stride, padding += p*stride, stride *= s."""
+    """Conv (plain or quantised) / MaxPool / AveragePool / LpPool: size += (k_eff-1)*stride, padding += p*stride,
+    stride *= s."""
     attrs = _attrs(node)
     kernel = attrs.get("kernel_shape")
-    if kernel is None and len(node.input) > 1:
-        w_shape = shapes.get(node.input[1])
+    weight = CONV_WEIGHT_INPUT.get(node.op_type)
+    if kernel is None and weight is not None and len(node.input) > weight:
+        w_shape = shapes.get(node.input[weight])
         kernel = list(w_shape[2:]) if w_shape and None not in w_shape[2:] else None
     in_shape = shapes.get(node.input[0])
     if st.axes != (2, 3) or kernel is None or len(kernel) != 2 or not in_shape or len(in_shape) != 4:
@@ -309,7 +311,7 @@ def _window(node: onnx.NodeProto, st: _State, shapes: Shapes) -> _State:
             if in_shape[2 + ax] is None:
                 return _State(None, None)
             begin = rf_index.same_pad_begin(in_shape[2 + ax], kernel[ax], strides[ax], dilations[ax], auto_pad,
-                                            pool=node.op_type != "Conv")
+                                            pool=weight is None)
         else:
             begin = 0 if auto_pad == "VALID" else pads[ax]
         size.append(rf.size[ax] + (k_eff - 1) * rf.stride[ax])

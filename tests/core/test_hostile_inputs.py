@@ -312,3 +312,12 @@ def test_npz_takes_numpys_own_keyword_names(tmp_path):
     files.write_npz(tmp_path / "k.npz", arrays)
     with np.load(tmp_path / "k.npz") as loaded:
         assert {name: loaded[name].tolist() for name in loaded.files} == {k: v.tolist() for k, v in arrays.items()}
+
+
+def test_a_qlinearconv_layer_has_the_receptive_field_of_its_convolution():
+    """3×3, stride 2, pad 1: size 3, stride 2, padding 1 (it was "the whole input"); unit (3, 5) sees rows
+    3·2 − 1 … 3·2 + 1 = 5…7 and columns 9…11."""
+    info = inspect.inspect_model(hostile.qlinear_conv())
+    layer = next(layer for layer in info.layers if layer.op == "QLinearConv")
+    assert (layer.rf.size, layer.rf.stride, layer.rf.padding) == ((3, 3), (2, 2), (1, 1))
+    assert inspect.unit_box(info, layer.name, 3, 5) == (5, 9, 7, 11)
