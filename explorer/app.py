@@ -12,7 +12,7 @@ WAIT_SECONDS = 120.0  # first use of a big built-in model builds it; a screensho
 
 
 def run_gui(image: str | None = None, model: str | None = None, screenshot: str | None = None,
-            self_test: bool = False) -> int:
+            self_test: bool = False, video: str | None = None, camera: int | None = None) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
     _check_linux_display_libraries()
@@ -28,6 +28,10 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
 
     # Bad arguments fail here, before any window or worker thread exists: one line, exit 2.
     loaded = images.load_image(image) if image else None
+    if video or camera is not None:
+        from explorer.core.video import check_source
+
+        check_source(video, camera)
     if model and not models.is_builtin(model) and not Path(model).is_file():
         raise UserError(f"{model!r} is neither a built-in model (see 'cnn-explorer models') nor an .onnx file.")
 
@@ -46,6 +50,10 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
             window.set_image(loaded, f"file:{Path(image).resolve()}")
         elif window.image is None and not window.state.image.loading:
             window.load_sample(samples.default_sample().name)
+        if video or camera is not None:  # a screenshot shows the first frame, paused
+            window.live.open_from_command_line(video, camera, playing=not screenshot)
+            if screenshot and not _wait_until(app, window.live.has_frame, WAIT_SECONDS):
+                raise UserError(f"No frame arrived from the video or camera: {window.message_text()}")
         if model:
             window.tabs.setCurrentWidget(window.explorer)
             window.explorer.select_model(model)

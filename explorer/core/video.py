@@ -132,12 +132,20 @@ class VideoFileSource:
 
 
 def first_frame(source: FrameSource) -> np.ndarray:
-    """The first frame of a just-opened source, closing it on failure (the CLI checks a file or camera with it)."""
+    """The first frame of a just-opened source, closing it on failure."""
     try:
         return source.read()
     except UserError:
         source.close()
         raise
+
+
+def check_source(path: str | Path | None = None, camera: int | None = None) -> None:
+    """Open a video file or a camera and read one frame, so the command line fails with one line before any
+    window opens; the window then opens it again on its reader task."""
+    source = VideoFileSource(path) if path is not None else CameraSource(CameraSettings(camera or 0))
+    first_frame(source)
+    source.close()
 
 
 class RateMeter:
