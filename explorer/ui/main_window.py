@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
         connect(self, self.state.events.tab, lambda *_: self.tabs.setCurrentIndex(TABS.index(self.state.tab)))
 
         self.live = LiveController(self.state, self.runner, self)
-        self.addToolBar(LiveToolbar(self.live, self))
+        self.live_toolbar = LiveToolbar(self.live, self)
+        self.addToolBar(self.live_toolbar)
         self._build_menus()
         self.resize(1500, 950)
         if restore_session:
