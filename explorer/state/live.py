@@ -38,8 +38,8 @@ class LiveState:
 
     def frame_shown(self, dropped: int, fps: float) -> None:
         with self.events.paused():
-            self.shown += 1
             self.dropped, self.fps = dropped, fps
+            self.shown += 1  # last: readouts repaint on this one event per frame
 
     def stopped(self, error: str = "") -> None:
         """The reader ended (a failure, the end of a file): the last frame stays on screen."""

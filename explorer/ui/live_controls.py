@@ -84,7 +84,9 @@ class LiveToolbar(QToolBar):
         bind(self.resolution, live.events.resolution,
              lambda: self.resolution.setCurrentIndex(RESOLUTIONS.index(live.resolution)),
              self.resolution.currentIndexChanged, lambda i: setattr(live, "resolution", RESOLUTIONS[i]))
-        connect(self, live.events.all, self._show)
+        for event in (live.events.source, live.events.name, live.events.running, live.events.playing):
+            connect(self, event, self._show)
+        connect(self, live.events.shown, self._show_rate)  # once per frame: dropped and fps change with it
         self._show()
 
     def _show(self, *_: object) -> None:
@@ -95,7 +97,10 @@ class LiveToolbar(QToolBar):
         self._loop_action.setVisible(live.source.startswith("video:"))
         for action in self._camera_actions:
             action.setVisible(live.source.startswith("camera:"))
-        self.rate.setText(f"  {live.rate_text()}")
+        self._show_rate()
+
+    def _show_rate(self, *_: object) -> None:
+        self.rate.setText(f"  {self.controller.live.rate_text()}")
 
     def _snapshot_dialog(self) -> None:
         name = Path(self.controller.live.name or "frame").stem
