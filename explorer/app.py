@@ -186,7 +186,7 @@ def _self_test(app) -> int:
 
 def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
     """Run the steps in order; (the first failure or None, what passed)."""
-    from explorer.core import conv, samples
+    from explorer.core import conv, samples, video
 
     steps: list[str] = []
     window.resize(*SCREENSHOT_SIZE)
@@ -199,6 +199,18 @@ def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
     if output is None or output.shape != expected:
         return f"Playground output {None if output is None else output.shape}, expected {expected}", steps
     steps.append(f"playground convolution {expected[0]}×{expected[1]}")
+
+    clip = video.write_video(Path(tempfile.gettempdir()) / "cnn-explorer-self-test.avi", video.moving_bars(5, (320, 240)))
+    window.live.open_video(clip, playing=False)
+    window.live.step()  # the first frame through the reader task, OpenCV's FFmpeg and the Playground
+    if not _wait_until(app, window.live.has_frame, WAIT_SECONDS) or window.state.live.shown == 0:
+        return f"no frame from a generated video: {window.message_text()}", steps
+    output = window.playground.output_map()
+    expected = conv.output_shape(240, 320, window.state.playground.conv_params())
+    window.live.still_image()
+    if output is None or output.shape != expected:
+        return f"Playground output on a video frame {None if output is None else output.shape}, expected {expected}", steps
+    steps.append("video frame through the live reader")
 
     window.tabs.setCurrentWidget(window.explorer)
     window.explorer.select_model("lenet5")

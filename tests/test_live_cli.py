@@ -25,7 +25,7 @@ def test_a_screenshot_on_a_video_renders_the_window_and_exits_cleanly(tmp_path):
 
 @pytest.mark.parametrize("args, words", [(["--video", "{tmp}/bad.avi"], "bad.avi"),
                                          (["--video", "{tmp}/missing.avi"], "missing.avi"),
-                                         (["--camera", "97"], "No camera at index 97")])
+                                         (["--camera", "97"], "Camera 97 could not be opened")])
 def test_an_unreadable_video_or_no_camera_exits_2_with_one_line(tmp_path, args, words):
     (tmp_path / "bad.avi").write_bytes(b"RIFF not a video" * 50)
     result = run_app("--screenshot", str(tmp_path / "x.png"), *[a.format(tmp=tmp_path) for a in args])

@@ -62,7 +62,8 @@ class CameraSource:
         self._capture = cv2.VideoCapture(settings.index)
         if not self._capture.isOpened():
             self._capture.release()
-            raise UserError(f"No camera at index {settings.index}: plug one in, or choose another camera number.")
+            raise UserError(f"Camera {settings.index} could not be opened: plug one in, close any program using it, "
+                            "or choose another camera number.")
         if settings.size is not None:
             self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, settings.size[0])
             self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, settings.size[1])

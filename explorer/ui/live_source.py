@@ -33,7 +33,9 @@ class LiveController(QObject):
         self._open: Callable[[], video.FrameSource] | None = None  # how to (re)open the current source
         self._file: video.VideoFileSource | None = None             # the open file, whose loop flag the user flips
         self._still: tuple[LoadedImage, str] | None = None          # the picture shown before going live
+        self._frame: LoadedImage | None = None                        # the last frame this controller put on screen
         self._meter = video.RateMeter()
+        connect(self, app.image.events.image, self._image_replaced)
         connect(self, self.live.events.loop, self._loop_changed)
         for event in (self.live.events.camera, self.live.events.resolution, self.live.events.mirror):
             connect(self, event, self._camera_settings_changed)
@@ -140,7 +142,8 @@ class LiveController(QObject):
         frame = self._channel.take() if self._channel is not None else None
         if frame is None:
             return
-        self.app.image.set(LoadedImage(frame, name))  # no origin: a frame cannot be reopened by a later session
+        self._frame = LoadedImage(frame, name)
+        self.app.image.set(self._frame)  # no origin: a frame cannot be reopened by a later session
         self.live.frame_shown(self._channel.dropped, self._meter.tick())
 
     def _ended(self, message: str) -> None:
@@ -150,6 +153,12 @@ class LiveController(QObject):
     def _failed(self, message: str) -> None:
         self.live.stopped(message)
         self.app.status.show(message, error=True, topic=TOPIC)
+
+    def _image_replaced(self, *_: object) -> None:
+        """The user opened a picture (a file, a sample, a lecture example): the camera or video stops for it."""
+        if self.live.live and self.app.image.image is not self._frame:
+            self.stop()
+            self.live.back_to_still()
 
     def _restart(self, playing: bool) -> None:
         if self._open is not None:

@@ -78,7 +78,7 @@ def test_a_missing_file_is_one_line(tmp_path):
 def test_no_camera_is_one_line():
     with pytest.raises(UserError) as failed:
         video.CameraSource(video.CameraSettings(index=97))
-    assert "No camera at index 97" in one_line(failed)
+    assert "Camera 97 could not be opened" in one_line(failed)
 
 
 def test_the_rate_meter_counts_the_last_second():

@@ -143,4 +143,15 @@ def test_no_camera_is_one_line_and_the_picture_stays(window, qtbot):
     before = window.image
     window.live.open_camera(97)
     qtbot.waitUntil(lambda: not window.state.live.running, timeout=WAIT_MS)
-    assert "No camera at index 97" in window.message_text() and window.image is before
+    assert "Camera 97 could not be opened" in window.message_text() and window.image is before
+
+
+def test_opening_a_picture_stops_the_camera_for_it(window, qtbot):
+    camera = FakeCamera()
+    window.live.start(lambda: camera, "camera:fake", camera.name)
+    qtbot.waitUntil(lambda: window.state.live.shown >= 1, timeout=WAIT_MS)
+    window.load_sample(samples.samples()[-1].name)
+    assert camera.closed.wait(2)
+    qtbot.wait(100)
+    assert window.image.source == samples.load_sample(samples.samples()[-1].name).source
+    assert not window.state.live.live and window.live_toolbar.isHidden()
