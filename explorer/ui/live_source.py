@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from explorer.core import render, video
 from explorer.core.errors import UserError
@@ -35,6 +35,13 @@ class LiveController(QObject):
         self._still: tuple[LoadedImage, str] | None = None          # the picture shown before going live
         self._frame: LoadedImage | None = None                        # the last frame this controller put on screen
         self._meter = video.RateMeter()
+        self._handed_over = 0  # newest task id when the last frame went in: later tasks are the views' work on it
+        # Runner callbacks must not re-enter the runner: a finished task schedules the next take instead.
+        self._take_timer = QTimer(self)
+        self._take_timer.setSingleShot(True)
+        self._take_timer.setInterval(0)
+        self._take_timer.timeout.connect(self._take_when_idle)
+        runner.busy_changed.connect(self._task_changed)
         connect(self, app.image.events.image, self._image_replaced)
         connect(self, self.live.events.loop, self._loop_changed)
         for event in (self.live.events.camera, self.live.events.resolution, self.live.events.mirror):
@@ -95,6 +102,7 @@ class LiveController(QObject):
 
     def stop(self) -> None:
         self.runner.cancel(TASK)  # the cancel closes the channel; the reader releases the source on its thread
+        self._take_timer.stop()
         self._channel, self._file = None, None
 
     def shutdown(self) -> None:
@@ -138,11 +146,28 @@ class LiveController(QObject):
         return True
 
     # ----- reader task → state -------------------------------------------------------------------------------
-    def _frame_ready(self, name: str) -> None:
-        frame = self._channel.take() if self._channel is not None else None
+    # Latest wins end to end: a new frame goes in only once the views have finished with the previous one (the
+    # tasks submitted since it went in); meanwhile newer frames replace it in the channel. Handing frames over
+    # faster would cancel every view's work before it finishes, and nothing would ever be painted.
+    def _frame_ready(self, _name: str) -> None:
+        self._take_when_idle()
+
+    def _task_changed(self, kind: str, busy: bool) -> None:
+        if not busy and kind != TASK and self._channel is not None:
+            self._take_timer.start()
+
+    def _views_busy(self) -> bool:
+        return any(task.id > self._handed_over and task.kind != TASK and self.runner.current(task.kind) is task
+                   for task in self.runner.running_tasks())
+
+    def _take_when_idle(self) -> None:
+        if self._channel is None or self._views_busy():
+            return
+        frame = self._channel.take()
         if frame is None:
             return
-        self._frame = LoadedImage(frame, name)
+        self._handed_over = max((task.id for task in self.runner.running_tasks()), default=self._handed_over)
+        self._frame = LoadedImage(frame, self.live.name)
         self.app.image.set(self._frame)  # no origin: a frame cannot be reopened by a later session
         self.live.frame_shown(self._channel.dropped, self._meter.tick())
 

@@ -155,3 +155,29 @@ def test_opening_a_picture_stops_the_camera_for_it(window, qtbot):
     qtbot.wait(100)
     assert window.image.source == samples.load_sample(samples.samples()[-1].name).source
     assert not window.state.live.live and window.live_toolbar.isHidden()
+
+
+def test_a_slow_view_is_never_starved_by_a_fast_camera(window, qtbot):
+    """A new frame goes in only when the views' work on the previous one is done, so a view slower than the camera
+    still finishes on every frame it is given (handing frames over faster would cancel it every time)."""
+    answered = []
+
+    def slow_view(ctx, image):
+        time.sleep(0.05)
+        return image
+
+    def on_image(*_):
+        window.runner.submit("slow-view", slow_view, window.image, on_done=answered.append)
+
+    window.state.image.events.image.connect(on_image)
+    camera = FakeCamera()
+    try:
+        window.live.start(lambda: camera, "camera:fake", camera.name)
+        qtbot.waitUntil(lambda: len(answered) >= 4, timeout=WAIT_MS)
+        window.live.set_playing(False)
+        qtbot.waitUntil(lambda: not window.runner.is_busy("slow-view"), timeout=WAIT_MS)
+        qtbot.wait(100)
+        assert answered[-1] is window.image and len(answered) == window.state.live.shown
+        assert window.state.live.dropped > 0
+    finally:
+        window.state.image.events.image.disconnect(on_image)
