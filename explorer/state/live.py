@@ -55,7 +55,7 @@ class LiveState:
         if not self.live:
             return ""
         if not self.running:
-            return f"{self.shown} frames shown, {self.dropped} dropped — stopped"
+            return f"stopped after {self.shown} shown, {self.dropped} dropped"
         if not self.playing:
             return f"paused at frame {self.shown} ({self.dropped} dropped)"
         return f"{self.fps:.1f} frames/s shown, {self.dropped} dropped"

@@ -157,25 +157,28 @@ class LiveController(QObject):
             self._take_timer.start()
 
     def _views_busy(self) -> bool:
-        return any(task.id > self._handed_over and task.kind != TASK and self.runner.current(task.kind) is task
-                   for task in self.runner.running_tasks())
+        return any(task.id > self._handed_over and task.kind != TASK for task in self.runner.current_tasks())
 
     def _take_when_idle(self) -> None:
-        if self._channel is None or self._views_busy():
-            return
-        frame = self._channel.take()
+        if self._channel is not None and not self._views_busy():
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        frame = self._channel.take() if self._channel is not None else None
         if frame is None:
             return
-        self._handed_over = max((task.id for task in self.runner.running_tasks()), default=self._handed_over)
+        self._handed_over = max([self._handed_over, *(task.id for task in self.runner.current_tasks())])
         self._frame = LoadedImage(frame, self.live.name)
         self.app.image.set(self._frame)  # no origin: a frame cannot be reopened by a later session
         self.live.frame_shown(self._channel.dropped, self._meter.tick())
 
     def _ended(self, message: str) -> None:
+        self._hand_over()  # the last frame read may still wait for busy views: it is the one to keep
         self.live.stopped()
         self.app.status.show(message, topic=TOPIC)
 
     def _failed(self, message: str) -> None:
+        self._hand_over()
         self.live.stopped(message)
         self.app.status.show(message, error=True, topic=TOPIC)
 
