@@ -32,6 +32,7 @@ class LiveController(QObject):
         self._channel: FrameChannel | None = None
         self._open: Callable[[], video.FrameSource] | None = None  # how to (re)open the current source
         self._file: video.VideoFileSource | None = None             # the open file, whose loop flag the user flips
+        self._camera: video.CameraSettings | None = None            # the settings the current camera was opened with
         self._still: tuple[LoadedImage, str] | None = None          # the picture shown before going live
         self._frame: LoadedImage | None = None                        # the last frame this controller put on screen
         self._meter = video.RateMeter()
@@ -59,9 +60,11 @@ class LiveController(QObject):
 
     def open_camera(self, index: int | None = None, playing: bool = True) -> None:
         if index is not None:
-            with self.live.events.paused():  # not a settings change of a running camera: no restart
-                self.live.camera = index
+            self.live.camera = index  # a running camera restarts on this change (_camera_settings_changed)
         settings = video.CameraSettings(self.live.camera, self.live.resolution, self.live.mirror)
+        if self._showing_camera() and settings == self._camera:
+            return  # already showing exactly this camera
+        self._camera = settings
         self.start(lambda: video.CameraSource(settings), f"camera:{settings.index}", f"Camera {settings.index}",
                    playing)
 
@@ -150,7 +153,9 @@ class LiveController(QObject):
     # tasks submitted since it went in); meanwhile newer frames replace it in the channel. Handing frames over
     # faster would cancel every view's work before it finishes, and nothing would ever be painted.
     def _frame_ready(self, _name: str) -> None:
-        self._take_when_idle()
+        # Through a zero-delay timer: the views' own zero-delay timers for the last frame fire first, so their
+        # tasks exist (and count as busy) before the next frame is taken.
+        self._take_timer.start()
 
     def _task_changed(self, kind: str, busy: bool) -> None:
         if not busy and kind != TASK and self._channel is not None:
@@ -196,6 +201,9 @@ class LiveController(QObject):
         if self._file is not None:
             self._file.loop = self.live.loop  # a bool the reader reads at the end of the file
 
+    def _showing_camera(self) -> bool:
+        return self.live.running and self.live.source.startswith("camera:")
+
     def _camera_settings_changed(self, *_: object) -> None:
-        if self.live.source.startswith("camera:"):
+        if self._showing_camera():
             self.open_camera()

@@ -43,8 +43,8 @@ def test_a_fast_camera_drops_old_frames_counts_them_and_shows_the_newest(window,
     time.sleep(0.3)  # the GUI thread is busy: the camera keeps sending, nothing queues
     qtbot.waitUntil(lambda: live.dropped > 0, timeout=WAIT_MS)
     window.live.set_playing(False)
-    qtbot.wait(200)
-    assert live.shown + live.dropped == camera.read_count  # every frame read was either shown or dropped
+    # every frame read is either shown or dropped (the last one goes in once the Playground has finished)
+    qtbot.waitUntil(lambda: live.shown + live.dropped == camera.read_count, timeout=WAIT_MS)
     assert shown_number(window) == (camera.read_count - 1) % 2**video.FRAME_BITS  # the newest one
     assert window.live_toolbar.rate.text().strip() == f"paused at frame {live.shown} ({live.dropped} dropped)"
 
@@ -182,3 +182,25 @@ def test_a_slow_view_is_never_starved_by_a_fast_camera(window, qtbot):
         assert window.state.live.dropped > 0
     finally:
         window.state.image.events.image.disconnect(on_image)
+
+
+def test_camera_number_and_mirror_restart_the_camera_once_each(window, qtbot, monkeypatch):
+    opened = []
+
+    def camera_source(settings):
+        opened.append(settings)
+        return FakeCamera()
+
+    monkeypatch.setattr(video, "CameraSource", camera_source)
+    live = window.state.live
+    window.live.open_camera(2)
+    qtbot.waitUntil(lambda: len(opened) == 1 and live.shown >= 1, timeout=WAIT_MS)
+    window.live_toolbar.mirror.setChecked(True)
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=WAIT_MS)
+    window.live.open_camera(2)  # the same camera with the same settings: it keeps running
+    window.live_toolbar.camera.setValue(3)
+    qtbot.waitUntil(lambda: len(opened) == 3 and live.shown >= 1, timeout=WAIT_MS)
+    assert opened == [video.CameraSettings(2, (640, 480), False), video.CameraSettings(2, (640, 480), True),
+                      video.CameraSettings(3, (640, 480), True)]
+    assert live.name == "Camera 3" and window.live_toolbar.source_label.text().strip() == "Camera 3"
+    window.live.stop()
