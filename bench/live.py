@@ -139,7 +139,8 @@ def main() -> None:
 
     from explorer.core import zoo
 
-    for name in args.models.split(","):
+    names = [name for name in args.models.split(",") if name]  # --models "" times the Playground only
+    for name in names:
         zoo.materialize(name)  # first use builds the model: not part of any timing
     print(describe(f"opencv {cv2.__version__}", f"onnxruntime {onnxruntime.__version__}"))
     with tempfile.TemporaryDirectory() as folder:
@@ -154,10 +155,12 @@ def main() -> None:
         source = video.VideoFileSource(clip)
         frames = [source.read() for _ in range(30)]
         source.close()
+    if not names:
+        return
     print(f"\nModels, frames per second (prepare + run), median of {args.runs} frames\n")
     print("| model | shown layer | live (layer + output) | bare (output only) | all activations | live/bare |")
     print("|---|---|---|---|---|---|")
-    for name in args.models.split(","):
+    for name in names:
         model, layer, live, bare, full, ratio = model_rates(name, frames, args.runs)
         print(f"| {model} | {layer} | {live:.1f} | {bare:.1f} | {full:.1f} | {ratio:.2f} |")
 

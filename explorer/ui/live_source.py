@@ -52,7 +52,7 @@ class LiveController(QObject):
     def open_video(self, path: str | Path, playing: bool = True) -> None:
         path = Path(path).resolve()
 
-        def open_file() -> video.FrameSource:
+        def open_file() -> video.FrameSource:  # on the reader thread; a restart reads the Loop box as it is then
             self._file = video.VideoFileSource(path, loop=self.live.loop)
             return self._file
 
