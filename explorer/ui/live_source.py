@@ -109,7 +109,10 @@ class LiveController(QObject):
         self._channel, self._file = None, None
 
     def shutdown(self) -> None:
+        """Stop the source; a session saved after this reopens the picture from before it (a frame cannot be)."""
         self.stop()
+        if self.live.live and self._still is not None:
+            self.app.image.origin = self._still[1]
 
     # ----- transport -----------------------------------------------------------------------------------------
     def set_playing(self, playing: bool) -> None:

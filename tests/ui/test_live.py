@@ -2,6 +2,7 @@
 last good frame, the end of a file stops or loops, pause and step freeze an explorable frame."""
 from __future__ import annotations
 
+import json
 import time
 
 import cv2
@@ -11,6 +12,7 @@ from fake_video import FakeCamera
 from PySide6.QtCore import QSettings
 
 from explorer.core import conv, samples, video
+from explorer.state import session
 from explorer.state.playground import compute, readout
 from explorer.ui.main_window import MainWindow
 
@@ -204,3 +206,15 @@ def test_camera_number_and_mirror_restart_the_camera_once_each(window, qtbot, mo
                       video.CameraSettings(3, (640, 480), True)]
     assert live.name == "Camera 3" and window.live_toolbar.source_label.text().strip() == "Camera 3"
     window.live.stop()
+
+
+def test_closing_during_a_video_saves_the_picture_from_before_it(qtbot, tmp_path, clip, monkeypatch):
+    monkeypatch.setenv(session.CONFIG_ENV, str(tmp_path / "config"))
+    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat),
+                     restore_session=True)
+    qtbot.addWidget(win)
+    win.load_sample(samples.samples()[-1].name)
+    win.live.open_video(clip)
+    qtbot.waitUntil(lambda: win.state.live.shown >= 1, timeout=WAIT_MS)
+    win.close()
+    assert json.loads(session.session_path().read_text())["image"] == f"sample:{samples.samples()[-1].name}"
