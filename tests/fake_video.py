@@ -1,5 +1,6 @@
-"""A camera for tests with the FrameSource interface: numbered frames far faster than any consumer, and
-optionally a failure after a given number of frames (the camera unplugged mid-stream)."""
+"""Test helpers for video: reading back a generated frame's number, and a camera with the FrameSource interface
+giving numbered frames far faster than any consumer, optionally failing after a given number of frames (the
+camera unplugged mid-stream)."""
 from __future__ import annotations
 
 import threading
@@ -11,6 +12,14 @@ from explorer.core import video
 from explorer.core.errors import UserError
 
 READ_S = 0.001  # a millisecond per frame: much faster than the GUI takes them, without spinning a core
+
+
+def frame_number(frame: np.ndarray) -> int:
+    """The index a ``moving_bars`` frame was made with (modulo 2**FRAME_BITS), read back from its blocks."""
+    block = frame.shape[1] // 32
+    bits = [frame[block // 4:block * 3 // 4, bit * block + block // 4:(bit + 1) * block - block // 4].mean() > 128
+            for bit in range(video.FRAME_BITS)]
+    return sum(1 << bit for bit, on in enumerate(bits) if on)
 
 
 class FakeCamera:

@@ -26,7 +26,7 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 DEFAULT_FPS = 25.0  # files whose header gives no rate
 RATE_WINDOW_S = 1.0
-FRAME_BITS = 12
+FRAME_BITS = 12  # generated clips carry their frame index as this many black/white blocks
 
 
 class EndOfVideo(UserError):
@@ -186,14 +186,6 @@ def moving_bars(count: int, size: tuple[int, int] = (640, 480)) -> Iterable[np.n
         for bit in range(FRAME_BITS):  # the frame's index as black/white blocks (survives JPEG): tells frames apart
             frame[:block, bit * block:(bit + 1) * block] = 255 if i >> bit & 1 else 0
         yield frame
-
-
-def frame_number(frame: np.ndarray) -> int:
-    """The index a ``moving_bars`` frame was made with (modulo 2**FRAME_BITS), read back from its blocks."""
-    block = frame.shape[1] // 32
-    bits = [frame[block // 4:block * 3 // 4, bit * block + block // 4:(bit + 1) * block - block // 4].mean() > 128
-            for bit in range(FRAME_BITS)]
-    return sum(1 << bit for bit, on in enumerate(bits) if on)
 
 
 def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float = DEFAULT_FPS) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fake_video import frame_number
 
 from explorer.core import video
 from explorer.core.errors import UserError
@@ -33,7 +34,7 @@ def test_a_file_gives_every_frame_in_order_as_rgb_then_ends(clip):
     source = video.VideoFileSource(clip, loop=False)
     assert source.interval_s == pytest.approx(1 / 20)
     frames = read_all(source)
-    assert [video.frame_number(f) for f in frames] == list(range(12))
+    assert [frame_number(f) for f in frames] == list(range(12))
     first = frames[0]
     assert first.shape == (120, 160, 3) and first.dtype == np.uint8
     disc = first[60, 12]  # frame 0's disc is centred on the left edge: red in RGB order, not blue
@@ -42,7 +43,7 @@ def test_a_file_gives_every_frame_in_order_as_rgb_then_ends(clip):
 
 def test_a_looping_file_starts_over(clip):
     source = video.VideoFileSource(clip, loop=True)
-    numbers = [video.frame_number(source.read()) for _ in range(30)]
+    numbers = [frame_number(source.read()) for _ in range(30)]
     assert numbers == list(range(12)) * 2 + list(range(6))
 
 
@@ -54,7 +55,7 @@ def test_a_truncated_file_gives_its_good_frames_then_one_line(clip, tmp_path):
     good = []
     with pytest.raises(UserError) as failed:
         while True:
-            good.append(video.frame_number(source.read()))
+            good.append(frame_number(source.read()))
     assert 0 < len(good) < 12 and good == list(range(len(good)))
     assert not isinstance(failed.value, video.EndOfVideo)
     assert f"cut.avi is damaged after frame {len(good)} of 12" in one_line(failed)
@@ -92,4 +93,4 @@ def test_the_rate_meter_counts_the_last_second():
 
 def test_generated_frames_carry_their_number():
     frames = list(video.moving_bars(3000, (64, 48)))
-    assert [video.frame_number(f) for f in frames[::499]] == list(range(0, 3000, 499))
+    assert [frame_number(f) for f in frames[::499]] == list(range(0, 3000, 499))

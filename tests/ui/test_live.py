@@ -8,7 +8,7 @@ import time
 import cv2
 import numpy as np
 import pytest
-from fake_video import FakeCamera
+from fake_video import FakeCamera, frame_number
 from PySide6.QtCore import QSettings
 
 from explorer.core import conv, samples, video
@@ -34,7 +34,7 @@ def clip(tmp_path):
 
 
 def shown_number(window) -> int:
-    return video.frame_number(window.image.pixels)
+    return frame_number(window.image.pixels)
 
 
 def test_a_fast_camera_drops_old_frames_counts_them_and_shows_the_newest(window, qtbot):
