@@ -7,7 +7,8 @@ recorded in bench/README.md ("Live video").
    offscreen main window through the whole live pipeline (reader task → image state → Playground task → paint).
    Counted: frames the reader handed over, frames dropped, and Playground maps painted per second, for f = 3, 5, 7;
    and CPU time per painted map, of the GUI thread alone and of all threads (reader decoding included). On a shared
-   machine the rates depend on the load; the CPU times say what the pipeline costs, whatever the load.
+   machine the rates depend on the load; the CPU times say what the pipeline costs, whatever the load. The longest
+   single pass of the event loop is the worst stall a user would feel.
 2. Models: frames decoded from a generated clip, each prepared with the model's recipe and run by
    - live: explorer.core.live_inference.LiveSession fetching a middle layer's tensor and the final output,
    - bare: a plain onnxruntime session (default options) fetching only the final output,
@@ -62,22 +63,27 @@ def playground_rates(clip: Path, seconds: float) -> list[tuple]:
                 live = window.state.live
                 shown0, dropped0, painted0 = live.shown, live.dropped, painted[0]
                 gui0, all0 = time.thread_time(), time.process_time()
-                _spin(app, seconds)
+                stall = _spin(app, seconds)
                 maps = max(painted[0] - painted0, 1)
                 rows.append((mode, f, (live.shown - shown0) / seconds, (live.dropped - dropped0) / seconds,
                              maps / seconds, (time.thread_time() - gui0) * 1000 / maps,
-                             (time.process_time() - all0) * 1000 / maps))
+                             (time.process_time() - all0) * 1000 / maps, stall))
                 window.live.still_image()
     finally:
         window.close()
     return rows
 
 
-def _spin(app, seconds: float) -> None:
+def _spin(app, seconds: float) -> float:
+    """Run the event loop for ``seconds``; the longest single pass in ms (the window's worst stall)."""
     end = time.monotonic() + seconds
+    longest = 0.0
     while time.monotonic() < end:
+        started = time.monotonic()
         app.processEvents()
+        longest = max(longest, time.monotonic() - started)
         time.sleep(0.001)
+    return longest * 1000
 
 
 def middle_layer(path: Path) -> str:
@@ -148,10 +154,11 @@ def main() -> None:
         if not args.skip_playground:
             print(f"\nPlayground, {SIZE[0]}×{SIZE[1]} clip at {CLIP_FPS} frames/s, {args.seconds:.0f} s per row\n")
             print("| mode | f | frames handed over /s | dropped /s | maps painted /s | GUI-thread CPU ms/map "
-                  "| all threads CPU ms/map |")
-            print("|---|---|---|---|---|---|---|")
-            for mode, f, shown, dropped, painted, gui_ms, all_ms in playground_rates(clip, args.seconds):
-                print(f"| {mode} | {f} | {shown:.1f} | {dropped:.1f} | {painted:.1f} | {gui_ms:.1f} | {all_ms:.1f} |")
+                  "| all threads CPU ms/map | longest event-loop pass ms |")
+            print("|---|---|---|---|---|---|---|---|")
+            for mode, f, shown, dropped, painted, gui_ms, all_ms, stall in playground_rates(clip, args.seconds):
+                print(f"| {mode} | {f} | {shown:.1f} | {dropped:.1f} | {painted:.1f} | {gui_ms:.1f} | {all_ms:.1f} "
+                      f"| {stall:.0f} |")
         source = video.VideoFileSource(clip)
         frames = [source.read() for _ in range(30)]
         source.close()
