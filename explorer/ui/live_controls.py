@@ -57,7 +57,7 @@ class LiveToolbar(QToolBar):
         self.camera.setToolTip("Which camera (0 is the system's first).")
         self.resolution = QComboBox()
         for w, h in RESOLUTIONS:
-            self.resolution.addItem(size_text((h, w)), (w, h))
+            self.resolution.addItem(size_text((h, w)))
         self.resolution.setToolTip("The picture size asked of the camera (it may send the nearest it has).")
         self.mirror = QCheckBox("Mirror")
         self.mirror.setToolTip("Flip the camera's picture left-right, like a mirror.")
