@@ -35,6 +35,7 @@ bench: $(STAMP_TEST)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/playground.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/inference.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/explorer.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/live.py
 
 # The standalone one-folder app (PyInstaller): dist/cnn-explorer/cnn-explorer
 app: $(STAMP_APP)

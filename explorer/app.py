@@ -12,7 +12,7 @@ WAIT_SECONDS = 120.0  # first use of a big built-in model builds it; a screensho
 
 
 def run_gui(image: str | None = None, model: str | None = None, screenshot: str | None = None,
-            self_test: bool = False) -> int:
+            self_test: bool = False, video: str | None = None, camera: int | None = None) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
     _check_linux_display_libraries()
@@ -23,10 +23,15 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
 
     import explorer.ui  # noqa: F401  (sets pyqtgraph's global options before any widget exists)
     from explorer.core import catalog, images, samples
+    from explorer.core.errors import UserError
     from explorer.ui.main_window import MainWindow
 
     # Bad arguments fail here, before any window or worker thread exists: one line, exit 2.
     loaded = images.load_image(image) if image else None
+    if video or camera is not None:
+        from explorer.core.video import check_source
+
+        check_source(video, camera)
     if model:
         catalog.resolve(model)  # a name 'cnn-explorer models' lists or an .onnx file, else one line and exit 2
 
@@ -45,6 +50,10 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
             window.set_image(loaded, f"file:{Path(image).resolve()}")
         elif window.image is None and not window.state.image.loading:
             window.load_sample(samples.default_sample().name)
+        if video or camera is not None:  # a screenshot shows the first frame, paused
+            window.live.open_from_command_line(video, camera, playing=not screenshot)
+            if screenshot and not _wait_until(app, window.live.has_frame, WAIT_SECONDS):
+                raise UserError(f"No frame arrived from the video or camera: {window.message_text()}")
         if model:
             window.tabs.setCurrentWidget(window.explorer)
             window.explorer.select_model(model)
@@ -184,7 +193,7 @@ def _self_test(app) -> int:
 
 def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
     """Run the steps in order; (the first failure or None, what passed)."""
-    from explorer.core import conv, samples
+    from explorer.core import conv, samples, video
 
     steps: list[str] = []
     window.resize(*SCREENSHOT_SIZE)
@@ -197,6 +206,18 @@ def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
     if output is None or output.shape != expected:
         return f"Playground output {None if output is None else output.shape}, expected {expected}", steps
     steps.append(f"playground convolution {expected[0]}×{expected[1]}")
+
+    clip = video.write_video(Path(tempfile.gettempdir()) / "cnn-explorer-self-test.avi", video.moving_bars(5, (320, 240)))
+    window.live.open_video(clip, playing=False)
+    window.live.step()  # the first frame through the reader task, OpenCV's FFmpeg and the Playground
+    if not _wait_until(app, window.live.has_frame, WAIT_SECONDS) or window.state.live.shown == 0:
+        return f"no frame from a generated video: {window.message_text()}", steps
+    output = window.playground.output_map()
+    expected = conv.output_shape(240, 320, window.state.playground.conv_params())
+    window.live.still_image()
+    if output is None or output.shape != expected:
+        return f"Playground output on a video frame {None if output is None else output.shape}, expected {expected}", steps
+    steps.append("video frame through the live reader")
 
     window.tabs.setCurrentWidget(window.explorer)
     window.explorer.select_model("lenet5")

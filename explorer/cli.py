@@ -33,6 +33,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cnn-explorer", description="See convolutional neural networks work.")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen, save it and exit")
     parser.add_argument("--image", metavar="PATH", help="with --screenshot or the GUI: the image to open")
+    parser.add_argument("--video", metavar="FILE", help="with --screenshot or the GUI: play this video file live")
+    parser.add_argument("--camera", metavar="INDEX", type=int, nargs="?", const=0,
+                        help="open the window on this webcam live (default 0)")
     parser.add_argument("--model", metavar="NAME", help="with --screenshot or the GUI: show this model's explorer")
     parser.add_argument("--self-test", action="store_true",
                         help="open the window offscreen, run a convolution and a LeNet-5 inference, exit 0 if all is well")
@@ -168,7 +171,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands[args.command](args)
     from explorer.app import run_gui
 
-    return run_gui(image=args.image, model=args.model, screenshot=args.screenshot, self_test=args.self_test)
+    return run_gui(image=args.image, model=args.model, screenshot=args.screenshot, self_test=args.self_test,
+                   video=args.video, camera=args.camera)
 
 
 def _parse_padding(text: str) -> int | str:

@@ -7,6 +7,7 @@ from psygnal import evented
 
 from explorer.state.explorer import ExplorerState
 from explorer.state.image import ImageState
+from explorer.state.live import LiveState
 from explorer.state.mnist import MnistState
 from explorer.state.playground import PlaygroundState
 from explorer.state.status import StatusState
@@ -19,6 +20,7 @@ TABS = ("playground", "explorer", "mnist")
 class AppState:
     tab: str = "playground"
     image: ImageState = field(default_factory=ImageState)
+    live: LiveState = field(default_factory=LiveState)
     playground: PlaygroundState = field(default_factory=PlaygroundState)
     explorer: ExplorerState = field(default_factory=ExplorerState)
     mnist: MnistState = field(default_factory=MnistState)

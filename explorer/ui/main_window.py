@@ -35,6 +35,8 @@ from explorer.state.app import TABS
 from explorer.state.image import size_text
 from explorer.ui.binding import connect
 from explorer.ui.model_explorer.readouts import short_provider
+from explorer.ui.live_controls import LiveToolbar, add_source_actions
+from explorer.ui.live_source import LiveController
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -79,6 +81,9 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(lambda i: setattr(self.state, "tab", TABS[i]))
         connect(self, self.state.events.tab, lambda *_: self.tabs.setCurrentIndex(TABS.index(self.state.tab)))
 
+        self.live = LiveController(self.state, self.runner, self)
+        self.live_toolbar = LiveToolbar(self.live, self)
+        self.addToolBar(self.live_toolbar)
         self._build_menus()
         self.resize(1500, 950)
         if restore_session:
@@ -106,6 +111,7 @@ class MainWindow(QMainWindow):
                                          "Open your own ONNX model in the Model Explorer."))
         file_menu.addAction(self._action("&Paste Image", self.paste_image, QKeySequence.StandardKey.Paste,
                                          "Use the image on the clipboard."))
+        add_source_actions(file_menu, self.live, self)
         self._samples_menu = file_menu.addMenu("&Samples")
         for sample in samples.samples():
             action = self._action(sample.title, lambda _=False, s=sample: self.load_sample(s.name), tip=sample.description)
@@ -306,7 +312,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         # Background work stops before the Qt objects go; a task stuck in a native call is abandoned after 1 s.
-        for view in (self.playground, self.explorer, self.mnist):
+        for view in (self.live, self.playground, self.explorer, self.mnist):
             view.shutdown()
         self.runner.shutdown(1.0)
         if self._save_session:

@@ -169,6 +169,10 @@ class TaskRunner(QObject):
     def is_busy(self, kind: str) -> bool:
         return kind in self._current or kind in self._waiting
 
+    def current_tasks(self) -> list[Task]:
+        """The latest task of each kind whose result has not reached the GUI thread yet (finished or not)."""
+        return list(self._current.values())
+
     def running_tasks(self) -> list[Task]:
         """Tasks whose threads still run, including cancelled ones that have not returned yet."""
         return [t for t in self._all if t.running]

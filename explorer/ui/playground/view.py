@@ -139,10 +139,15 @@ class PlaygroundView(QWidget):
     # ----- state → work ----------------------------------------------------------------------------------------
     def _image_changed(self, *_: object) -> None:
         image = self.app.image
+        outcome = self.state.outcome
+        same_size = outcome is not None and image.image is not None and \
+            outcome.image.pixels.shape[:2] == image.image.pixels.shape[:2]
         with self.state.events.paused():
             if self.state.lesson and image.origin != f"lesson:{self.state.lesson}":
                 self.state.lesson = ""  # another picture ends the lecture example
-            self.state.hover, self.state.pinned, self.state.animation = None, False, -1
+            self.state.animation = -1
+            if not same_size:  # the next video frame keeps the pinned unit; its readout follows the new map
+                self.state.hover, self.state.pinned = None, False
         self._schedule()
 
     def _schedule(self, *_: object) -> None:
