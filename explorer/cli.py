@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from explorer.core.errors import UserError
+from explorer.state.app import TABS
 
 EXIT_USER_ERROR = 2
 
@@ -24,9 +25,19 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see '{self.prog} --help')")
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    """"1024x768" (or 1024×768) → (1024, 768)."""
+    w, sep, h = text.lower().replace("×", "x").partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and 320 <= int(w) <= 8192 and 240 <= int(h) <= 8192):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window size such as 1024x768 (320x240 to 8192x8192)")
+    return int(w), int(h)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cnn-explorer", description="See convolutional neural networks work.")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen, save it and exit")
+    parser.add_argument("--size", dest="window_size", metavar="WxH", type=_window_size, help="with --screenshot: the window size (1024x768)")
+    parser.add_argument("--tab", choices=TABS, help="with --screenshot or the GUI: the tab to show")
     parser.add_argument("--image", metavar="PATH", help="with --screenshot or the GUI: the image to open")
     parser.add_argument("--model", metavar="NAME", help="with --screenshot or the GUI: show this model's explorer")
     parser.add_argument("--self-test", action="store_true",
@@ -93,7 +104,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands[args.command](args)
     from explorer.app import run_gui
 
-    return run_gui(image=args.image, model=args.model, screenshot=args.screenshot, self_test=args.self_test)
+    return run_gui(image=args.image, model=args.model, screenshot=args.screenshot, self_test=args.self_test,
+                   size=args.window_size, tab=args.tab)
 
 
 def _parse_padding(text: str) -> int | str:

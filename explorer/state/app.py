@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from psygnal import evented
 
+from explorer.state.compare import CompareState
 from explorer.state.explorer import ExplorerState
 from explorer.state.image import ImageState
 from explorer.state.lesson import LessonState
@@ -27,6 +28,7 @@ class AppState:
     mnist: MnistState = field(default_factory=MnistState)
     status: StatusState = field(default_factory=StatusState)
     lesson: LessonState = field(default_factory=LessonState)
+    compare: CompareState = field(default_factory=CompareState)
     zoom: float = 1.0           # every font and chart label scales with it (Ctrl+= / Ctrl+- / Ctrl+0)
     theme: str = "normal"       # or "projector": high contrast
     hint_seen: bool = False     # the first-run hint has been dismissed

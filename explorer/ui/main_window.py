@@ -35,7 +35,10 @@ from explorer.core.errors import UserError
 from explorer.state import AppState, session
 from explorer.state.app import TABS
 from explorer.state.image import size_text
+from explorer.ui import presenter
 from explorer.ui.binding import connect
+from explorer.ui.lecture.compare_view import CompareView
+from explorer.ui.lecture.lesson_view import LessonView
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -66,7 +69,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.playground, "Convolution Playground")
         self.tabs.addTab(self.explorer, "Model Explorer")
         self.tabs.addTab(self.mnist, "MNIST: CNN vs fully connected")
-        self.setCentralWidget(self.tabs)
+        self.lesson = LessonView(self.state)
+        self.compare = CompareView(self.state, self.runner)
+        self.tabs.addTab(self.lesson, "Lesson")
+        self.tabs.addTab(self.compare, "Compare architectures")
 
         self._message = QLabel()
         self._provider = QLabel("Provider: –")
@@ -84,6 +90,9 @@ class MainWindow(QMainWindow):
         connect(self, self.state.events.tab, lambda *_: self.tabs.setCurrentIndex(TABS.index(self.state.tab)))
 
         self._build_menus()
+        self.setCentralWidget(presenter.install(self, self.state, self.tabs))
+        # Until the Model Explorer binds to the state itself, a lesson step's model choice reaches it here.
+        connect(self, self.state.explorer.events.model, lambda *_: self.explorer.select_model(self.state.explorer.model))
         self.resize(1500, 950)
         if restore_session:
             self._reopen_image(restore_note)

@@ -75,3 +75,16 @@ def test_absurd_zoom_in_a_hand_edited_session_gives_the_defaults(tmp_path):
     path.write_text(json.dumps(data))
     state = AppState()
     assert "damaged" in session.load(state, path) and state.zoom == 1.0
+
+
+def test_inception_numbers_and_sorting_in_the_compare_state():
+    state = AppState()
+    assert state.compare.cost().bottleneck == 12_443_648
+    state.compare.reduced = 32
+    assert state.compare.cost().reduction == 28 * 28 * 32 * 192
+    state.compare.sort_by("parameters")
+    assert (state.compare.sort, state.compare.descending) == ("parameters", True)
+    state.compare.sort_by("parameters")
+    assert state.compare.descending is False
+    state.compare.sort_by("year")
+    assert [r["architecture"] for r in state.compare.table()][0] == "LeNet-5"
