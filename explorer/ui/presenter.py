@@ -26,7 +26,7 @@ from explorer.ui.lecture.lesson_view import LessonBar
 
 HINT = ("New here? Start in the <b>Lesson</b> tab (Ctrl+4) and press PageDown to walk through the lecture, "
         "or change f, s, p and d in the Playground and watch the output. F1 lists every shortcut.")
-LESSON_KEYS = (("PageDown, Space", "next lesson step"), ("PageUp", "previous lesson step"),
+LESSON_KEYS = (("PageDown (Space outside the Playground)", "next lesson step"), ("PageUp", "previous lesson step"),
                ("Ctrl+= / Ctrl+- / Ctrl+0", "zoom in / out / back to 100 %"), ("F1 or ?", "this sheet"))
 
 
@@ -83,15 +83,21 @@ def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
     layout.addWidget(tabs, 1)
     layout.addWidget(LessonBar(state))
 
-    for keys, delta in (("PageDown", +1), ("PageUp", -1)):
-        QShortcut(QKeySequence(keys), window, activated=lambda d=delta: advance(state, d))
-    # Space means "next" only while a lesson runs; otherwise it stays the key that presses buttons.
-    # (Text and number fields keep it either way: Qt gives typed characters precedence over shortcuts.)
-    space = QShortcut(QKeySequence("Space"), window, activated=lambda: advance(state, +1))
-    connect(window, state.lesson.events.step, lambda *_: space.setEnabled(state.lesson.step >= 0))
-    space.setEnabled(state.lesson.step >= 0)
+    for keys, delta in (("PgDown", +1), ("PgUp", -1)):   # Qt's names for PageDown and PageUp
+        QShortcut(QKeySequence(keys), window).activated.connect(lambda d=delta: advance(state, d))
+    # Space means "next" only while a lesson runs, and not in the Playground, where it plays the animation (two
+    # shortcuts on one key would both stay silent). Elsewhere it stays the key that presses buttons.
+    space = QShortcut(QKeySequence("Space"), window)
+    space.activated.connect(lambda: advance(state, +1))
+
+    def space_is_next(*_: object) -> None:
+        space.setEnabled(state.lesson.step >= 0 and state.tab != "playground")
+
+    for signal in (state.lesson.events.step, state.events.tab):
+        connect(window, signal, space_is_next)
+    space_is_next()
     for keys in ("F1", "?"):
-        QShortcut(QKeySequence(keys), window, activated=lambda: show_shortcut_sheet(window))
+        QShortcut(QKeySequence(keys), window).activated.connect(lambda: show_shortcut_sheet(window))
 
     view_menu = _menu(window, "&View")
     view_menu.addSeparator()

@@ -31,7 +31,7 @@ from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
 KEYS = tuple(a.key for a in architectures.ARCHITECTURES)
-TEXT_COLUMNS = ("introduced", "advantages", "disadvantages")
+ATTRIBUTES = architectures.COLUMNS[1:]   # one row each; the architectures are the columns (side by side)
 
 
 class CompareView(QWidget):
@@ -39,19 +39,17 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.state, self.runner = state, runner
         self._requested = False
-        self.table = QTableWidget(len(KEYS), len(architectures.COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(architectures.COLUMNS))
+        self.table = QTableWidget(len(ATTRIBUTES), len(KEYS))
+        self.table.setVerticalHeaderLabels(list(ATTRIBUTES))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.sectionClicked.connect(lambda i: self.state.compare.sort_by(architectures.COLUMNS[i]))
-        for i, column in enumerate(architectures.COLUMNS):
-            mode = QHeaderView.ResizeMode.Stretch if column in TEXT_COLUMNS else QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(i, mode)
-        self.table.setToolTip(f"Click a column to sort. top-1/top-5: {architectures.ZOO_SOURCE}.")
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().sectionClicked.connect(lambda _: self.state.compare.sort_by("architecture"))
+        rows = self.table.verticalHeader()
+        rows.setSectionsClickable(True)
+        rows.sectionClicked.connect(lambda i: self.state.compare.sort_by(ATTRIBUTES[i]))
+        self.table.setToolTip("Click a row's name to order the architectures by it (again to reverse); "
+                              f"top-1/top-5: {architectures.ZOO_SOURCE}.")
 
         self.progress = QLabel()
         self.progress.setWordWrap(True)
@@ -114,20 +112,21 @@ class CompareView(QWidget):
     # ----- painting --------------------------------------------------------------------------------------------
     def _repaint(self, *_: object) -> None:
         c = self.state.compare
-        rows = c.table()
-        for r, row in enumerate(rows):
-            for i, column in enumerate(architectures.COLUMNS):
-                item = QTableWidgetItem(architectures.cell_text(column, row[column]))
-                if column not in TEXT_COLUMNS and column != "architecture":
+        columns = c.table()
+        self.table.setHorizontalHeaderLabels([str(col["architecture"]) for col in columns])
+        arrow = " ▼" if c.descending else " ▲"
+        self.table.setVerticalHeaderLabels([a + (arrow if a == c.sort else "") for a in ATTRIBUTES])
+        for i, col in enumerate(columns):
+            for r, attribute in enumerate(ATTRIBUTES):
+                item = QTableWidgetItem(architectures.cell_text(attribute, col[attribute]))
+                if attribute in architectures.NUMERIC:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, i, item)
-        order = Qt.SortOrder.DescendingOrder if c.descending else Qt.SortOrder.AscendingOrder
-        self.table.horizontalHeader().setSortIndicator(architectures.COLUMNS.index(c.sort), order)
         self.table.resizeRowsToContents()
 
-    def cell(self, row: int, column: str) -> str:
-        """What the table shows (for tests and the PNG)."""
-        return self.table.item(row, architectures.COLUMNS.index(column)).text()
+    def cell(self, architecture: int, attribute: str) -> str:
+        """What the table shows for the i-th architecture from the left (for tests)."""
+        return self.table.item(ATTRIBUTES.index(attribute), architecture).text()
 
     # ----- export ----------------------------------------------------------------------------------------------
     def _export_dialog(self, filter_: str, name: str, write) -> None:

@@ -1,6 +1,6 @@
 """The lesson: the lecture's steps as a list, the current step's caption in large type, and a caption bar that
 stays under every tab while the lesson runs (the audience watches the Playground or the Model Explorer, not this
-tab). Clicker keys (PageDown / Space forward, PageUp back) are window shortcuts installed by ``presenter``.
+tab). Clicker keys (PageDown forward, PageUp back; Space outside the Playground) are window shortcuts installed by ``presenter``.
 """
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ class LessonView(QWidget):
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.where = QLabel()
         self.where.setWordWrap(True)
-        keys = QLabel("Presenter keys: PageDown or Space = next step, PageUp = previous; the caption stays at the "
-                      "bottom of every tab. Choose a step in the list to jump to it.")
+        keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the Playground, "
+                      "where it plays the animation). The caption stays at the bottom of every tab; click a step "
+                      "in the list to jump to it.")
         keys.setWordWrap(True)
         back, forward = QPushButton("◀ Previous"), QPushButton("Next ▶")
         back.clicked.connect(lambda: advance(state, -1))
@@ -97,7 +98,7 @@ class LessonBar(QWidget):
         self.text.setFont(style.font(style.TITLE_PT))
         back, forward, stop = QPushButton("◀"), QPushButton("▶"), QPushButton("End lesson")
         back.setToolTip("Previous step (PageUp)")
-        forward.setToolTip("Next step (PageDown or Space)")
+        forward.setToolTip("Next step (PageDown)")
         back.clicked.connect(lambda: advance(state, -1))
         forward.clicked.connect(lambda: advance(state, +1))
         stop.clicked.connect(lambda: setattr(state.lesson, "step", -1))

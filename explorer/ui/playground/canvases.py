@@ -13,8 +13,8 @@ from explorer.state.image import size_text
 from explorer.ui import style
 
 _TINT = {"r": 0, "g": 1, "b": 2}
-_PLANE_TITLE = {"gray": "gray (luminance)", "r": "R plane only", "g": "G plane only", "b": "B plane only",
-                "volume": "all three planes (RGB)"}
+# Short: two canvases share a 1024 px window with the controls, and a plot title cannot wrap.
+_PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "RGB volume"}
 
 
 SMALL_IMAGE = 16  # sides up to this get one tick per pixel
@@ -98,7 +98,7 @@ class InputCanvas(ImageCanvas):
             lo, hi = float(plane.min()), float(plane.max())
             self.image.setImage(plane, levels=(lo, hi if hi > lo else lo + 1))  # a 0/1 grid stays black/white
         h, w = pixels.shape[:2]
-        self.set_title(f"Input {size_text((h, w))} — {_PLANE_TITLE[mode]}")
+        self.set_title(f"Input {size_text((h, w))} · {_PLANE_TITLE[mode]}")
         self._set_shape((h, w))
 
 

@@ -34,6 +34,7 @@ class FormulaPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         for label in (self.height_line, self.width_line, self.pool_line, self.cost_line):
+            label.setWordWrap(True)   # a long formula wraps instead of widening the window past 1024 px
             layout.addWidget(label)
 
     def show_numbers(self, input_hw: tuple[int, int], params: ConvParams, pool: PoolParams, channels: int) -> None:
