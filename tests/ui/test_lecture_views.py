@@ -132,3 +132,18 @@ def test_every_tab_fits_1024_by_768_with_nothing_cut_off(window, qtbot, tab):
     assert cut == []
     if tab == "compare":
         qtbot.waitUntil(lambda: window.state.compare.facts == FAKE_FACTS, timeout=5000)
+
+
+def test_small_grids_print_every_value_and_large_maps_do_not(window, qtbot):
+    window.show_lesson("step-by-step")
+    window.playground.flush()
+    out, inp = window.playground.output_canvas.values, window.playground.input_canvas.values
+    assert out.cell_texts() == ["4", "3", "4", "2", "4", "3", "2", "3", "4"]     # the lecture's feature map
+    assert inp.cell_texts()[:5] == ["1", "1", "1", "0", "0"] and len(inp.cell_texts()) == 25
+    assert out.isVisible() and not out.lines.path().isEmpty()                    # grid lines keep white cells apart
+    window.show_lesson("numbers-rgb")
+    window.playground.flush()
+    assert window.playground.input_canvas.values.cell_texts()[3] == "255\n255\n255"   # white: R, G, B
+    window.show_lesson("pooling")                                                 # a 512×512 photo
+    window.playground.flush()
+    assert not window.playground.output_canvas.values.isVisible()

@@ -115,4 +115,7 @@ class LessonBar(QWidget):
         index = self.state.lesson.step
         self.setVisible(index >= 0 and self.state.tab != "lesson")
         if index >= 0:
-            self.text.setText(f"<b>{step_heading(index)}</b> — {STEPS[index].caption}")
+            step = STEPS[index]
+            # The Playground prints a lecture example's caption above its formula; saying it twice costs two lines.
+            caption = "" if step.lesson and self.state.tab == "playground" else f" — {step.caption}"
+            self.text.setText(f"<b>{step_heading(index)}</b>{caption}")

@@ -33,9 +33,25 @@ class FormulaPanel(QWidget):
         self.cost_line.setToolTip("One filter's learnable weights and the multiply-adds it needs for this image.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for label in (self.height_line, self.width_line, self.pool_line, self.cost_line):
+        for label in self._lines():
             label.setWordWrap(True)   # a long formula wraps instead of widening the window past 1024 px
             layout.addWidget(label)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Wrapped lines need more height at narrow widths; the splitter around us only honours a minimum."""
+        margins, layout = self.layout().contentsMargins(), self.layout()
+        width = self.width() - margins.left() - margins.right()
+        shown = [label for label in self._lines() if label.isVisibleTo(self)]
+        height = sum(max(label.heightForWidth(width), label.sizeHint().height()) for label in shown)
+        slack = 4 * len(shown)   # QLabel margins the per-label estimate leaves out
+        self.setMinimumHeight(height + slack + layout.spacing() * max(len(shown) - 1, 0) + margins.top() + margins.bottom())
+
+    def _lines(self) -> tuple[QLabel, ...]:
+        return self.height_line, self.width_line, self.pool_line, self.cost_line
 
     def show_numbers(self, input_hw: tuple[int, int], params: ConvParams, pool: PoolParams, channels: int) -> None:
         """Raises core's UserError for impossible numbers before changing any text."""
@@ -51,9 +67,11 @@ class FormulaPanel(QWidget):
                          f"{conv_hw[0]}×{conv_hw[1]} → {ph}×{pw}")
         cost = layer_cost(params.size, channels, 1, conv_hw)
         f = params.size
-        cost_text = (f"one filter: {f}×{f}×{channels} = {cost.weights:,} weights + {cost.biases} bias · "
+        cost_text = (f"one filter: {f}×{f}×{channels} = {cost.weights:,} weights + {cost.biases} bias\n"
                      f"multiply-adds: {cost.weights:,} × {conv_hw[0]}×{conv_hw[1]} = {cost.macs:,}")
         self.height_line.setText(lines[0])
         self.width_line.setText(lines[1])
         self.pool_line.setText(pool_text)
+        self.pool_line.setVisible(pool.kind != "none")   # "pooling: none" costs a line a 768 px screen lacks
         self.cost_line.setText(cost_text)
+        self._fit_height()
