@@ -3,6 +3,7 @@ Inception calculator follows its numbers, zoom scales the text, and every tab fi
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -147,3 +148,16 @@ def test_small_grids_print_every_value_and_large_maps_do_not(window, qtbot):
     window.show_lesson("pooling")                                                 # a 512×512 photo
     window.playground.flush()
     assert not window.playground.output_canvas.values.isVisible()
+
+
+def test_pooling_readout_lists_the_window_and_marks_the_maximum(window, qtbot):
+    window.show_lesson("max-grid")
+    window.playground.flush()
+    window.state.playground.click_unit((1, 0))
+    text = window.playground.arithmetic.label.text()
+    assert "max = <b>14</b>" in text and text.count("<td") == 4
+    assert re.search(r'background:#[0-9a-f]{6}">&nbsp;14&nbsp;', text)   # the kept value is highlighted
+    window.show_lesson("avg-grid")
+    window.playground.flush()
+    window.state.playground.click_unit((1, 0))
+    assert "(9 + 10 + 13 + 14) / 4 = <b>11.5</b>" in window.playground.arithmetic.label.text()

@@ -76,6 +76,28 @@ class ArithmeticPanel(QScrollArea):
         self.shown_sum = None
         self.label.setText(html.escape(text))
 
+    def show_pooling(self, unit: tuple[int, int], window: np.ndarray, taken: tuple[int, int] | None, kind: str,
+                     value: float) -> None:
+        """The pooled window's values; max pooling marks the one kept, average shows the sum it divides."""
+        self.shown_sum = None
+        cells = []
+        for r in range(window.shape[0]):
+            row = []
+            for c in range(window.shape[1]):
+                v = float(window[r, c])
+                text = "pad" if np.isnan(v) else _num(v)
+                if (r, c) == taken:
+                    text = f'<b><span style="background:{style.HIGHLIGHT.name()}">&nbsp;{text}&nbsp;</span></b>'
+                row.append(f'<td align="right">&nbsp;{text}&nbsp;</td>')
+            cells.append(f"<tr>{''.join(row)}</tr>")
+        grid = f'<table border="1" cellspacing="0" cellpadding="2">{"".join(cells)}</table>'
+        inside = window[~np.isnan(window)]
+        terms = " + ".join(_num(v) for v in inside) if inside.size <= MAX_LISTED * 2 else f"{inside.size} values"
+        how = (f"max = <b>{_num(value)}</b> (marked)" if kind == "max" else
+               f"average = ({terms}) / {inside.size} = <b>{_num(value)}</b>")
+        self.label.setText(f"<b>pooled output[{unit[0]}, {unit[1]}] = {_num(value)}</b><br>"
+                           f"the {window.shape[0]}×{window.shape[1]} window of the convolution map:{grid}{how}")
+
     def show_unit(self, unit: tuple[int, int], patch: np.ndarray, kernel: np.ndarray, in_padding: np.ndarray,
                   value: float) -> None:
         """patch (f,f) or (f,f,C) input values under the taps (0 in padding); value: core's output at unit."""

@@ -201,7 +201,7 @@ class PlaygroundView(QWidget):
         pool = outcome.settings.pool
         title = f"Output {out.shape[1]}×{out.shape[0]}"
         if pool.kind != "none":
-            title += f" after {'max' if pool.kind == 'max' else 'average'} pooling"
+            title += f" · {'max' if pool.kind == 'max' else 'avg'} pool"  # short: the title cannot wrap
         revealed = self.state.animation + 1 if self.state.animation >= 0 else None
         if revealed is not None:
             title += f" — {revealed} of {out.size} computed"
@@ -222,12 +222,8 @@ class PlaygroundView(QWidget):
             f = shown.kernel.shape[0]
             self.arithmetic.show_unit(shown.unit, shown.patch, shown.kernel, rf.in_padding.reshape(f, f), shown.value)
             return
-        pool = self.state.outcome.settings.pool
-        name = "maximum" if pool.kind == "max" else "average"
-        self.arithmetic.show_message(
-            f"pooled output[{shown.unit[0]}, {shown.unit[1]}] = {shown.value:.4g}: the {name} of a "
-            f"{pool.size}×{pool.size} window of the convolution map. The input shows the union of those units' "
-            f"taps ({len(rf.taps)} pixels).")
+        self.arithmetic.show_pooling(shown.unit, shown.pool_window, shown.pool_taken,
+                                     self.state.outcome.settings.pool.kind, shown.value)
 
     def _animation_moved(self, *_: object) -> None:
         if self.state.outcome is not None:
