@@ -58,6 +58,8 @@ def _build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--pool-stride", type=int, default=2)
     conv.add_argument("--out", required=True, metavar="OUT.png")
     conv.add_argument("--npy", metavar="OUT.npy", help="also save the raw output map")
+    conv.add_argument("--no-values", action="store_true",
+                      help="small maps (up to 16×16) are exported with big squares: leave their numbers out")
 
     inspect = sub.add_parser("inspect", help="list a model's layers, shapes, parameters and receptive fields")
     inspect.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
@@ -149,7 +151,7 @@ def _cmd_conv(args: argparse.Namespace) -> int:
     pool = conv.PoolParams(kind=args.pool or "none", size=args.pool_size, stride=args.pool_stride)
     result = conv.playground_forward(image.pixels, kernel, params, args.mode, pool)
     output = result.output
-    render.write_png(args.out, render.signed_to_rgb(output))  # one pixel per unit, as the GUI exports it
+    render.write_png(args.out, render.export_rgb(output, not args.no_values))  # as the GUI exports it
     if args.npy:
         np.save(args.npy, output)
     h, w = output.shape

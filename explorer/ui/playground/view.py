@@ -119,13 +119,14 @@ class PlaygroundView(QWidget):
         self.state.accept(compute(image, self.state.settings()))
 
     def export_output_png(self, path: str | Path) -> bool:
-        """Save core's output map as PNG, one pixel per unit, in the colours the window and the CLI use."""
+        """Save core's output map as PNG in the colours the window and the CLI use (one pixel per unit; small
+        maps with big squares and their values)."""
         output = self.output_map()
         if output is None:
             self.app.status.show("Nothing to export yet: load an image first.", error=True, topic="playground")
             return False
         try:
-            render.write_png(path, render.signed_to_rgb(output))
+            render.write_png(path, render.export_rgb(output))   # small maps slide-ready, as the CLI writes them
         except UserError as exc:
             self.app.status.show(str(exc), error=True, topic="playground")
             return False
@@ -262,7 +263,7 @@ class PlaygroundView(QWidget):
 
     def _build_layout(self, animation: QGroupBox) -> None:
         export = QPushButton("Export output PNG…")
-        export.setToolTip("Save the output map as a PNG, one pixel per output unit, in the colours shown.")
+        export.setToolTip("Save the output map as a PNG in the colours shown (small maps: big squares with their values).")
         export.setMinimumHeight(34)
         export.clicked.connect(self._export_dialog)
         left = QWidget()
