@@ -4,7 +4,7 @@ without the window knowing the details; everything it changes goes through the s
 """
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -43,7 +43,9 @@ class FirstRunHint(QWidget):
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.label, 1)
         layout.addWidget(button)
-        self.setStyleSheet("FirstRunHint { background: #fff4c2; }")
+        palette = self.palette()   # a palette, not a style sheet: style sheets stop zoomed fonts reaching children
+        palette.setColor(QPalette.ColorRole.Window, QColor(255, 244, 194))
+        self.setPalette(palette)
         self.setAutoFillBackground(True)
         connect(self, state.events.hint_seen, lambda *_: self.setVisible(not state.hint_seen))
         self.setVisible(not state.hint_seen)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QWidget
 
 from explorer.ui import style
 
@@ -29,10 +29,22 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
         font = w.font()
         font.setPointSizeF(max(1.0, float(w.property(_BASE)) * zoom))
         w.setFont(font)
+    for area in root.findChildren(QScrollArea):
+        _fit_scroll_width(area)
     projector = theme == "projector"
     for view in root.findChildren(pg.GraphicsView):
         for item in view.scene().items():
             _scale_item(item, zoom, projector)
+
+
+def _fit_scroll_width(area: QScrollArea) -> None:
+    """A column that never scrolls sideways must widen with its zoomed content, or its right edge is cut off."""
+    if area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff or area.widget() is None:
+        return
+    if area.property(_BASE + "_width") is None:
+        area.setProperty(_BASE + "_width", area.minimumWidth())
+    needed = area.widget().minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 2 * area.frameWidth()
+    area.setMinimumWidth(max(int(area.property(_BASE + "_width")), needed))
 
 
 def _base(item: object, current: float) -> float:
@@ -51,10 +63,14 @@ def _scale_item(item: object, zoom: float, projector: bool) -> None:
         pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else item._cnnx_pens
         item.setPen(pen)
         item.setTextPen(text_pen)
+        item.label.setDefaultTextColor(QColor("black") if projector else text_pen.color())
     elif isinstance(item, pg.LabelItem) and item.text:
         size = str(item.opts.get("size") or f"{style.LABEL_PT}pt")
         base = _base(item, float(size.removesuffix("pt")) if size.endswith("pt") else style.LABEL_PT)
-        item.setText(item.text, size=f"{base * zoom:.1f}pt")
+        if not hasattr(item, "_cnnx_color"):
+            item._cnnx_color = item.opts.get("color")
+        colour = "k" if projector else item._cnnx_color
+        item.setText(item.text, size=f"{base * zoom:.1f}pt", **({"color": colour} if colour else {}))
     elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), pg.LabelItem):
         font = item.font()
         font.setPointSizeF(_base(item, font.pointSizeF()) * zoom)
@@ -75,5 +91,5 @@ def palette(theme: str) -> QPalette:
     return p
 
 
-PROJECTOR_SHEET = ("QWidget { color: black; } QTabBar::tab:selected { background: black; color: white; } "
-                   "QGroupBox { font-weight: bold; } QHeaderView::section { font-weight: bold; }")
+# Only what a palette cannot say; no font or QWidget-wide rules (they would stop zoomed fonts being inherited).
+PROJECTOR_SHEET = "QTabBar::tab:selected { background: black; color: white; }"

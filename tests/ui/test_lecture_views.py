@@ -7,7 +7,7 @@ import re
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from explorer.core import architectures, lesson_steps, samples
 from explorer.core.architectures import Facts
@@ -161,3 +161,18 @@ def test_pooling_readout_lists_the_window_and_marks_the_maximum(window, qtbot):
     window.playground.flush()
     window.state.playground.click_unit((1, 0))
     assert "(9 + 10 + 13 + 14) / 4 = <b>11.5</b>" in window.playground.arithmetic.label.text()
+
+
+def test_projector_theme_paints_chart_axes_black_and_normal_restores_them(window):
+    axis = window.mnist.bars.plot.getAxis("left")
+    normal = axis.textPen().color().name()
+    window.state.theme = "projector"
+    assert axis.textPen().color().name() == "#000000" and axis.pen().width() == 2
+    window.state.theme = "normal"
+    assert axis.textPen().color().name() == normal
+
+
+def test_zoomed_playground_column_widens_instead_of_cutting_its_controls(window):
+    window.state.zoom = 1.5
+    area = window.playground.findChild(QScrollArea)
+    assert area.minimumWidth() >= area.widget().minimumSizeHint().width()

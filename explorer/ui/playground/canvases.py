@@ -107,7 +107,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
 
     def set_title(self, title: str) -> None:
-        self.plot.setTitle(title, size=f"{style.TITLE_PT}pt", color="k")
+        self.plot.setTitle(title, size=f"{style.TITLE_PT * style.zoom():.1f}pt", color="k")
 
     def _set_shape(self, shape: tuple[int, int]) -> None:
         if shape != self._shape:  # keep the user's zoom while the size stays the same
