@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -72,18 +71,19 @@ class CompareView(QWidget):
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.table, 1)
         top_layout.addWidget(source)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(InceptionPanel(state.compare))
-        splitter.setStretchFactor(0, 3)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(top, 1)                        # the table takes the height the calculator leaves
+        layout.addWidget(InceptionPanel(state.compare))
 
         c = state.compare
         for signal in (c.events.facts, c.events.times, c.events.sort, c.events.descending):
             connect(self, signal, self._repaint)
         connect(self, c.events.progress, lambda *_: self.progress.setText(c.progress))
         self._repaint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()   # wrapped text needs taller rows when the columns narrow
 
     # ----- work ------------------------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)

@@ -43,7 +43,6 @@ class InceptionPanel(QGroupBox):
         layout.addWidget(self.formula)
         layout.addWidget(self.direct_bar)
         layout.addWidget(self.bottleneck_bar)
-        layout.addStretch(1)   # extra height goes below, not between the labels and their boxes
         for name, _, _ in FIELDS:
             connect(self, getattr(state.events, name), self._repaint)
         self._repaint()
