@@ -24,6 +24,7 @@ class Step:
     lesson: str = ""       # a lessons.LESSONS key: the Playground's image and settings
     model: str = ""        # a built-in for the Model Explorer
     panel: str = ""        # the explorer's panel (activations, filters, rf-growth)
+    mnist_page: str = ""   # the MNIST tab's page (draw, compare, weights)
 
 
 def dilated_span(f: int, d: int) -> int:
@@ -71,7 +72,7 @@ STEPS: tuple[Step, ...] = (
          lesson="numbers-gray"),
     Step("numbers-rgb", "Colour: three numbers per pixel", lessons.lesson("numbers-rgb").explanation, "playground",
          lesson="numbers-rgb"),
-    Step("fc-explosion", "Why fully connected layers explode", _fc_caption(), "mnist"),
+    Step("fc-explosion", "Why fully connected layers explode", _fc_caption(), "mnist", mnist_page="weights"),
     Step("step-by-step", "Convolution step by step", lessons.lesson("step-by-step").explanation, "playground",
          lesson="step-by-step"),
     Step("edge", "A kernel that finds edges", lessons.lesson("edge").explanation, "playground", lesson="edge"),
@@ -107,7 +108,7 @@ STEPS: tuple[Step, ...] = (
     Step("compare", "Six architectures side by side", "Year, depth, weights, cost, receptive field, speed on "
          "this machine and published accuracy: click a column to sort.", "compare"),
     Step("mnist", "Case study: MNIST digits", "Draw a digit: the small CNN and the fully connected net both read "
-         "it; shift it and watch which one copes.", "mnist"),
+         "it; shift it and watch which one copes.", "mnist", mnist_page="draw"),
 )
 
 

@@ -35,6 +35,8 @@ def go_to(state: AppState, index: int) -> None:
         state.explorer.layer = ""
     if item.panel:
         state.explorer.panel = item.panel
+    if item.mnist_page:
+        state.mnist.page = item.mnist_page
     state.lesson.step = index
     state.tab = item.tab
 

@@ -25,6 +25,14 @@ def test_a_model_step_chooses_the_model_and_panel():
     assert (state.tab, state.explorer.model, state.explorer.panel) == ("explorer", "vgg16", "rf-growth")
 
 
+def test_the_weight_explosion_step_opens_the_calculator_page():
+    state = AppState()
+    go_to(state, index("fc-explosion"))
+    assert (state.tab, state.mnist.page) == ("mnist", "weights")
+    go_to(state, index("mnist"))
+    assert state.mnist.page == "draw"
+
+
 def test_clicker_keys_walk_forward_and_back_and_stop_at_the_ends():
     state = AppState()
     advance(state, +1)                        # the first press starts the lesson

@@ -13,7 +13,9 @@ from explorer.core import architectures, lesson_steps, samples
 from explorer.core.architectures import Facts
 from explorer.state.app import TABS
 from explorer.ui import style
+from explorer.ui.lecture.inception_panel import InceptionPanel
 from explorer.ui.main_window import MainWindow
+from explorer.ui.presenter import shortcut_sheet
 
 # Stand-ins: the real facts need VGG-16 built (seconds and 500 MB); the table's behaviour is what is tested here.
 FAKE_FACTS = {"lenet5": Facts(5, 61_706, 416_520, 32), "alexnet": Facts(8, 62_378_344, 1_135_906_176, 195),
@@ -96,7 +98,6 @@ def test_comparison_fills_sorts_and_exports(window, qtbot, tmp_path):
 
 def test_inception_calculator_follows_its_numbers(window, qtbot):
     window.state.tab = "compare"
-    from explorer.ui.lecture.inception_panel import InceptionPanel
     panel = window.compare.findChild(InceptionPanel)
     assert "= 12,443,648" in panel.formula.text()
     panel.spins["reduced"].setValue(32)
@@ -176,3 +177,12 @@ def test_zoomed_playground_column_widens_instead_of_cutting_its_controls(window)
     window.state.zoom = 1.5
     area = window.playground.findChild(QScrollArea)
     assert area.minimumWidth() >= area.widget().minimumSizeHint().width()
+
+
+def test_weight_explosion_step_shows_the_calculator_and_f1_lists_the_keys(window, qtbot):
+    window.state.lesson.step = index("fc-explosion") - 1
+    window.state.tab = "lesson"
+    window.lesson.steps.itemClicked.emit(window.lesson.steps.item(index("fc-explosion")))
+    assert window.mnist.tabs.currentWidget() is window.mnist.calculator
+    sheet = shortcut_sheet(window)
+    assert "PageDown" in sheet and "Zoom In" in sheet and "Ctrl+E" in sheet
