@@ -96,3 +96,18 @@ def test_inception_numbers_and_sorting_in_the_compare_state():
     assert state.compare.descending is False
     state.compare.sort_by("year")
     assert [r["architecture"] for r in state.compare.table()][0] == "LeNet-5"
+
+
+def test_the_lesson_runs_start_to_finish_with_the_clicker():
+    state = AppState()
+    seen = []
+    for _ in lesson_steps.STEPS:
+        advance(state, +1)
+        step = lesson_steps.STEPS[state.lesson.step]
+        assert state.tab == step.tab
+        if step.lesson:
+            assert state.playground.lesson == step.lesson and state.playground.caption()
+        if step.model:
+            assert state.explorer.model == step.model
+        seen.append(step.key)
+    assert seen == [s.key for s in lesson_steps.STEPS]
