@@ -15,15 +15,16 @@ from explorer.core.conv import (
     pool_shape,
 )
 from explorer.ui import style
+from explorer.ui.wrapped_label import WrappedLabel
 
 
 class FormulaPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.height_line = QLabel()
-        self.width_line = QLabel()
-        self.pool_line = QLabel()
-        self.cost_line = QLabel()
+        self.height_line = WrappedLabel()
+        self.width_line = WrappedLabel()
+        self.pool_line = WrappedLabel()
+        self.cost_line = WrappedLabel()
         for label in (self.height_line, self.width_line, self.pool_line):
             label.setFont(style.font(style.FORMULA_PT))
         self.cost_line.setFont(style.font(style.TITLE_PT))
@@ -33,22 +34,8 @@ class FormulaPanel(QWidget):
         self.cost_line.setToolTip("One filter's learnable weights and the multiply-adds it needs for this image.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for label in self._lines():
-            label.setWordWrap(True)   # a long formula wraps instead of widening the window past 1024 px
+        for label in self._lines():   # wrapped: a long formula must not widen the window past 1024 px
             layout.addWidget(label)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().resizeEvent(event)
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Wrapped lines need more height at narrow widths; the splitter around us only honours a minimum."""
-        margins, layout = self.layout().contentsMargins(), self.layout()
-        width = self.width() - margins.left() - margins.right()
-        shown = [label for label in self._lines() if label.isVisibleTo(self)]
-        height = sum(max(label.heightForWidth(width), label.sizeHint().height()) for label in shown)
-        slack = 4 * len(shown)   # QLabel margins the per-label estimate leaves out
-        self.setMinimumHeight(height + slack + layout.spacing() * max(len(shown) - 1, 0) + margins.top() + margins.bottom())
 
     def _lines(self) -> tuple[QLabel, ...]:
         return self.height_line, self.width_line, self.pool_line, self.cost_line
@@ -74,4 +61,3 @@ class FormulaPanel(QWidget):
         self.pool_line.setText(pool_text)
         self.pool_line.setVisible(pool.kind != "none")   # "pooling: none" costs a line a 768 px screen lacks
         self.cost_line.setText(cost_text)
-        self._fit_height()

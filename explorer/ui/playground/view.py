@@ -38,6 +38,7 @@ from explorer.ui.playground.controls import LIMITS, ParamControls
 from explorer.ui.playground.formula_panel import FormulaPanel
 from explorer.ui.playground.kernel_editor import KernelEditor
 from explorer.ui.playground.tap_overlay import TapOverlay
+from explorer.ui.wrapped_label import WrappedLabel
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -68,8 +69,7 @@ class PlaygroundView(QWidget):
         self.error_label.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold; font-size: {style.TITLE_PT}pt;")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
-        self.caption = QLabel()  # what a lecture example wants the class to look at
-        self.caption.setWordWrap(True)
+        self.caption = WrappedLabel()  # what a lecture example wants the class to look at
         self.caption.setStyleSheet("background: #fff4cc; border: 1px solid #e0c060; padding: 6px; "
                                    f"font-size: {style.TITLE_PT}pt;")
         self.caption.hide()
