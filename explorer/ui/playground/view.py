@@ -66,12 +66,13 @@ class PlaygroundView(QWidget):
         self.taps = TapOverlay(self.input_canvas.plot)
         self.formula = FormulaPanel()
         self.error_label = QLabel()
-        self.error_label.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold; font-size: {style.TITLE_PT}pt;")
+        self.error_label.setStyleSheet(f"color: {style.ERROR.name()};")
+        self.error_label.setFont(style.font(style.TITLE_PT, bold=True))   # a font, not a style sheet size: zoom scales it
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         self.caption = WrappedLabel()  # what a lecture example wants the class to look at
-        self.caption.setStyleSheet("background: #fff4cc; border: 1px solid #e0c060; padding: 6px; "
-                                   f"font-size: {style.TITLE_PT}pt;")
+        self.caption.setStyleSheet("background: #fff4cc; border: 1px solid #e0c060; padding: 6px;")
+        self.caption.setFont(style.font(style.TITLE_PT))
         self.caption.hide()
         self.arithmetic = ArithmeticPanel()
         self._build_layout(self._animation_box())
