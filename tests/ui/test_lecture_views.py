@@ -7,7 +7,7 @@ import re
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QLabel, QScrollArea
+from PySide6.QtWidgets import QDialog, QLabel, QScrollArea
 
 from explorer.core import architectures, lesson_steps, samples
 from explorer.core.architectures import Facts
@@ -193,3 +193,14 @@ def test_weight_explosion_step_shows_the_calculator_and_f1_lists_the_keys(window
     assert window.mnist.tabs.currentWidget() is window.mnist.calculator
     sheet = shortcut_sheet(window)
     assert "PageDown" in sheet and "Zoom In" in sheet and "Ctrl+E" in sheet
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_F1, "?"])
+def test_f1_and_question_mark_open_the_shortcut_sheet(window, qtbot, key):
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, key)
+    sheets = [d for d in window.findChildren(QDialog) if d.isVisible()]
+    assert len(sheets) == 1 and sheets[0].windowTitle() == "Keyboard shortcuts"
+    sheets[0].close()
