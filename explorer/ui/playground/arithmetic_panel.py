@@ -95,8 +95,10 @@ class ArithmeticPanel(QScrollArea):
         terms = " + ".join(_num(v) for v in inside) if inside.size <= MAX_LISTED * 2 else f"{inside.size} values"
         how = (f"max = <b>{_num(value)}</b> (marked)" if kind == "max" else
                f"average = ({terms}) / {inside.size} = <b>{_num(value)}</b>")
-        self.label.setText(f"<b>pooled output[{unit[0]}, {unit[1]}] = {_num(value)}</b><br>"
-                           f"the {window.shape[0]}×{window.shape[1]} window of the convolution map:{grid}{how}")
+        name = "maximum" if kind == "max" else "average"
+        self.label.setText(f"<b>pooled output[{unit[0]}, {unit[1]}] = {_num(value)}</b>: the {name} of a "
+                           f"{window.shape[0]}×{window.shape[1]} window of the convolution map (the input shows "
+                           f"every pixel those units read):{grid}{how}")
 
     def show_unit(self, unit: tuple[int, int], patch: np.ndarray, kernel: np.ndarray, in_padding: np.ndarray,
                   value: float) -> None:
