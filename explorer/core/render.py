@@ -86,7 +86,8 @@ SLIDE_UNIT = 48       # pixels per unit (at least 32 so a projected 4×4 map is 
 GRID_RGB = (128, 128, 128)
 
 
-def _value_text(v: float) -> str:
+def value_text(v: float) -> str:
+    """A map value as the window and the slides print it (+ 0.0 turns -0.0 into 0)."""
     return f"{v + 0.0:.4g}"
 
 
@@ -103,7 +104,7 @@ def export_rgb(values: np.ndarray, show_values: bool = True, unit: int = SLIDE_U
     big[:, ::unit] = GRID_RGB
     if not show_values:
         return big
-    texts = [[_value_text(float(v)) for v in row] for row in values]
+    texts = [[value_text(float(v)) for v in row] for row in values]
     font = cv2.FONT_HERSHEY_SIMPLEX
     widest = max(cv2.getTextSize(t, font, 1.0, 2)[0][0] for row in texts for t in row)
     scale = min(0.8 * unit / max(widest, 1), unit / 48)

@@ -11,14 +11,14 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
+from explorer.core.render import value_text
 from explorer.ui import style
 
 MAX_LISTED = 7
 _CHANNELS = ("R", "G", "B")
 
 
-def _num(v: float) -> str:
-    return f"{v + 0.0:.4g}"  # + 0.0 turns -0.0 (0 × negative weight) into 0
+_num = value_text   # 0 × a negative weight prints as 0, not -0
 
 
 def _grid(values: np.ndarray, tint: bool, padding: np.ndarray | None = None) -> str:

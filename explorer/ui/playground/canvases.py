@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainterPath
 from PySide6.QtWidgets import QGraphicsItemGroup, QGraphicsPathItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
+from explorer.core.render import value_text
 from explorer.state.image import size_text
 from explorer.ui import style
 
@@ -21,10 +22,6 @@ _PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", 
 SMALL_IMAGE = 16  # sides up to this get one tick per pixel, grid lines and each cell's value printed
 _TEXT_PT = 40     # cell text is laid out at this size, then scaled down into its 1×1 cell (crisp at any zoom)
 GRID = QColor(128, 128, 128)
-
-
-def value_text(v: float) -> str:
-    return f"{v + 0.0:.4g}"  # + 0.0 turns -0.0 into 0
 
 
 class CellValues(QGraphicsItemGroup):
