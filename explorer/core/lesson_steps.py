@@ -67,28 +67,27 @@ def _inception_caption() -> str:
             f"brings it to {cost.bottleneck:,}, about a tenth. Edit the numbers below.")
 
 
+def _example(key: str, title: str, lesson: str) -> Step:
+    """A step showing one of the Playground's lecture examples, captioned by the example's own explanation."""
+    return Step(key, title, lessons.lesson(lesson).explanation, "playground", lesson=lesson)
+
+
 STEPS: tuple[Step, ...] = (
-    Step("numbers-gray", "An image is numbers", lessons.lesson("numbers-gray").explanation, "playground",
-         lesson="numbers-gray"),
-    Step("numbers-rgb", "Colour: three numbers per pixel", lessons.lesson("numbers-rgb").explanation, "playground",
-         lesson="numbers-rgb"),
+    _example("numbers-gray", "An image is numbers", "numbers-gray"),
+    _example("numbers-rgb", "Colour: three numbers per pixel", "numbers-rgb"),
     Step("fc-explosion", "Why fully connected layers explode", _fc_caption(), "mnist", mnist_page="weights"),
-    Step("step-by-step", "Convolution step by step", lessons.lesson("step-by-step").explanation, "playground",
-         lesson="step-by-step"),
-    Step("edge", "A kernel that finds edges", lessons.lesson("edge").explanation, "playground", lesson="edge"),
-    Step("filter-size", "Filter size, and why odd", lessons.lesson("filter-size").explanation, "playground",
-         lesson="filter-size"),
+    _example("step-by-step", "Convolution step by step", "step-by-step"),
+    _example("edge", "A kernel that finds edges", "edge"),
+    _example("filter-size", "Filter size, and why odd", "filter-size"),
     Step("padding", "Padding keeps the size", _size_caption(), "playground", lesson="padding"),
-    Step("shrink", "Without padding the map shrinks", lessons.lesson("shrink").explanation, "playground",
-         lesson="shrink"),
-    Step("stride", "Stride", lessons.lesson("stride").explanation, "playground", lesson="stride"),
+    _example("shrink", "Without padding the map shrinks", "shrink"),
+    _example("stride", "Stride", "stride"),
     Step("dilation", "Dilation, rate 2", _dilation_caption(), "playground", lesson="dilation"),
-    Step("dilation-3", "Dilation, rate 3", lessons.lesson("dilation-3").explanation, "playground",
-         lesson="dilation-3"),
-    Step("max-pool", "Max pooling", lessons.lesson("max-grid").explanation, "playground", lesson="max-grid"),
-    Step("avg-pool", "Average pooling", lessons.lesson("avg-grid").explanation, "playground", lesson="avg-grid"),
-    Step("photo-pool", "Pooling a photo", lessons.lesson("pooling").explanation, "playground", lesson="pooling"),
-    Step("volume", "Convolution on volume", lessons.lesson("volume").explanation, "playground", lesson="volume"),
+    _example("dilation-3", "Dilation, rate 3", "dilation-3"),
+    _example("max-pool", "Max pooling", "max-grid"),
+    _example("avg-pool", "Average pooling", "avg-grid"),
+    _example("photo-pool", "Pooling a photo", "pooling"),
+    _example("volume", "Convolution on volume", "volume"),
     Step("rf-growth", "Receptive fields grow with depth", _rf_caption(), "explorer", model="vgg16",
          panel="rf-growth"),
     Step("lenet5", "LeNet-5 (1998)", "Convolution and pooling take turns, then fully connected layers read "
