@@ -199,8 +199,8 @@ def cell_text(column: str, value: object) -> str:
         return "–"
     if column in ("parameters", "multiply-adds"):
         return f"{value:,}"
-    if column == "CPU ms / image":
-        return f"{value:.1f}"
+    if column == "CPU ms / image":   # LeNet-5 takes hundredths of a millisecond, VGG-16 over a second
+        return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
     if column in ("top-1 %", "top-5 %"):
         return f"{value:.2f}"
     return str(value)

@@ -88,3 +88,9 @@ def test_csv_has_raw_numbers_and_names_the_accuracy_source():
     assert vgg[:6] == ["VGG-16", "2014", "16", "138357544", "15470264320", "212"]
     assert vgg[7:9] == ["72.62", "91.14"] and vgg[6] == ""
     assert "ONNX Model Zoo" in parsed[-1][0]
+
+
+def test_cpu_times_read_well_from_hundredths_of_a_millisecond_to_seconds():
+    assert architectures.cell_text("CPU ms / image", 0.0312) == "0.031"
+    assert architectures.cell_text("CPU ms / image", 1515.2) == "1,515"
+    assert architectures.cell_text("CPU ms / image", None) == "–"

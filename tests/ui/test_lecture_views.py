@@ -89,7 +89,7 @@ def test_comparison_fills_sorts_and_exports(window, qtbot, tmp_path):
     assert [view.table.horizontalHeaderItem(i).text() for i in range(2)] == ["VGG-16", "AlexNet"]
     view.measure_times()
     qtbot.waitUntil(lambda: bool(window.state.compare.times), timeout=5000)
-    assert view.cell(0, "CPU ms / image") == "50.0"                     # VGG-16: the stand-in 10 ms × len("vgg16")
+    assert view.cell(0, "CPU ms / image") == "50"                       # VGG-16: the stand-in 10 ms × len("vgg16")
     assert view.export_csv(tmp_path / "table.csv") and view.export_png(tmp_path / "table.png")
     rows = list(csv.reader((tmp_path / "table.csv").open(encoding="utf-8")))
     assert rows[1][0] == "VGG-16" and rows[1][3] == "138357544"
