@@ -7,7 +7,7 @@ and legends are rescaled item by item. The projector theme paints text and chart
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QWidget
 
@@ -37,12 +37,26 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
             _scale_item(item, zoom, projector)
 
 
+class _KeepWidth(QObject):
+    """Re-fits a column whenever its content re-lays itself out (new fonts apply a moment after they are set)."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self.area = area
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.LayoutRequest:
+            _fit_scroll_width(self.area)
+        return False
+
+
 def _fit_scroll_width(area: QScrollArea) -> None:
     """A column that never scrolls sideways must widen with its zoomed content, or its right edge is cut off."""
     if area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff or area.widget() is None:
         return
     if area.property(_BASE + "_width") is None:
         area.setProperty(_BASE + "_width", area.minimumWidth())
+        area.widget().installEventFilter(_KeepWidth(area))
     needed = area.widget().minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 2 * area.frameWidth()
     area.setMinimumWidth(max(int(area.property(_BASE + "_width")), needed))
 
