@@ -12,7 +12,8 @@ WAIT_SECONDS = 120.0  # first use of a big built-in model builds it; a screensho
 
 
 def run_gui(image: str | None = None, model: str | None = None, screenshot: str | None = None,
-            self_test: bool = False, video: str | None = None, camera: int | None = None) -> int:
+            self_test: bool = False, video: str | None = None, camera: int | None = None,
+            size: tuple[int, int] | None = None, tab: str | None = None) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
     _check_linux_display_libraries()
@@ -57,19 +58,24 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
         if model:
             window.tabs.setCurrentWidget(window.explorer)
             window.explorer.select_model(model)
+        if tab:
+            window.state.tab = tab
         if screenshot:
-            return _save_screenshot(app, window, screenshot, wait_for_model=bool(model))
+            return _save_screenshot(app, window, screenshot, wait_for_model=bool(model), size=size or SCREENSHOT_SIZE)
         window.show()
         return app.exec()
     finally:
         _dispose(app, window)
 
 
-def _save_screenshot(app, window, path: str, wait_for_model: bool) -> int:
+def _save_screenshot(app, window, path: str, wait_for_model: bool, size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
     from explorer.core.errors import UserError
 
-    window.resize(*SCREENSHOT_SIZE)
+    window.resize(*size)
     window.show()
+    if window.size().width() != size[0] or window.size().height() != size[1]:
+        raise UserError(f"The window cannot be {size[0]}×{size[1]} (its minimum is "
+                        f"{window.minimumSizeHint().width()}×{window.minimumSizeHint().height()}).")
     if wait_for_model and not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):
         raise UserError(f"The model gave no activations within {WAIT_SECONDS:.0f} s: {window.message_text()}")
     window.playground.flush()  # the Playground's map is a background task too: draw the finished one

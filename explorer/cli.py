@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from explorer.core.errors import UserError
+from explorer.state.app import TABS
 
 EXIT_USER_ERROR = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
@@ -29,9 +30,19 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see '{self.prog} --help')")
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    """"1024x768" (or 1024×768) → (1024, 768)."""
+    w, sep, h = text.lower().replace("×", "x").partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and 320 <= int(w) <= 8192 and 240 <= int(h) <= 8192):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window size such as 1024x768 (320x240 to 8192x8192)")
+    return int(w), int(h)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cnn-explorer", description="See convolutional neural networks work.")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen, save it and exit")
+    parser.add_argument("--size", dest="window_size", metavar="WxH", type=_window_size, help="with --screenshot: the window size (1024x768)")
+    parser.add_argument("--tab", choices=TABS, help="with --screenshot or the GUI: the tab to show")
     parser.add_argument("--image", metavar="PATH", help="with --screenshot or the GUI: the image to open")
     parser.add_argument("--video", metavar="FILE", help="with --screenshot or the GUI: play this video file live")
     parser.add_argument("--camera", metavar="INDEX", type=int, nargs="?", const=0,
@@ -55,6 +66,8 @@ def _build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--pool-stride", type=int, default=2)
     conv.add_argument("--out", required=True, metavar="OUT.png")
     conv.add_argument("--npy", metavar="OUT.npy", help="also save the raw output map")
+    conv.add_argument("--no-values", action="store_true",
+                      help="small maps (up to 16×16) are exported with big squares: leave their numbers out")
 
     inspect = sub.add_parser("inspect", help="list a model's layers, shapes, parameters and receptive fields")
     inspect.add_argument("model", help="a built-in name (see 'models') or an .onnx file")
@@ -172,7 +185,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from explorer.app import run_gui
 
     return run_gui(image=args.image, model=args.model, screenshot=args.screenshot, self_test=args.self_test,
-                   video=args.video, camera=args.camera)
+                   video=args.video, camera=args.camera, size=args.window_size, tab=args.tab)
 
 
 def _parse_padding(text: str) -> int | str:
@@ -216,7 +229,7 @@ def _cmd_conv(args: argparse.Namespace) -> int:
     image = images.load_image(args.image)
     result = conv.playground_forward(image.pixels, kernel, params, args.mode, pool)
     output = result.output
-    render.write_png(args.out, render.signed_to_rgb(output))  # one pixel per unit, as the GUI exports it
+    render.write_png(args.out, render.export_rgb(output, not args.no_values))  # as the GUI exports it
     if args.npy:
         np.save(args.npy, output)
     h, w = output.shape

@@ -66,3 +66,16 @@ def test_screenshot_leaves_the_users_settings_alone(tmp_path):
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert not [p for p in tmp_path.rglob("*") if "cnn-explorer" in p.name.lower()]
+
+
+def test_screenshot_at_a_projector_size_on_the_lesson_tab(tmp_path):
+    out = tmp_path / "lesson.png"
+    result = run_app("--screenshot", str(out), "--size", "1024x768", "--tab", "lesson")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert cv2.imread(str(out)).shape[:2] == (768, 1024)
+
+
+@pytest.mark.parametrize("size", ["big", "10x10", "1024"])
+def test_screenshot_size_must_be_a_window_size(tmp_path, size):
+    result = run_app("--screenshot", str(tmp_path / "x.png"), "--size", size)
+    assert result.returncode == 2 and "window size such as 1024x768" in result.stderr

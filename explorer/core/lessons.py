@@ -42,6 +42,13 @@ def numbered_grid(side: int) -> LoadedImage:
     return from_array(values, f"numbered {side}×{side} grid")
 
 
+def colour_grid() -> LoadedImage:
+    """A 4×4 RGB picture of pure colours, black and white: each pixel is three numbers, one per channel."""
+    colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255],
+                        [255, 255, 0], [0, 255, 255], [255, 0, 255], [0, 0, 0]], np.uint8)
+    return from_array(colours[np.arange(16).reshape(4, 4) % 8], "4×4 colour grid")
+
+
 def _sample(name: str) -> Callable[[], LoadedImage]:
     return lambda: samples.load_sample(name)
 
@@ -71,6 +78,25 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("volume", "Convolution on volume: a 3×3×3 kernel on an RGB photo",
            "The kernel has a 3×3 slice per colour channel; the three results are added into one output map.",
            _sample("coffee"), "sobel x", ConvParams(3, 1, 1, 1), mode="volume"),
+    # Added for the lesson walk-through (explorer/core/lesson_steps.py); appended so Alt+1…8 keep their examples.
+    Lesson("numbers-gray", "An image is numbers: the 6×6 grayscale grid",
+           "Every pixel is one number from 0 (black) to 255 (white); the identity kernel copies them to the output.",
+           _sample("lecture-edge-6x6"), "identity", ConvParams(3, 1, 1, 1)),
+    Lesson("numbers-rgb", "A colour image is three grids: a 4×4 RGB picture",
+           "Each pixel holds red, green and blue; summed over the volume, white gives 255 + 255 + 255 = 765.",
+           colour_grid, "identity", ConvParams(3, 1, 1, 1), mode="volume"),
+    Lesson("filter-size", "Filter size: a 5×5 identity filter on a 7×7 grid",
+           "An odd filter has a centre pixel: each output is the input under that centre (17 … 33), 7 − 5 + 1 = 3.",
+           lambda: numbered_grid(7), "identity", ConvParams(5, 1, 0, 1)),
+    Lesson("dilation-3", "Dilation 3: a 3×3 filter covers 7×7",
+           "Rate 3 spreads the same nine weights over a 7×7 area: 1 + 7 + 43 + 49 + 25 = 125, one output.",
+           lambda: numbered_grid(7), LECTURE_X_KERNEL, ConvParams(3, 1, 0, 3)),
+    Lesson("max-grid", "Max pooling 2×2 on a 4×4 grid",
+           "Each 2×2 window keeps its largest number: 6 8 / 14 16.",
+           lambda: numbered_grid(4), "identity", ConvParams(1, 1, 0, 1), PoolParams("max", 2, 2)),
+    Lesson("avg-grid", "Average pooling 2×2 on a 4×4 grid",
+           "Each 2×2 window becomes its mean: 3.5 5.5 / 11.5 13.5.",
+           lambda: numbered_grid(4), "identity", ConvParams(1, 1, 0, 1), PoolParams("avg", 2, 2)),
 )
 
 

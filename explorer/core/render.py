@@ -97,3 +97,40 @@ def input_view(pixels: np.ndarray, plane: np.ndarray, mode: str) -> np.ndarray:
         return pixels
     lo, hi = float(plane.min()), float(plane.max())
     return np.clip((plane - lo) * (255.0 / (hi - lo if hi > lo else 1.0)), 0, 255).astype(np.uint8)
+
+
+SLIDE_MAX_SIDE = 16   # maps up to this size are exported for slides: big square units, grid lines, values
+SLIDE_UNIT = 48       # pixels per unit (at least 32 so a projected 4×4 map is legible)
+GRID_RGB = (128, 128, 128)
+
+
+def value_text(v: float) -> str:
+    """A map value as the window and the slides print it (+ 0.0 turns -0.0 into 0)."""
+    return f"{v + 0.0:.4g}"
+
+
+def export_rgb(values: np.ndarray, show_values: bool = True, unit: int = SLIDE_UNIT) -> np.ndarray:
+    """A signed map as the PNG to save: one pixel per unit for real images; a small map (the lecture's 3×3 or
+    4×4) with ``unit``-pixel squares, grey grid lines and, if asked, each value printed in its square."""
+    rgb = signed_to_rgb(values)
+    if max(values.shape) > SLIDE_MAX_SIDE:
+        return rgb
+    h, w = values.shape
+    big = np.repeat(np.repeat(rgb, unit, axis=0), unit, axis=1)
+    big = np.pad(big, ((0, 1), (0, 1), (0, 0)))
+    big[::unit, :] = GRID_RGB
+    big[:, ::unit] = GRID_RGB
+    if not show_values:
+        return big
+    texts = [[value_text(float(v)) for v in row] for row in values]
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    widest = max(cv2.getTextSize(t, font, 1.0, 2)[0][0] for row in texts for t in row)
+    scale = min(0.8 * unit / max(widest, 1), unit / 48)
+    for r in range(h):
+        for c in range(w):
+            (tw, th), _ = cv2.getTextSize(texts[r][c], font, scale, 2)
+            dark = rgb[r, c].astype(np.float32) @ np.array([0.299, 0.587, 0.114]) < 128
+            colour = (255, 255, 255) if dark else (0, 0, 0)
+            origin = (c * unit + (unit - tw) // 2, r * unit + (unit + th) // 2)
+            cv2.putText(big, texts[r][c], origin, font, scale, colour, 2, cv2.LINE_AA)
+    return big

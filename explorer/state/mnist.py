@@ -8,6 +8,9 @@ import numpy as np
 from psygnal import evented
 
 
+PAGES = ("draw", "compare", "weights")   # the tab's pages: draw & test, CNN vs fully connected, weight explosion
+
+
 @evented(equality_operators={"drawing": operator.is_, "prediction": operator.is_})
 @dataclass
 class MnistState:
@@ -16,6 +19,7 @@ class MnistState:
     shift: int = 0                      # pixels to the right (negative: left), zero fill
     drawing: np.ndarray | None = None   # the pad's canvas (uint8, white on black) when source is "drawing"
     prediction: object | None = None    # workers.tasks.Prediction answering exactly (source, index|drawing, shift)
+    page: str = "draw"                  # one of PAGES: a lesson step opens the weight explosion directly
 
     def show_heldout(self, index: int) -> None:
         with self.events.paused():

@@ -75,6 +75,8 @@ class Readout:
     patch: np.ndarray | None     # input values under the taps, kernel-shaped (None after pooling)
     kernel: np.ndarray
     pooled: bool
+    pool_window: np.ndarray | None = None      # the k×k convolution values pooled into this unit (NaN = padding)
+    pool_taken: tuple[int, int] | None = None  # max pooling: where in the window the kept value sits
 
 
 def compute(image: LoadedImage, settings: Settings) -> Outcome:
@@ -101,8 +103,27 @@ def readout(outcome: Outcome | None, unit: tuple[int, int] | None) -> Readout | 
     pooled = s.pool.kind != "none"
     rf = (pooled_unit_receptive_field(row, col, hw, s.params, s.pool) if pooled
           else unit_receptive_field(row, col, hw, s.params))
-    patch = None if pooled else _patch(outcome.result.plane, rf, s.params.size)
-    return Readout(unit, float(out[row, col]), rf, patch, s.kernel_array(), pooled)
+    if not pooled:
+        patch = _patch(outcome.result.plane, rf, s.params.size)
+        return Readout(unit, float(out[row, col]), rf, patch, s.kernel_array(), False)
+    window = pool_window(outcome.result.conv, unit, s.pool)
+    taken = None
+    if s.pool.kind == "max":
+        flat = int(np.nanargmax(window))
+        taken = (flat // window.shape[1], flat % window.shape[1])
+    return Readout(unit, float(out[row, col]), rf, None, s.kernel_array(), True, window, taken)
+
+
+def pool_window(conv_map: np.ndarray, unit: tuple[int, int], pool: PoolParams) -> np.ndarray:
+    """The k×k values of the convolution map one pooled unit summarises; NaN where the window lies in padding."""
+    k, top, left = pool.size, unit[0] * pool.stride - pool.padding, unit[1] * pool.stride - pool.padding
+    window = np.full((k, k), np.nan, np.float32)
+    rows = range(max(top, 0), min(top + k, conv_map.shape[0]))
+    cols = range(max(left, 0), min(left + k, conv_map.shape[1]))
+    if rows and cols:
+        window[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left] = \
+            conv_map[rows.start:rows.stop, cols.start:cols.stop]
+    return window
 
 
 def _patch(plane: np.ndarray, rf: UnitReceptiveField, f: int) -> np.ndarray:

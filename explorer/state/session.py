@@ -15,9 +15,10 @@ from typing import Any
 
 import platformdirs
 
+from explorer.core import lesson_steps
 from explorer.core.conv import ConvParams, PoolParams, output_size
 from explorer.core.errors import UserError
-from explorer.state.app import TABS, AppState
+from explorer.state.app import TABS, THEMES, ZOOM_STEPS, AppState
 from explorer.state.explorer import NORMALIZE, PANELS
 from explorer.state.playground import MODES, Settings, as_kernel
 
@@ -42,6 +43,8 @@ def to_dict(state: AppState) -> dict[str, Any]:
         "explorer": {"model": ex.model, "layer": ex.layer, "channel": ex.channel, "normalize": ex.normalize,
                      "sort": ex.sort, "panel": ex.panel},
         "mnist": {"index": mn.index, "shift": mn.shift},
+        "display": {"zoom": state.zoom, "theme": state.theme, "hint_seen": state.hint_seen,
+                    "lesson_step": state.lesson.step},
     }
 
 
@@ -63,6 +66,7 @@ def apply_dict(state: AppState, data: dict[str, Any]) -> None:
     index, shift = int(m["index"]), int(m["shift"])
     if e["normalize"] not in NORMALIZE or e["panel"] not in PANELS or data["tab"] not in TABS:
         raise ValueError("unknown explorer option")
+    display = _display(data.get("display", {}))  # absent in sessions saved before it existed
     state.playground.apply(settings, str(p["preset"]), str(p.get("lesson", "")))
     with state.explorer.events.paused():
         state.explorer.model = str(e["model"])
@@ -70,8 +74,17 @@ def apply_dict(state: AppState, data: dict[str, Any]) -> None:
         state.explorer.channel = None if e["channel"] is None else int(e["channel"])
         state.explorer.normalize, state.explorer.sort, state.explorer.panel = e["normalize"], bool(e["sort"]), e["panel"]
     state.mnist.index, state.mnist.shift = index, shift
+    state.zoom, state.theme, state.hint_seen, state.lesson.step = display
     state.image.origin = str(data["image"])
     state.tab = data["tab"]
+
+
+def _display(d: dict[str, Any]) -> tuple[float, str, bool, int]:
+    """(zoom, theme, hint seen, lesson step), checked before anything is applied."""
+    zoom, theme, step = float(d.get("zoom", 1.0)), str(d.get("theme", "normal")), int(d.get("lesson_step", -1))
+    if not ZOOM_STEPS[0] <= zoom <= ZOOM_STEPS[-1] or theme not in THEMES:
+        raise ValueError("display settings out of range")
+    return zoom, theme, bool(d.get("hint_seen", False)), lesson_steps.clamp(step) if step >= 0 else -1
 
 
 def save(state: AppState, path: Path | None = None) -> None:

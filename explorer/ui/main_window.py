@@ -33,7 +33,10 @@ from explorer.core.errors import UserError
 from explorer.state import AppState, session
 from explorer.state.app import TABS
 from explorer.state.image import size_text
+from explorer.ui import presenter
 from explorer.ui.binding import connect
+from explorer.ui.lecture.compare_view import CompareView
+from explorer.ui.lecture.lesson_view import LessonView
 from explorer.ui.model_explorer.readouts import short_provider
 from explorer.ui.live_controls import LiveToolbar, add_source_actions
 from explorer.ui.live_source import LiveController
@@ -67,7 +70,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.playground, "Convolution Playground")
         self.tabs.addTab(self.explorer, "Model Explorer")
         self.tabs.addTab(self.mnist, "MNIST: CNN vs fully connected")
-        self.setCentralWidget(self.tabs)
+        self.lesson = LessonView(self.state)
+        self.compare = CompareView(self.state, self.runner)
+        self.tabs.addTab(self.lesson, "Lesson")
+        self.tabs.addTab(self.compare, "Compare architectures")
 
         self._message = QLabel()
         self._provider = QLabel("Provider: –")
@@ -85,6 +91,7 @@ class MainWindow(QMainWindow):
         self.live_toolbar = LiveToolbar(self.live, self)
         self.addToolBar(self.live_toolbar)
         self._build_menus()
+        self.setCentralWidget(presenter.install(self, self.state, self.tabs))
         self.resize(1500, 950)
         if restore_session:
             self._reopen_image(restore_note)

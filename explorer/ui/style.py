@@ -30,12 +30,24 @@ DIVERGING = pg.ColorMap(np.linspace(0.0, 1.0, 256), render.DIVERGING_LUT)
 SEQUENTIAL = pg.ColorMap(np.linspace(0.0, 1.0, 256), render.SEQUENTIAL_LUT)
 
 
+_zoom = 1.0   # presentation zoom (ui/zoom.py); fonts made from now on start at it
+
+
+def zoom() -> float:
+    return _zoom
+
+
+def set_zoom(factor: float) -> None:
+    global _zoom
+    _zoom = factor
+
+
 def font(pt: int = LABEL_PT, bold: bool = False, mono: bool = False) -> QFont:
     f = QFont()  # the platform's UI font; only the size (and monospace for number grids) is ours
     if mono:
         f.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
         f.setStyleHint(QFont.StyleHint.Monospace)
-    f.setPointSize(pt)
+    f.setPointSizeF(pt * _zoom)
     f.setBold(bold)
     return f
 

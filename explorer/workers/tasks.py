@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core import catalog, images, mnist, preprocess, zoo
+from explorer.core import architectures, catalog, images, mnist, preprocess, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
@@ -207,3 +207,23 @@ def measure_shifts(ctx: TaskContext, models_: MnistModels, direction: str) -> mn
                                       lambda: ctx.cancelled)
     except RunCancelled:
         raise Cancelled() from None
+
+
+# ----- the architecture comparison ---------------------------------------------------------------------------
+def architecture_facts(ctx: TaskContext, keys: tuple[str, ...]) -> dict[str, architectures.Facts]:
+    """Every architecture's facts (built and inspected once, then cached on disk)."""
+    out = {}
+    for i, key in enumerate(keys):
+        def part(f: float, text: str = "", i: int = i) -> None:
+            ctx.progress((i + f) / len(keys), text or f"Inspecting {zoo.BUILTINS[keys[i]].title}…")
+        out[key] = architectures.facts_for(key, progress=part)
+    return out
+
+
+def architecture_times(ctx: TaskContext, keys: tuple[str, ...]) -> dict[str, float]:
+    """CPU milliseconds per image for each architecture, measured now on this machine."""
+    out = {}
+    for i, key in enumerate(keys):
+        ctx.progress(i / len(keys), f"Timing {zoo.BUILTINS[key].title} on the CPU…")
+        out[key] = architectures.cpu_ms_per_image(key)
+    return out

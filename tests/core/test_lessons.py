@@ -47,3 +47,19 @@ def test_volume_lesson_sums_three_channels():
 def test_unknown_lesson_names_the_choices():
     with pytest.raises(UserError, match="edge"):
         lessons.lesson("nope")
+
+
+def test_image_as_numbers_copies_the_pixels():
+    np.testing.assert_array_equal(run("numbers-gray"), lessons.lesson("numbers-gray").image().pixels)
+    rgb = run("numbers-rgb")            # identity summed over R, G, B
+    assert rgb[0, 3] == 765 and rgb[0, 0] == 255 and rgb[1, 3] == 0   # white, red, black
+
+
+def test_odd_filter_reads_its_centre_and_dilation_3_covers_7x7():
+    np.testing.assert_array_equal(run("filter-size"), [[17, 18, 19], [24, 25, 26], [31, 32, 33]])
+    np.testing.assert_array_equal(run("dilation-3"), [[1 + 7 + 43 + 49 + 25]])
+
+
+def test_max_and_average_pooling_on_the_numbered_grid():
+    np.testing.assert_array_equal(run("max-grid"), [[6, 8], [14, 16]])
+    np.testing.assert_array_equal(run("avg-grid"), [[3.5, 5.5], [11.5, 13.5]])

@@ -103,3 +103,14 @@ def test_readout_value_is_the_sum_of_its_products(f, s, p, d, seed, where, mode)
     shown = readout(outcome, unit)
     patch = shown.patch if shown.patch.ndim == 2 else shown.patch.sum(axis=2)
     assert np.isclose(float((patch * shown.kernel).sum()), shown.value, rtol=1e-4, atol=1e-2)
+
+
+def test_pooling_readout_lists_the_window_and_marks_the_value_taken():
+    from explorer.state.playground import lesson_settings
+
+    for key, expected in (("max-grid", 14), ("avg-grid", 11.5)):
+        item = lessons.lesson(key)
+        shown = readout(compute(item.image(), lesson_settings(item)), (1, 0))
+        np.testing.assert_array_equal(shown.pool_window, [[9, 10], [13, 14]])   # rows 2–3, cols 0–1 of 1…16
+        assert shown.value == expected
+        assert shown.pool_taken == ((1, 1) if key == "max-grid" else None)       # 14 is kept; average keeps none

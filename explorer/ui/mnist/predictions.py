@@ -16,6 +16,7 @@ class PredictionBars(QWidget):
         super().__init__(parent)
         self.verdict = QLabel("Draw a digit or pick a held-out one.")
         self.verdict.setFont(style.font(style.TITLE_PT, bold=True))
+        self.verdict.setWordWrap(True)  # both verdicts on one line need ~520 px; a 1024 px screen cannot spare it
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()

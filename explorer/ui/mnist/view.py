@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core import images, mnist
 from explorer.state.app import AppState
+from explorer.state.mnist import PAGES
 from explorer.ui import style
 from explorer.ui.binding import bind, connect
 from explorer.ui.mnist.calculator import WeightCalculator
@@ -64,6 +65,8 @@ class MnistView(QWidget):
         self.tabs.addTab(self.comparison, "CNN vs fully connected")
         self.calculator = WeightCalculator()
         self.tabs.addTab(self.calculator, "Weight explosion")
+        bind(self.tabs, self.state.events.page, lambda: self.tabs.setCurrentIndex(PAGES.index(self.state.page)),
+             self.tabs.currentChanged, lambda i: setattr(self.state, "page", PAGES[i]))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)

@@ -11,14 +11,14 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
+from explorer.core.render import value_text
 from explorer.ui import style
 
 MAX_LISTED = 7
 _CHANNELS = ("R", "G", "B")
 
 
-def _num(v: float) -> str:
-    return f"{v + 0.0:.4g}"  # + 0.0 turns -0.0 (0 × negative weight) into 0
+_num = value_text   # 0 × a negative weight prints as 0, not -0
 
 
 def _grid(values: np.ndarray, tint: bool, padding: np.ndarray | None = None) -> str:
@@ -75,6 +75,30 @@ class ArithmeticPanel(QScrollArea):
     def show_message(self, text: str) -> None:
         self.shown_sum = None
         self.label.setText(html.escape(text))
+
+    def show_pooling(self, unit: tuple[int, int], window: np.ndarray, taken: tuple[int, int] | None, kind: str,
+                     value: float) -> None:
+        """The pooled window's values; max pooling marks the one kept, average shows the sum it divides."""
+        self.shown_sum = None
+        cells = []
+        for r in range(window.shape[0]):
+            row = []
+            for c in range(window.shape[1]):
+                v = float(window[r, c])
+                text = "pad" if np.isnan(v) else _num(v)
+                if (r, c) == taken:
+                    text = f'<b><span style="background:{style.HIGHLIGHT.name()}">&nbsp;{text}&nbsp;</span></b>'
+                row.append(f'<td align="right">&nbsp;{text}&nbsp;</td>')
+            cells.append(f"<tr>{''.join(row)}</tr>")
+        grid = f'<table border="1" cellspacing="0" cellpadding="2">{"".join(cells)}</table>'
+        inside = window[~np.isnan(window)]
+        terms = " + ".join(_num(v) for v in inside) if inside.size <= MAX_LISTED * 2 else f"{inside.size} values"
+        how = (f"max = <b>{_num(value)}</b> (marked)" if kind == "max" else
+               f"average = ({terms}) / {inside.size} = <b>{_num(value)}</b>")
+        name = "maximum" if kind == "max" else "average"
+        self.label.setText(f"<b>pooled output[{unit[0]}, {unit[1]}] = {_num(value)}</b>: the {name} of a "
+                           f"{window.shape[0]}×{window.shape[1]} window of the convolution map (the input shows "
+                           f"every pixel those units read):{grid}{how}")
 
     def show_unit(self, unit: tuple[int, int], patch: np.ndarray, kernel: np.ndarray, in_padding: np.ndarray,
                   value: float) -> None:

@@ -6,17 +6,75 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainterPath
+from PySide6.QtWidgets import QGraphicsItemGroup, QGraphicsPathItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
+from explorer.core.render import value_text
 from explorer.state.image import size_text
 from explorer.ui import style
 
-_PLANE_TITLE = {"gray": "gray (luminance)", "r": "R plane only", "g": "G plane only", "b": "B plane only",
-                "volume": "all three planes (RGB)"}
+_TINT = {"r": 0, "g": 1, "b": 2}
+# Short: two canvases share a 1024 px window with the controls, and a plot title cannot wrap.
+_PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "RGB volume"}
 
 
-SMALL_IMAGE = 16  # sides up to this get one tick per pixel
+SMALL_IMAGE = 16  # sides up to this get one tick per pixel, grid lines and each cell's value printed
+_TEXT_PT = 40     # cell text is laid out at this size, then scaled down into its 1×1 cell (crisp at any zoom)
+GRID = QColor(128, 128, 128)
+
+
+class CellValues(QGraphicsItemGroup):
+    """Grid lines and one number per cell, in data coordinates: they scale with the map when it is zoomed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setZValue(5)   # above the image, below the unit marker
+        self.lines = QGraphicsPathItem(self)
+        pen = pg.mkPen(GRID, width=1)
+        pen.setCosmetic(True)   # one screen pixel wide however far the map is zoomed
+        self.lines.setPen(pen)
+        self.texts: list[QGraphicsSimpleTextItem] = []
+
+    def show_values(self, texts: list[list[str]], dark: np.ndarray) -> None:
+        """``texts`` row by row (one string per cell, "" for none); ``dark`` marks cells needing white text."""
+        for item in self.texts:
+            item.setParentItem(None)
+            if item.scene() is not None:
+                item.scene().removeItem(item)
+        self.texts = []
+        h, w = len(texts), len(texts[0]) if texts else 0
+        path = QPainterPath()
+        for r in range(h + 1):
+            path.moveTo(0, r)
+            path.lineTo(w, r)
+        for c in range(w + 1):
+            path.moveTo(c, 0)
+            path.lineTo(c, h)
+        self.lines.setPath(path)
+        font = QFont()
+        font.setPointSize(_TEXT_PT)
+        items = [[QGraphicsSimpleTextItem(t) for t in row] for row in texts]
+        for row in items:
+            for item in row:
+                item.setFont(font)
+        widest = max((i.boundingRect().width() for row in items for i in row), default=1.0) or 1.0
+        tallest = max((i.boundingRect().height() for row in items for i in row), default=1.0) or 1.0
+        scale = min(0.86 / widest, 0.86 / tallest)   # one size for every cell: the longest number fits its cell
+        for r, row in enumerate(items):
+            for c, item in enumerate(row):
+                if not item.text():
+                    continue
+                item.setParentItem(self)
+                item.setBrush(QColor(Qt.GlobalColor.white if dark[r, c] else Qt.GlobalColor.black))
+                item.setScale(scale)
+                rect = item.boundingRect()
+                item.setPos(c + 0.5 - rect.width() * scale / 2, r + 0.5 - rect.height() * scale / 2)
+                self.texts.append(item)
+
+    def cell_texts(self) -> list[str]:
+        """What the cells say, row by row (for tests)."""
+        return [item.text() for item in self.texts]
 
 
 class ImageCanvas(pg.GraphicsLayoutWidget):
@@ -39,12 +97,14 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             axis.setTextPen("k")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
+        self.values = CellValues()
+        self.plot.addItem(self.values)
         self._shape: tuple[int, int] = (0, 0)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
 
     def set_title(self, title: str) -> None:
-        self.plot.setTitle(title, size=f"{style.TITLE_PT}pt", color="k")
+        self.plot.setTitle(title, size=f"{style.TITLE_PT * style.zoom():.1f}pt", color="k")
 
     def _set_shape(self, shape: tuple[int, int]) -> None:
         if shape != self._shape:  # keep the user's zoom while the size stays the same
@@ -57,6 +117,12 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setTickSpacing(1, 1) if small else axis.setTickSpacing()
+
+    def _print_values(self, texts: list[list[str]] | None, dark: np.ndarray | None = None) -> None:
+        """Each cell's value on small maps; nothing on large ones (the numbers would be unreadable)."""
+        self.values.setVisible(texts is not None)
+        if texts is not None:
+            self.values.show_values(texts, dark)
 
     def fit(self, margins: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
         """Show the whole image plus (top, bottom, left, right) pixels around it, e.g. the padding band."""
@@ -85,12 +151,24 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
 
 
 class InputCanvas(ImageCanvas):
-    def set_input(self, shown: np.ndarray, mode: str) -> None:
-        """Show what the kernel reads (core's uint8 rendering: a tinted plane, the RGB image or the gray plane)."""
+    def set_input(self, shown: np.ndarray, pixels: np.ndarray, plane: np.ndarray, mode: str) -> None:
+        """Show what the kernel reads (``shown``: core's uint8 rendering, a tinted plane, the RGB image or the gray
+        plane); small grids also print each pixel's value from ``plane``."""
         self.image.setImage(shown, levels=(0, 255))
-        h, w = shown.shape[:2]
-        self.set_title(f"Input {size_text((h, w))} — {_PLANE_TITLE[mode]}")
+        h, w = pixels.shape[:2]
+        self.set_title(f"Input {size_text((h, w))} · {_PLANE_TITLE[mode]}")
         self._set_shape((h, w))
+        if max(h, w) > SMALL_IMAGE:
+            self._print_values(None)
+            return
+        shown = plane if plane.ndim == 3 else plane[..., None]       # volume: R, G and B on three lines
+        texts = [["\n".join(value_text(v) for v in shown[r, c]) for c in range(w)] for r in range(h)]
+        brightness = pixels.astype(np.float32).mean(axis=2) if pixels.ndim == 3 else plane
+        lo, hi = float(brightness.min()), float(brightness.max())
+        if mode in _TINT and pixels.ndim == 3:
+            brightness, lo, hi = pixels[..., _TINT[mode]].astype(np.float32) / 3, 0.0, 255.0  # a tinted plane is dark
+        dark = (brightness - lo) < 0.5 * (hi - lo) if hi > lo else np.zeros((h, w), bool)
+        self._print_values(texts, dark)
 
 
 class OutputCanvas(ImageCanvas):
@@ -123,17 +201,23 @@ class OutputCanvas(ImageCanvas):
         the first n units in row-major order, the rest blank. The scale is the whole map's, so colours don't shift
         while revealing."""
         levels = style.symmetric_levels(values) if limit is None else (-limit, limit)
+        shown = values
+        if revealed is not None:
+            shown = np.full(values.shape, np.nan, np.float32)
+            shown.flat[:revealed] = values.flat[:revealed]
         if revealed is None and rgb is not None:
             self.image.setImage(rgb, levels=(0, 255))
         else:
-            shown = values
-            if revealed is not None:
-                shown = np.full(values.shape, np.nan, np.float32)
-                shown.flat[:revealed] = values.flat[:revealed]
             self.image.setImage(shown, levels=levels)
         self.colorbar.setLevels(levels)
         self.not_yet.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
         self._set_shape(values.shape)
+        if max(values.shape) > SMALL_IMAGE:
+            self._print_values(None)
+            return
+        texts = [["" if np.isnan(v) else value_text(float(v)) for v in row] for row in shown]
+        # Saturated ends of the diverging map are dark: white text there, black near 0 (white cells).
+        self._print_values(texts, np.abs(np.nan_to_num(shown)) > 0.55 * levels[1])
 
     def mark(self, row: int, col: int) -> None:
         if row < 0:

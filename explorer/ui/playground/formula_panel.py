@@ -15,15 +15,16 @@ from explorer.core.conv import (
     pool_shape,
 )
 from explorer.ui import style
+from explorer.ui.wrapped_label import WrappedLabel
 
 
 class FormulaPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.height_line = QLabel()
-        self.width_line = QLabel()
-        self.pool_line = QLabel()
-        self.cost_line = QLabel()
+        self.height_line = WrappedLabel()
+        self.width_line = WrappedLabel()
+        self.pool_line = WrappedLabel()
+        self.cost_line = WrappedLabel()
         for label in (self.height_line, self.width_line, self.pool_line):
             label.setFont(style.font(style.FORMULA_PT))
         self.cost_line.setFont(style.font(style.TITLE_PT))
@@ -33,8 +34,11 @@ class FormulaPanel(QWidget):
         self.cost_line.setToolTip("One filter's learnable weights and the multiply-adds it needs for this image.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for label in (self.height_line, self.width_line, self.pool_line, self.cost_line):
+        for label in self._lines():   # wrapped: a long formula must not widen the window past 1024 px
             layout.addWidget(label)
+
+    def _lines(self) -> tuple[QLabel, ...]:
+        return self.height_line, self.width_line, self.pool_line, self.cost_line
 
     def show_numbers(self, input_hw: tuple[int, int], params: ConvParams, pool: PoolParams, channels: int) -> None:
         """Raises core's UserError for impossible numbers before changing any text."""
@@ -50,9 +54,10 @@ class FormulaPanel(QWidget):
                          f"{conv_hw[0]}×{conv_hw[1]} → {ph}×{pw}")
         cost = layer_cost(params.size, channels, 1, conv_hw)
         f = params.size
-        cost_text = (f"one filter: {f}×{f}×{channels} = {cost.weights:,} weights + {cost.biases} bias · "
+        cost_text = (f"one filter: {f}×{f}×{channels} = {cost.weights:,} weights + {cost.biases} bias\n"
                      f"multiply-adds: {cost.weights:,} × {conv_hw[0]}×{conv_hw[1]} = {cost.macs:,}")
         self.height_line.setText(lines[0])
         self.width_line.setText(lines[1])
         self.pool_line.setText(pool_text)
+        self.pool_line.setVisible(pool.kind != "none")   # "pooling: none" costs a line a 768 px screen lacks
         self.cost_line.setText(cost_text)

@@ -38,6 +38,7 @@ from explorer.ui.playground.controls import LIMITS, ParamControls
 from explorer.ui.playground.formula_panel import FormulaPanel
 from explorer.ui.playground.kernel_editor import KernelEditor
 from explorer.ui.playground.tap_overlay import TapOverlay
+from explorer.ui.wrapped_label import WrappedLabel
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -65,13 +66,13 @@ class PlaygroundView(QWidget):
         self.taps = TapOverlay(self.input_canvas.plot)
         self.formula = FormulaPanel()
         self.error_label = QLabel()
-        self.error_label.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold; font-size: {style.TITLE_PT}pt;")
+        self.error_label.setStyleSheet(f"color: {style.ERROR.name()};")
+        self.error_label.setFont(style.font(style.TITLE_PT, bold=True))   # a font, not a style sheet size: zoom scales it
         self.error_label.setWordWrap(True)
         self.error_label.hide()
-        self.caption = QLabel()  # what a lecture example wants the class to look at
-        self.caption.setWordWrap(True)
-        self.caption.setStyleSheet("background: #fff4cc; border: 1px solid #e0c060; padding: 6px; "
-                                   f"font-size: {style.TITLE_PT}pt;")
+        self.caption = WrappedLabel()  # what a lecture example wants the class to look at
+        self.caption.setStyleSheet("background: #fff4cc; border: 1px solid #e0c060; padding: 6px;")
+        self.caption.setFont(style.font(style.TITLE_PT))
         self.caption.hide()
         self.arithmetic = ArithmeticPanel()
         self._build_layout(self._animation_box())
@@ -117,13 +118,14 @@ class PlaygroundView(QWidget):
         self.state.accept(compute(image, self.state.settings()))
 
     def export_output_png(self, path: str | Path) -> bool:
-        """Save core's output map as PNG, one pixel per unit, in the colours the window and the CLI use."""
+        """Save core's output map as PNG in the colours the window and the CLI use (one pixel per unit; small
+        maps with big squares and their values)."""
         output = self.output_map()
         if output is None:
             self.app.status.show("Nothing to export yet: load an image first.", error=True, topic="playground")
             return False
         try:
-            render.write_png(path, render.signed_to_rgb(output))
+            render.write_png(path, render.export_rgb(output))   # small maps slide-ready, as the CLI writes them
         except UserError as exc:
             self.app.status.show(str(exc), error=True, topic="playground")
             return False
@@ -184,7 +186,7 @@ class PlaygroundView(QWidget):
         self.formula.show_numbers(hw, s.params, s.pool, channels=result.plane.shape[2] if result.plane.ndim == 3 else 1)
         if self._input_key != (id(outcome.image), s.mode):
             self._input_key = (id(outcome.image), s.mode)
-            self.input_canvas.set_input(outcome.input_rgb, s.mode)
+            self.input_canvas.set_input(outcome.input_rgb, pixels, result.plane, s.mode)
         pads = (*resolve_padding(hw[0], s.params), *resolve_padding(hw[1], s.params))
         self.taps.set_padding(hw, pads[:2], pads[2:])
         if self._input_fit != (hw, pads):  # the band (and taps in it) must be on screen, so refit when it changes
@@ -204,7 +206,7 @@ class PlaygroundView(QWidget):
         pool = outcome.settings.pool
         title = f"Output {out.shape[1]}×{out.shape[0]}"
         if pool.kind != "none":
-            title += f" after {'max' if pool.kind == 'max' else 'average'} pooling"
+            title += f" · {'max' if pool.kind == 'max' else 'avg'} pool"  # short: the title cannot wrap
         revealed = self.state.animation + 1 if self.state.animation >= 0 else None
         if revealed is not None:
             title += f" — {revealed} of {out.size} computed"
@@ -225,12 +227,8 @@ class PlaygroundView(QWidget):
             f = shown.kernel.shape[0]
             self.arithmetic.show_unit(shown.unit, shown.patch, shown.kernel, rf.in_padding.reshape(f, f), shown.value)
             return
-        pool = self.state.outcome.settings.pool
-        name = "maximum" if pool.kind == "max" else "average"
-        self.arithmetic.show_message(
-            f"pooled output[{shown.unit[0]}, {shown.unit[1]}] = {shown.value:.4g}: the {name} of a "
-            f"{pool.size}×{pool.size} window of the convolution map. The input shows the union of those units' "
-            f"taps ({len(rf.taps)} pixels).")
+        self.arithmetic.show_pooling(shown.unit, shown.pool_window, shown.pool_taken,
+                                     self.state.outcome.settings.pool.kind, shown.value)
 
     def _animation_moved(self, *_: object) -> None:
         if self.state.outcome is not None:
@@ -269,7 +267,7 @@ class PlaygroundView(QWidget):
 
     def _build_layout(self, animation: QGroupBox) -> None:
         export = QPushButton("Export output PNG…")
-        export.setToolTip("Save the output map as a PNG, one pixel per output unit, in the colours shown.")
+        export.setToolTip("Save the output map as a PNG in the colours shown (small maps: big squares with their values).")
         export.setMinimumHeight(34)
         export.clicked.connect(self._export_dialog)
         left = QWidget()

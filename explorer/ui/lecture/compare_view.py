@@ -1,0 +1,151 @@
+"""The six architectures side by side (sortable, exportable) above the Inception calculator.
+
+Facts need the big built-ins built and inspected once (seconds to a minute), so they are fetched by a task the
+first time the tab is shown, then come from the disk cache. CPU timing runs only when asked: it keeps the machine
+busy for a while, which a teacher should choose to do.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core import architectures
+from explorer.state import AppState
+from explorer.ui.binding import connect
+from explorer.ui.lecture.inception_panel import InceptionPanel
+from explorer.workers import tasks
+from explorer.workers.runner import TaskRunner
+
+KEYS = tuple(a.key for a in architectures.ARCHITECTURES)
+ATTRIBUTES = architectures.COLUMNS[1:]   # one row each; the architectures are the columns (side by side)
+
+
+class CompareView(QWidget):
+    def __init__(self, state: AppState, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.runner = state, runner
+        self._requested = False
+        self.table = QTableWidget(len(ATTRIBUTES), len(KEYS))
+        self.table.setVerticalHeaderLabels(list(ATTRIBUTES))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().sectionClicked.connect(lambda _: self.state.compare.sort_by("architecture"))
+        rows = self.table.verticalHeader()
+        rows.setSectionsClickable(True)
+        rows.sectionClicked.connect(lambda i: self.state.compare.sort_by(ATTRIBUTES[i]))
+        self.table.setToolTip("Click a row's name to order the architectures by it (again to reverse); "
+                              f"top-1/top-5: {architectures.ZOO_SOURCE}.")
+
+        self.progress = QLabel()
+        self.progress.setWordWrap(True)
+        self.measure = QPushButton("Measure CPU time here")
+        self.measure.setToolTip("Run one image through each network on this machine's CPU (takes a while).")
+        self.measure.clicked.connect(self.measure_times)
+        csv_button, png_button = QPushButton("Export CSV…"), QPushButton("Export PNG…")
+        csv_button.clicked.connect(lambda: self._export_dialog("CSV (*.csv)", "architectures.csv", self.export_csv))
+        png_button.clicked.connect(lambda: self._export_dialog("PNG (*.png)", "architectures.png", self.export_png))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        for button in (self.measure, csv_button, png_button):
+            buttons.addWidget(button)
+        source = QLabel(f"Accuracy of the trained versions (ImageNet, percent): {architectures.ZOO_SOURCE}. "
+                        "Parameters, multiply-adds, depth and receptive fields: measured from our built-ins.")
+        source.setWordWrap(True)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(source)
+        layout = QVBoxLayout(self)
+        layout.addWidget(top, 1)                        # the table takes the height the calculator leaves
+        layout.addWidget(InceptionPanel(state.compare))
+
+        c = state.compare
+        for signal in (c.events.facts, c.events.times, c.events.sort, c.events.descending):
+            connect(self, signal, self._repaint)
+        connect(self, c.events.progress, lambda *_: self.progress.setText(c.progress))
+        self._repaint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()   # wrapped text needs taller rows when the columns narrow
+
+    # ----- work ------------------------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if not self._requested:          # only when a teacher opens the tab: building VGG-16 takes seconds
+            self._requested = True
+            self._submit("architecture-facts", tasks.architecture_facts, "facts")
+
+    def measure_times(self) -> None:
+        self._submit("architecture-times", tasks.architecture_times, "times")
+
+    def _submit(self, kind: str, fn, field: str) -> None:
+        c = self.state.compare
+
+        def done(value: dict) -> None:
+            c.progress = ""
+            setattr(c, field, value)
+
+        def failed(message: str) -> None:
+            c.progress = message
+            self.state.status.show(message, error=True, topic="compare")
+
+        self.runner.submit(kind, fn, KEYS, on_done=done, on_error=failed,
+                           on_progress=lambda f, text: setattr(c, "progress", f"{text} ({f:.0%})"))
+
+    # ----- painting --------------------------------------------------------------------------------------------
+    def _repaint(self, *_: object) -> None:
+        c = self.state.compare
+        columns = c.table()
+        self.table.setHorizontalHeaderLabels([str(col["architecture"]) for col in columns])
+        arrow = " ▼" if c.descending else " ▲"
+        self.table.setVerticalHeaderLabels([a + (arrow if a == c.sort else "") for a in ATTRIBUTES])
+        for i, col in enumerate(columns):
+            for r, attribute in enumerate(ATTRIBUTES):
+                item = QTableWidgetItem(architectures.cell_text(attribute, col[attribute]))
+                if attribute in architectures.NUMERIC:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, i, item)
+        self.table.resizeRowsToContents()
+
+    def cell(self, architecture: int, attribute: str) -> str:
+        """What the table shows for the i-th architecture from the left (for tests)."""
+        return self.table.item(ATTRIBUTES.index(attribute), architecture).text()
+
+    # ----- export ----------------------------------------------------------------------------------------------
+    def _export_dialog(self, filter_: str, name: str, write) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export comparison", name, filter_)
+        if path:
+            write(path)
+
+    def export_csv(self, path: str | Path) -> bool:
+        try:
+            Path(path).write_text(architectures.to_csv(self.state.compare.table()), encoding="utf-8")
+        except OSError as exc:
+            self.state.status.show(f"Could not save {path} ({exc.strerror}): choose another folder.", error=True,
+                                   topic="compare")
+            return False
+        self.state.status.show(f"Saved {path}", topic="compare")
+        return True
+
+    def export_png(self, path: str | Path) -> bool:
+        ok = self.table.grab().save(str(path))
+        self.state.status.show(f"Saved {path}" if ok else f"Could not save {path}: choose another folder.",
+                               error=not ok, topic="compare")
+        return ok

@@ -1,0 +1,109 @@
+"""Presentation zoom and the projector theme, applied to a whole window at once.
+
+Every widget that sets its own font (``style.font``) is rescaled from the size it was created with; widgets that
+inherit their font follow their parent. pyqtgraph draws its axes and titles itself, so their tick fonts, titles
+and legends are rescaled item by item. The projector theme paints text and chart axes black and thick.
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QWidget
+
+from explorer.ui import style
+
+_BASE = "cnnx_base_pt"   # Qt property / attribute holding a font's size at zoom 1
+
+
+def apply(root: QWidget, zoom: float, theme: str) -> None:
+    """Scale ``root`` and its children to ``zoom`` and paint them in ``theme`` ("normal" or "projector")."""
+    previous = style.zoom()
+    style.set_zoom(zoom)            # widgets created from now on start at this zoom
+    widgets = [w for w in [root, *root.findChildren(QWidget)] if w is root or w.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+    for w in widgets:               # record every base size before any parent's change reaches a child
+        if w.property(_BASE) is None:
+            size = (QApplication.font().pointSizeF() if w is root else w.font().pointSizeF() / previous)
+            w.setProperty(_BASE, size)
+    for w in widgets:
+        font = w.font()
+        font.setPointSizeF(max(1.0, float(w.property(_BASE)) * zoom))
+        w.setFont(font)
+    for area in root.findChildren(QScrollArea):
+        _fit_scroll_width(area)
+    projector = theme == "projector"
+    for view in root.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            _scale_item(item, zoom, projector)
+
+
+class _KeepWidth(QObject):
+    """Re-fits a column whenever its content re-lays itself out (new fonts apply a moment after they are set)."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self.area = area
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.LayoutRequest:
+            _fit_scroll_width(self.area)
+        return False
+
+
+def _fit_scroll_width(area: QScrollArea) -> None:
+    """A column that never scrolls sideways must widen with its zoomed content, or its right edge is cut off."""
+    if area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff or area.widget() is None:
+        return
+    if area.property(_BASE + "_width") is None:
+        area.setProperty(_BASE + "_width", area.minimumWidth())
+        area.widget().installEventFilter(_KeepWidth(area))
+    needed = area.widget().minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 2 * area.frameWidth()
+    area.setMinimumWidth(max(int(area.property(_BASE + "_width")), needed))
+
+
+def _base(item: object, current: float) -> float:
+    if not hasattr(item, "_" + _BASE):
+        setattr(item, "_" + _BASE, current)
+    return getattr(item, "_" + _BASE)
+
+
+def _scale_item(item: object, zoom: float, projector: bool) -> None:
+    if isinstance(item, pg.AxisItem):
+        tick = item.style.get("tickFont") or QApplication.font()
+        tick.setPointSizeF(_base(item, tick.pointSizeF()) * zoom)
+        item.setTickFont(tick)
+        if not hasattr(item, "_cnnx_pens"):
+            item._cnnx_pens = (item.pen(), item.textPen())
+        pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else item._cnnx_pens
+        item.setPen(pen)
+        item.setTextPen(text_pen)
+        item.label.setDefaultTextColor(QColor("black") if projector else text_pen.color())
+    elif isinstance(item, pg.LabelItem) and item.text:
+        size = str(item.opts.get("size") or f"{style.LABEL_PT}pt")
+        base = _base(item, float(size.removesuffix("pt")) if size.endswith("pt") else style.LABEL_PT)
+        if not hasattr(item, "_cnnx_color"):
+            item._cnnx_color = item.opts.get("color")
+        colour = "k" if projector else item._cnnx_color
+        item.setText(item.text, size=f"{base * zoom:.1f}pt", **({"color": colour} if colour else {}))
+    elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), pg.LabelItem):
+        font = item.font()
+        font.setPointSizeF(_base(item, font.pointSizeF()) * zoom)
+        item.setFont(font)
+
+
+def palette(theme: str) -> QPalette:
+    """The projector theme: pure black on white, a strong selection colour; "normal" is the platform's own."""
+    if theme != "projector":
+        return QApplication.style().standardPalette()
+    p = QPalette()
+    for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base, QPalette.ColorRole.Button):
+        p.setColor(role, QColor("white"))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(role, QColor("black"))
+    p.setColor(QPalette.ColorRole.Highlight, QColor(0, 0, 160))
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor("white"))
+    return p
+
+
+# Only what a palette cannot say; no font or QWidget-wide rules (they would stop zoomed fonts being inherited).
+PROJECTOR_SHEET = "QTabBar::tab:selected { background: black; color: white; }"
