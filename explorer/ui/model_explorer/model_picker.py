@@ -26,7 +26,7 @@ class ModelPicker(QWidget):
         self._settings = settings
         self.combo = QComboBox()
         self.combo.setFont(style.font(style.LABEL_PT))
-        self.combo.setMinimumContentsLength(34)
+        self.combo.setMinimumContentsLength(22)  # long titles elide: the whole top row must fit 1024 px
         self.combo.setToolTip("Built-in architectures of the lecture and the .onnx files you opened recently.")
         self.badge = QLabel()
         self.badge.setFont(style.font(style.LABEL_PT, bold=True))

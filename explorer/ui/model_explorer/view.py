@@ -82,7 +82,7 @@ class ModelExplorerView(QWidget):
         self.picker = ModelPicker(self.settings)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setMinimumWidth(320)
+        self.progress.setMinimumWidth(180)
         self.progress.setFont(style.font(style.LABEL_PT))
         self.progress.hide()
         self.summary = QLabel()

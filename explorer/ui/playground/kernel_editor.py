@@ -70,6 +70,9 @@ class KernelEditor(QWidget):
     def flush(self) -> None:
         self._repaint.flush()
 
+    def shutdown(self) -> None:
+        self._repaint.stop()
+
     def set_cell(self, row: int, col: int, value: float) -> None:
         """Same path as typing into a cell (tests and keyboard-free scripting)."""
         self.table.item(row, col).setText(_fmt(value))

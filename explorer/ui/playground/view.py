@@ -137,6 +137,7 @@ class PlaygroundView(QWidget):
         """Stop every timer (the main window calls this before closing)."""
         self.animator.pause()
         self._compute.stop()
+        self.kernel_editor.shutdown()
 
     # ----- state → work ----------------------------------------------------------------------------------------
     def _image_changed(self, *_: object) -> None:
