@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from explorer.core import catalog, images, mnist, preprocess, zoo
+from explorer.core import catalog, digit_likeness, images, mnist, predictions, preprocess, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
@@ -80,6 +80,8 @@ class RunResult:
     preprocess: preprocess.Preprocess
     run_ms: float     # onnxruntime alone
     total_ms: float   # prepare + run + collecting
+    top: tuple[tuple[int, float], ...] = ()              # (class, probability), best first
+    digit_check: digit_likeness.DigitLikeness | None = None  # for a digits-only network: is this input a digit?
 
 
 def load_model(ctx: TaskContext, key: str) -> LoadedModel:
@@ -143,9 +145,12 @@ def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe:
         activations = loaded.session.run(prepared.tensor, options)
     except RunCancelled:
         raise Cancelled() from None
+    top = tuple(predictions.top_classes(activations.output, loaded.facts.probabilities))
+    check = (digit_likeness.judge(image.pixels, top[0][1])
+             if top and digit_likeness.applies(loaded.labels) else None)
     return RunResult(model_key=loaded.key, image=image, activations=activations, prepared=prepared,
                      preprocess=recipe, run_ms=activations.timings["run_ms"],
-                     total_ms=(time.perf_counter() - started) * 1000)
+                     total_ms=(time.perf_counter() - started) * 1000, top=top, digit_check=check)
 
 
 def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.ModelInfo]:

@@ -502,7 +502,7 @@ class ModelExplorerView(QWidget):
     def _show_predictions(self) -> None:
         result = self.state.explorer.result
         if readouts.answers(result, self._shown, self.state.image.model_input()):
-            self.predictions.show_output(result.activations.output, self._shown.labels, self._shown.weights)
+            self.predictions.show_result(self._shown, result)
         else:
             self.predictions.clear()
 
