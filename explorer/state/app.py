@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from psygnal import evented
 
+from explorer.state.compare import CompareState
 from explorer.state.explorer import ExplorerState
 from explorer.state.image import ImageState
 from explorer.state.mnist import MnistState
@@ -22,4 +23,5 @@ class AppState:
     playground: PlaygroundState = field(default_factory=PlaygroundState)
     explorer: ExplorerState = field(default_factory=ExplorerState)
     mnist: MnistState = field(default_factory=MnistState)
+    compare: CompareState = field(default_factory=CompareState)
     status: StatusState = field(default_factory=StatusState)

@@ -211,3 +211,46 @@ def measure_shifts(ctx: TaskContext, models_: MnistModels, direction: str) -> mn
                                       lambda: ctx.cancelled)
     except RunCancelled:
         raise Cancelled() from None
+
+
+# ----- Random vs trained ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ComparedSide:
+    title: str
+    badge: str
+    first_filters: Filters | None    # conv1's weights
+    layer: str                       # the chosen convolution's name in this network ("" when it has fewer)
+    activation: np.ndarray | None    # its output on the image, (C, H, W)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    keys: tuple[str, str]            # (random, trained) catalog keys
+    image: LoadedImage
+    index: int                       # which convolution (0 = conv1)
+    sides: tuple[ComparedSide, ComparedSide]
+
+
+def load_pair(ctx: TaskContext, keys: tuple[str, str], have: tuple[LoadedModel, ...]) -> tuple[LoadedModel, ...]:
+    """Both networks of a pair; a model already loaded (``have``, e.g. the explorer's) is reused, not loaded twice."""
+    known = {m.key: m for m in have}
+    return tuple(known[key] if key in known else load_model(ctx, key) for key in keys)
+
+
+def compare_run(ctx: TaskContext, models_: tuple[LoadedModel, ...], image: LoadedImage, index: int) -> Comparison:
+    """Run both networks on the image and keep conv1's filters and the index-th convolution's output of each."""
+    from explorer.core.random_vs_trained import conv_layers
+
+    sides = []
+    for loaded in models_:
+        ctx.progress(len(sides) / len(models_), f"Running {loaded.title}…")
+        convs = conv_layers(loaded.info)
+        first = loaded.filters.get(convs[0].name) if convs else None
+        chosen = convs[index] if index < len(convs) else None
+        activation = None
+        if chosen is not None:
+            result = run_model(ctx, loaded, image, loaded.preprocess)
+            values = result.activations.tensors.get(chosen.tensor)
+            activation = None if values is None else np.array(values[0])  # a copy: the rest is released
+        sides.append(ComparedSide(loaded.title, loaded.facts.badge, first, chosen.name if chosen else "", activation))
+    return Comparison(tuple(m.key for m in models_), image, index, tuple(sides))
