@@ -126,13 +126,14 @@ def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
         raise Cancelled() from None
 
 
-def download_model(ctx: TaskContext, key: str) -> Path:
-    """Fetch a catalog entry's published file into the user cache (mirrors in order, sha256 checked)."""
+def download_model(ctx: TaskContext, key: str, mirror: str | None = None) -> Path:
+    """Fetch a catalog entry's published file into the user cache (the user's mirror first, then the published
+    ones in order, sha256 checked)."""
     from explorer.core import downloads  # pooch and requests load only when someone downloads
 
     entry = catalog.get(key)
     ctx.progress(0.0, f"{entry.title}: connecting…")
-    return downloads.download(entry, ctx.progress, lambda: ctx.cancelled)
+    return downloads.download(entry, ctx.progress, lambda: ctx.cancelled, mirror)
 
 
 def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe: preprocess.Preprocess) -> RunResult:

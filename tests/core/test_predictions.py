@@ -40,8 +40,9 @@ def test_logits_become_probabilities_and_probabilities_are_kept():
     assert [i for i, _ in top] == [0, 2, 1]
     assert [p for _, p in top] == pytest.approx([e[0], e[2], e[1]])
     # Positive logits that happen to sum to one are still logits: the graph decides, not the numbers.
-    assert predictions.top_classes(np.array([0.7, 0.2, 0.1]), probabilities=False)[0][1] == pytest.approx(0.4640, abs=1e-4)
-    assert predictions.top_classes(np.array([0.7, 0.2, 0.1]), probabilities=True)[0] == (0, pytest.approx(0.7))
+    positive = np.array([0.7, 0.2, 0.1])
+    assert predictions.top_classes(positive, probabilities=False)[0][1] == pytest.approx(0.4640, abs=1e-4)
+    assert predictions.top_classes(positive, probabilities=True)[0] == (0, pytest.approx(0.7))
 
 
 def test_densenet_style_output_is_flattened():

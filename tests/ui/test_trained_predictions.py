@@ -39,7 +39,7 @@ def test_lenet_on_a_photo_says_it_only_knows_digits(qtbot, explorer_view):
     assert "only knows digits" in explorer_view.predictions.badge.text()
     assert "its background is not dark" in explorer_view.predictions.badge.text()
     assert explorer_view.predictions.lines.text().startswith("<b>8</b>: 96.")   # the answer stays visible, marked
-    assert not explorer_view.predictions.published.isVisible()                  # LeNet-5 has no published ImageNet accuracy
+    assert not explorer_view.predictions.published.isVisible()   # LeNet-5 has no published accuracy
 
 
 def test_lenet_on_a_digit_shows_no_warning(qtbot, explorer_view):

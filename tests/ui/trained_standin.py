@@ -19,7 +19,8 @@ RECIPE = dataclasses.replace(next(e for e in catalog.TRAINED if e.architecture =
 
 def standin_entry(data: bytes, urls: tuple[str, ...] = ()) -> catalog.ModelEntry:
     template = next(e for e in catalog.TRAINED if e.architecture == ARCH)
-    return dataclasses.replace(template, key=f"{ARCH}-trained", preprocess=RECIPE, params=None, input_shape=(1, 3, 8, 8),
+    return dataclasses.replace(template, key=f"{ARCH}-trained", preprocess=RECIPE, params=None,
+                               input_shape=(1, 3, 8, 8),
                                weights=catalog.Download(FILE, hashlib.sha256(data).hexdigest(), len(data), urls))
 
 

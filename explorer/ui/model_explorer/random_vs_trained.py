@@ -135,7 +135,7 @@ class RandomVsTrainedPanel(QWidget):
         box.addLayout(sides, 1)
 
         self.layer.activated.connect(lambda index: setattr(self.state.compare, "layer", index))
-        self.download_button.clicked.connect(lambda: self._pair and self.download_requested.emit(self._pair.trained.key))
+        self.download_button.clicked.connect(lambda: self.download_requested.emit(self._pair.trained.key))
         ex, cmp, image = self.state.explorer.events, self.state.compare.events, self.state.image.events
         for signal, slot in ((ex.model, self.refresh), (ex.panel, self.refresh), (ex.loaded, self.refresh),
                              (image.image, self.refresh), (image.photo, self.refresh), (cmp.layer, self.refresh),

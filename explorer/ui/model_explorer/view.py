@@ -31,7 +31,7 @@ from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.state.app import AppState
 from explorer.state.explorer import PANELS
-from explorer.ui import style
+from explorer.ui import cache_dialog, style
 from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
@@ -220,8 +220,8 @@ class ModelExplorerView(QWidget):
             self.compare.refresh()
             self.state.status.show(message, error=True, topic=TOPIC)
 
-        self.runner.submit(DOWNLOAD, tasks.download_model, key, on_done=fetched, on_error=failed,
-                           on_progress=self._progress)
+        self.runner.submit(DOWNLOAD, tasks.download_model, key, cache_dialog.mirror(self.settings), on_done=fetched,
+                           on_error=failed, on_progress=self._progress)
         self._show_download()
         self.compare.refresh()
 
