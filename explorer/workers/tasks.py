@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
-from explorer.core import catalog, digit_likeness, images, mnist, predictions, preprocess, zoo
+from explorer.core import catalog, digit_likeness, images, layer_names, mnist, predictions, preprocess, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
@@ -45,6 +45,7 @@ class LoadedModel:
     preprocess: preprocess.Preprocess | None   # the model's own recipe; None asks the user
     session: ActivationSession
     load_ms: float
+    file_names: dict[str, str] = field(default_factory=dict)  # paper's layer name -> the file's, where renamed
 
     @property
     def title(self) -> str:
@@ -103,12 +104,19 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
         info = core_inspect.inspect_model(proto)
     ctx.check()
     facts = catalog.describe(entry, proto)
+    # A downloaded zoo file with the paper's structure is shown under the paper's layer names.
+    names = (layer_names.paper_names(proto, entry.architecture)
+             if isinstance(entry.weights, catalog.Download) and entry.architecture else {})
+    if names:
+        info = layer_names.rename(info, names)
+        facts = replace(facts, filters={names.get(k, k): v for k, v in facts.filters.items()})
     own_recipe = preprocess.from_model(proto)
     ctx.progress(0.995, "Starting onnxruntime…")
     session = ActivationSession(proto)  # built-ins have no file: their weights come from the seed, in memory
     del proto
     return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
-                       load_ms=(time.perf_counter() - started) * 1000)
+                       load_ms=(time.perf_counter() - started) * 1000,
+                       file_names={paper: file for file, paper in names.items() if paper != file})
 
 
 def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:

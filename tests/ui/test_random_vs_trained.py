@@ -3,6 +3,8 @@ a tiny 1000-class model in the cache, or served from 127.0.0.1). Checks what eac
 and activations computed independently, the reuse of the explorer's loaded model, and the Download offer."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from onnx import numpy_helper
@@ -15,6 +17,7 @@ from trained_standin import FILE, install
 from zoo_server import serving, tiny_model
 
 PANEL = random_vs_trained.PANEL
+SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -59,7 +62,8 @@ def test_filters_and_activations_side_by_side(qtbot, view, tmp_path, monkeypatch
     assert trained_side.activation.shape == (16, 6, 6)   # 3×3 without padding on 8×8
     assert view.compare.random_side.title.text() == "GoogLeNet — random initialisation"
     assert view.compare.layer.count() == len(conv_layers(view.state.explorer.loaded.info))
-    view.grab().save("/tmp/tui_shots/random_vs_trained.png")
+    SHOTS.mkdir(exist_ok=True)
+    assert view.grab().save(str(SHOTS / "explorer_random_vs_trained.png"))
 
     view.compare.layer.activated.emit(1)               # the second convolution: the stand-in has only one
     result = compared(qtbot, view, index=1)

@@ -37,8 +37,9 @@ class PredictionsPanel(QWidget):
         box.addWidget(self.published)
         box.addWidget(self.recipe)
         box.addStretch(1)
-        # Title, a two-line badge, five classes and two fact lines must never be squeezed by the table above.
-        self.setMinimumHeight(13 * self.lines.fontMetrics().lineSpacing())
+        # Title, a three-line badge, five classes and the (wrapped) accuracy and recipe lines must never be
+        # squeezed by the table above.
+        self.setMinimumHeight(17 * self.lines.fontMetrics().lineSpacing())
 
     def clear(self) -> None:
         for label in (self.badge, self.lines, self.published, self.recipe):

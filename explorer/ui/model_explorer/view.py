@@ -449,7 +449,7 @@ class ModelExplorerView(QWidget):
             self.rows = []
             self.rf_plot.set_current(None)
         else:
-            self.rows = rows_of(shown.info)
+            self.rows = rows_of(shown.info, shown.file_names)
             self.strip.set_rows(self.rows)
             self.rf_plot.set_current(shown.title, shown.info)
         with QSignalBlocker(self.table.selectionModel()):
