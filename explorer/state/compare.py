@@ -20,4 +20,3 @@ class CompareState:
     result: object | None = None     # workers.tasks.Comparison
     progress: float = 1.0
     progress_text: str = ""
-    error: str = ""

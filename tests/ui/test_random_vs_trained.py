@@ -83,3 +83,17 @@ def test_a_missing_trained_file_is_said_and_downloaded(qtbot, view, tmp_path, mo
         result = compared(qtbot, view)
     assert (user_cache.downloads_dir() / FILE).read_bytes() == data
     assert result.sides[1].badge == "trained" and not view.compare.download_button.isVisible()
+
+
+def test_a_damaged_trained_file_is_one_line_and_not_retried(qtbot, view, tmp_path, monkeypatch):
+    install(monkeypatch, tmp_path / "cache")
+    path = user_cache.downloads_dir() / FILE
+    path.write_bytes(bytes(path.stat().st_size))   # the right size, not an ONNX file
+    view.state.explorer.panel = PANEL
+    view.select_model("googlenet")
+    qtbot.waitUntil(lambda: view.state.status.error and view.state.status.topic == "compare", timeout=60_000)
+    message = view.compare.note.text()
+    assert message == view.state.status.text and "\n" not in message
+    assert view.state.compare.loaded is None and view.state.compare.result is None
+    view.state.image.set(samples.load_sample("coffee"))   # another image does not retry the same pair
+    assert not view.runner.is_busy(random_vs_trained.LOAD)

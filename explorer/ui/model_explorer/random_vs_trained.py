@@ -29,6 +29,7 @@ from explorer.core.images import LoadedImage
 from explorer.core.random_vs_trained import Pair, conv_layers, pair
 from explorer.state.app import AppState
 from explorer.ui import style
+from explorer.ui.model_explorer import readouts
 from explorer.ui.model_explorer.activation_panel import MOSAIC_LUT, _image_box, mosaic_indices
 from explorer.ui.model_explorer.filters_panel import filters_rgb
 from explorer.workers import tasks
@@ -74,7 +75,7 @@ class SideView(QWidget):
         self.maps_plot.setTitle("Activations")
 
     def show_side(self, side: ComparedSide) -> None:
-        colour = {"trained": "#1b7f3b", "random initialisation": "#b35900"}.get(side.badge, "#555555")
+        colour = readouts.BADGE_COLOURS.get(side.badge, readouts.GREY)
         self.title.setText(f"{side.title} — {side.badge}")
         self.title.setStyleSheet(f"color: {colour};")
         if side.first_filters is not None:
@@ -229,7 +230,6 @@ class RandomVsTrainedPanel(QWidget):
 
     def _show_failure(self, message: str) -> None:
         self._progress(1.0, "")
-        self.state.compare.error = message
         self._say(message)
         self.state.status.show(message, error=True, topic=TOPIC)
 
