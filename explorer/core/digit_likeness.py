@@ -43,10 +43,10 @@ def applies(labels: list[str] | None) -> bool:
 
 def field(pixels: np.ndarray) -> np.ndarray:
     """Any uint8 image (H,W) or (H,W,3) -> float (28,28) grey in 0..1, as the digit networks see its content."""
-    grey = np.asarray(pixels, dtype=np.float32)
-    if grey.ndim == 3:
-        grey = grey.mean(axis=2)
-    return cv2.resize(grey, (SIZE, SIZE), interpolation=cv2.INTER_AREA) / 255.0
+    # Shrink first (uint8, no full-size float copy of a 40 MP photo), then average the colours.
+    small = cv2.resize(np.ascontiguousarray(pixels, dtype=np.uint8), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    return (small.mean(axis=2) if small.ndim == 3 else small) / 255.0
 
 
 def judge(pixels: np.ndarray, confidence: float) -> DigitLikeness:

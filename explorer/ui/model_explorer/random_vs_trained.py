@@ -110,6 +110,7 @@ class RandomVsTrainedPanel(QWidget):
         self.layer = QComboBox()
         self.layer.setFont(style.font(style.LABEL_PT))
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layer.setEnabled(False)  # until both networks have loaded
         self.layer.setToolTip("The convolution to compare, counted in the same order in both networks.")
         self.download_button = QPushButton("Download")
         self.download_button.setFont(style.font(style.LABEL_PT))
@@ -242,6 +243,7 @@ class RandomVsTrainedPanel(QWidget):
     def _show_layers(self) -> None:
         loaded = self.state.compare.loaded
         self.layer.clear()
+        self.layer.setEnabled(loaded is not None)
         if loaded is None:
             return
         for i, conv in enumerate(conv_layers(loaded[0].info)):
