@@ -8,7 +8,6 @@ import hashlib
 from pathlib import Path
 
 from explorer.core import catalog, user_cache
-from explorer.core.preprocess import Preprocess
 from zoo_server import tiny_model
 
 ARCH = "googlenet"
