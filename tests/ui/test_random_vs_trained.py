@@ -67,6 +67,7 @@ def test_filters_and_activations_side_by_side(qtbot, view, tmp_path, monkeypatch
 
     view.compare.layer.activated.emit(1)               # the second convolution: the stand-in has only one
     result = compared(qtbot, view, index=1)
+    assert view.state.compare.layer == 1 and view.compare.layer.currentIndex() == 1
     assert result.sides[0].activation is not None and result.sides[1].activation is None
     assert "not a feature map here" in view.compare.trained_side.maps_plot.titleLabel.text
 

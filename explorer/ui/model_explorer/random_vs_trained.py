@@ -141,6 +141,7 @@ class RandomVsTrainedPanel(QWidget):
         ex, cmp, image = self.state.explorer.events, self.state.compare.events, self.state.image.events
         for signal, slot in ((ex.model, self.refresh), (ex.panel, self.refresh), (ex.loaded, self.refresh),
                              (image.image, self.refresh), (image.photo, self.refresh), (cmp.layer, self.refresh),
+                             (cmp.layer, lambda *_: self.layer.setCurrentIndex(self.state.compare.layer)),
                              (cmp.loaded, self._show_layers), (cmp.result, self._show_result),
                              (cmp.progress, self._show_progress)):
             signal.connect(slot)
@@ -256,7 +257,6 @@ class RandomVsTrainedPanel(QWidget):
             self.random_side.clear()
             self.trained_side.clear()
             return
-        self.layer.setCurrentIndex(result.index)
         self.random_side.show_side(result.sides[0])
         self.trained_side.show_side(result.sides[1])
 
