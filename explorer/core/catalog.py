@@ -14,15 +14,15 @@ from pathlib import Path
 import onnx
 
 from explorer.core import metadata as md
-from explorer.core import model_facts, paths, user_cache, zoo
+from explorer.core import model_facts, paths, predictions, user_cache, zoo
 from explorer.core.errors import UserError
 from explorer.core.model_facts import ModelFacts
 from explorer.core.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
 from explorer.core.progress import Cancel, Cancelled, Progress
 
 __all__ = ["Bundled", "Cancelled", "Download", "ModelEntry", "RandomInit", "TRAINED", "UserFile", "WeightsOrigin",
-           "describe", "downloaded_path", "entries", "get", "is_available", "load", "model_path", "preprocess_text",
-           "recognise", "resolve"]
+           "accuracy_text", "describe", "downloaded_path", "entries", "get", "is_available", "load", "model_path",
+           "preprocess_text", "recognise", "resolve"]
 
 FILE_PREFIX = "file:"
 IMAGENET_LABELS = "imagenet_classes.txt"
@@ -313,7 +313,7 @@ def load(entry: ModelEntry, progress: Progress | None = None, cancel: Cancel | N
 
 
 # --- what to show ---------------------------------------------------------------------------------------------
-def _accuracy_text(accuracy: tuple[float, float | None]) -> str:
+def accuracy_text(accuracy: tuple[float, float | None]) -> str:
     top1, top5 = accuracy
     return f"published accuracy: top-1 {top1:.2f} %" + (f", top-5 {top5:.2f} %" if top5 is not None else "")
 
@@ -354,12 +354,13 @@ def describe(entry: ModelEntry, model: onnx.ModelProto) -> ModelFacts:
         facts.append(f"paper: {entry.paper}")
     facts.append(f"parameters: {entry.params:,}" if entry.params is not None else f"stored values: {stored:,}")
     if entry.accuracy is not None:
-        facts.append(_accuracy_text(entry.accuracy))
+        facts.append(accuracy_text(entry.accuracy))
     if entry.preprocess is not None:
         facts.append(f"preprocessing: {preprocess_text(entry.preprocess)}")
     if isinstance(entry.weights, Download):
         facts.append(f"file: {entry.weights.file} (sha256 {entry.weights.sha256[:12]}…)")
     facts.append(f"licence: {entry.licence}")
     return ModelFacts(title=title, weights_text=weights_text, badge=badge, labels=labels,
-                      filters=model_facts.conv_filters(model), facts=facts)
+                      filters=model_facts.conv_filters(model), facts=facts,
+                      probabilities=predictions.ends_in_softmax(model))
 

@@ -34,6 +34,7 @@ class ModelFacts:
     labels: list[str] | None           # class names, only when they fit the output and the weights are trained
     filters: dict[str, Filters] = field(default_factory=dict)
     facts: list[str] = field(default_factory=list)  # one-line facts (paper, parameters, accuracy, licence, ...)
+    probabilities: bool = False        # the graph ends in Softmax; else its output is logits
 
 
 def metadata(model: onnx.ModelProto) -> dict[str, str]:

@@ -671,8 +671,13 @@ def _whole(node, ins: list[Field | None], ctx: _Ctx) -> list[Field | None]:
 
 def constants(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     """Initializers and Constant-node values by name (pads, axes, scales, shapes)."""
-    values = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer
-              if math.prod(t.dims) <= SMALL and not t.external_data}
+    values = {}
+    for t in model.graph.initializer:
+        if math.prod(t.dims) <= SMALL and not t.external_data:
+            try:
+                values[t.name] = numpy_helper.to_array(t)
+            except ValueError:  # a structure-only copy (weights left out): a parameter nobody reads as a constant
+                continue
     for node in model.graph.node:
         if node.op_type == "Constant":
             for a in node.attribute:

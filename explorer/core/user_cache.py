@@ -119,7 +119,7 @@ def listing() -> list[CacheItem]:
     for name, files in _group([p for p in models if not p.name.startswith(".")],
                               lambda p: p.stem.rsplit("-v", 1)[0]).items():
         add(name, "built-in", files)
-    downloads = [p for p in downloads_dir().glob("*") if p.is_file()] if downloads_dir().is_dir() else []
+    downloads = sorted(p for p in downloads_dir().glob("*") if p.is_file()) if downloads_dir().is_dir() else []
     for path in downloads:
         if path.suffix == ".onnx":
             add(path.stem, "download", [path])

@@ -12,6 +12,7 @@ from explorer.state.lesson import LessonState
 from explorer.state.live import LiveState
 from explorer.state.mnist import MnistState
 from explorer.state.playground import PlaygroundState
+from explorer.state.random_vs_trained import RandomVsTrainedState
 from explorer.state.status import StatusState
 
 TABS = ("playground", "explorer", "mnist", "lesson", "compare")
@@ -28,9 +29,12 @@ class AppState:
     playground: PlaygroundState = field(default_factory=PlaygroundState)
     explorer: ExplorerState = field(default_factory=ExplorerState)
     mnist: MnistState = field(default_factory=MnistState)
+    compare: CompareState = field(default_factory=CompareState)
+    random_vs_trained: RandomVsTrainedState = field(default_factory=RandomVsTrainedState)
     status: StatusState = field(default_factory=StatusState)
     lesson: LessonState = field(default_factory=LessonState)
     compare: CompareState = field(default_factory=CompareState)
+    random_vs_trained: RandomVsTrainedState = field(default_factory=RandomVsTrainedState)
     zoom: float = 1.0           # every font and chart label scales with it (Ctrl+= / Ctrl+- / Ctrl+0)
     theme: str = "normal"       # or "projector": high contrast
     hint_seen: bool = False     # the first-run hint has been dismissed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from psygnal import evented
 
 NORMALIZE = ("channel", "layer")
-PANELS = ("activations", "filters", "rf-growth")
+PANELS = ("activations", "filters", "rf-growth", "random-vs-trained")
 
 
 @evented(equality_operators={"loaded": operator.is_, "result": operator.is_})

@@ -35,6 +35,7 @@ from explorer.state.app import TABS
 from explorer.state.image import size_text
 from explorer.ui import presenter
 from explorer.ui.binding import connect
+from explorer.ui.cache_dialog import CacheDialog
 from explorer.ui.lecture.compare_view import CompareView
 from explorer.ui.lecture.lesson_view import LessonView
 from explorer.ui.model_explorer.readouts import short_provider
@@ -130,6 +131,8 @@ class MainWindow(QMainWindow):
                                          "Save the Playground's output map as a PNG."))
         file_menu.addAction(self._action("Export &View as Image…", self._export_view_dialog, "Ctrl+Shift+E",
                                          "Save a picture of the current view, e.g. for slides."))
+        file_menu.addAction(self._action("Model &Cache…", lambda: CacheDialog(self._settings, self).open(),
+                                         tip="See and delete cached models; set your own download mirror."))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 

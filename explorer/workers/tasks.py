@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from explorer.core import architectures, catalog, images, mnist, preprocess, zoo
+from explorer.core import architectures, catalog, digit_likeness, images, layer_names, mnist, predictions, preprocess, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
@@ -44,6 +44,7 @@ class LoadedModel:
     preprocess: preprocess.Preprocess | None   # the model's own recipe; None asks the user
     session: ActivationSession
     load_ms: float
+    file_names: dict[str, str] = field(default_factory=dict)  # paper's layer name -> the file's, where renamed
 
     @property
     def title(self) -> str:
@@ -79,6 +80,8 @@ class RunResult:
     preprocess: preprocess.Preprocess
     run_ms: float     # onnxruntime alone
     total_ms: float   # prepare + run + collecting
+    top: tuple[tuple[int, float], ...] = ()              # (class, probability), best first
+    digit_check: digit_likeness.DigitLikeness | None = None  # for a digits-only network: is this input a digit?
 
 
 def load_model(ctx: TaskContext, key: str) -> LoadedModel:
@@ -100,12 +103,19 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
         info = core_inspect.inspect_model(proto)
     ctx.check()
     facts = catalog.describe(entry, proto)
+    # A downloaded zoo file with the paper's structure is shown under the paper's layer names.
+    names = (layer_names.paper_names(proto, entry.architecture)
+             if isinstance(entry.weights, catalog.Download) and entry.architecture else {})
+    if names:
+        info = layer_names.rename(info, names)
+        facts = replace(facts, filters={names.get(k, k): v for k, v in facts.filters.items()})
     own_recipe = preprocess.from_model(proto)
     ctx.progress(0.995, "Starting onnxruntime…")
     session = ActivationSession(proto)  # built-ins have no file: their weights come from the seed, in memory
     del proto
     return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
-                       load_ms=(time.perf_counter() - started) * 1000)
+                       load_ms=(time.perf_counter() - started) * 1000,
+                       file_names={paper: file for file, paper in names.items() if paper != file})
 
 
 def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
@@ -123,15 +133,14 @@ def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
         raise Cancelled() from None
 
 
-def download_model(ctx: TaskContext, key: str) -> Path:
-    """Fetch a catalog entry's published file into the user cache (mirrors in order, sha256 checked)."""
-    from explorer.core import (
-        downloads,  # pooch and requests load only when someone downloads
-    )
+def download_model(ctx: TaskContext, key: str, mirror: str | None = None) -> Path:
+    """Fetch a catalog entry's published file into the user cache (the user's mirror first, then the published
+    ones in order, sha256 checked)."""
+    from explorer.core import downloads  # pooch and requests load only when someone downloads
 
     entry = catalog.get(key)
     ctx.progress(0.0, f"{entry.title}: connecting…")
-    return downloads.download(entry, ctx.progress, lambda: ctx.cancelled)
+    return downloads.download(entry, ctx.progress, lambda: ctx.cancelled, mirror)
 
 
 def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe: preprocess.Preprocess) -> RunResult:
@@ -144,9 +153,12 @@ def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe:
         activations = loaded.session.run(prepared.tensor, options)
     except RunCancelled:
         raise Cancelled() from None
+    top = tuple(predictions.top_classes(activations.output, loaded.facts.probabilities))
+    check = (digit_likeness.judge(image.pixels, top[0][1])
+             if top and digit_likeness.applies(loaded.labels) else None)
     return RunResult(model_key=loaded.key, image=image, activations=activations, prepared=prepared,
                      preprocess=recipe, run_ms=activations.timings["run_ms"],
-                     total_ms=(time.perf_counter() - started) * 1000)
+                     total_ms=(time.perf_counter() - started) * 1000, top=top, digit_check=check)
 
 
 def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.ModelInfo]:
@@ -227,3 +239,46 @@ def architecture_times(ctx: TaskContext, keys: tuple[str, ...]) -> dict[str, flo
         ctx.progress(i / len(keys), f"Timing {zoo.BUILTINS[key].title} on the CPU…")
         out[key] = architectures.cpu_ms_per_image(key)
     return out
+
+
+# ----- Random vs trained ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ComparedSide:
+    title: str
+    badge: str
+    first_filters: Filters | None    # conv1's weights
+    layer: str                       # the chosen convolution's name in this network ("" when it has fewer)
+    activation: np.ndarray | None    # its output on the image, (C, H, W)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    keys: tuple[str, str]            # (random, trained) catalog keys
+    image: LoadedImage
+    index: int                       # which convolution (0 = conv1)
+    sides: tuple[ComparedSide, ComparedSide]
+
+
+def load_pair(ctx: TaskContext, keys: tuple[str, str], have: tuple[LoadedModel, ...]) -> tuple[LoadedModel, ...]:
+    """Both networks of a pair; a model already loaded (``have``, e.g. the explorer's) is reused, not loaded twice."""
+    known = {m.key: m for m in have}
+    return tuple(known[key] if key in known else load_model(ctx, key) for key in keys)
+
+
+def compare_run(ctx: TaskContext, models_: tuple[LoadedModel, ...], image: LoadedImage, index: int) -> Comparison:
+    """Run both networks on the image and keep conv1's filters and the index-th convolution's output of each."""
+    from explorer.core.random_vs_trained import conv_layers
+
+    sides = []
+    for loaded in models_:
+        ctx.progress(len(sides) / len(models_), f"Running {loaded.title}…")
+        convs = conv_layers(loaded.info)
+        first = loaded.filters.get(convs[0].name) if convs else None
+        chosen = convs[index] if index < len(convs) else None
+        activation = None
+        if chosen is not None:
+            result = run_model(ctx, loaded, image, loaded.preprocess)
+            values = result.activations.tensors.get(chosen.tensor)
+            activation = None if values is None else np.array(values[0])  # a copy: the rest is released
+        sides.append(ComparedSide(loaded.title, loaded.facts.badge, first, chosen.name if chosen else "", activation))
+    return Comparison(tuple(m.key for m in models_), image, index, tuple(sides))

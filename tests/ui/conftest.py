@@ -59,3 +59,23 @@ def no_dangling_qt_work(qapp, monkeypatch: pytest.MonkeyPatch):
     assert not active, _report("repeating QTimer(s)", active)
     assert not pending, _report("single-shot QTimer(s) pending", pending)
     assert not alive, _report("task thread(s)", alive)
+
+
+@pytest.fixture
+def explorer_view(qtbot, tmp_path):
+    """A Model Explorer on a fresh AppState with its own runner and a private settings file."""
+    from PySide6.QtCore import QSettings
+
+    from explorer.state import AppState
+    from explorer.ui.model_explorer.view import ModelExplorerView
+    from explorer.workers.runner import TaskRunner
+
+    runner = TaskRunner()
+    view = ModelExplorerView(AppState(), runner, settings=QSettings(str(tmp_path / "s.ini"),
+                                                                    QSettings.Format.IniFormat))
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    yield view
+    view.shutdown()
+    runner.shutdown(2.0)

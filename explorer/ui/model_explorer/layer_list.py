@@ -65,7 +65,8 @@ class LayerTableModel(QAbstractTableModel):
             if index.column() == 6:
                 return ("Receptive field: input pixels one unit sees (stride between neighbouring units)"
                         if row.rf else "Every unit sees the whole input.")
-            return f"{row.name} ({row.op}) -> tensor {row.tensor}"
+            in_file = f"\nin the file: {row.file_name}" if row.file_name else ""
+            return f"{row.name} ({row.op}) -> tensor {row.tensor}{in_file}"
         return None
 
 

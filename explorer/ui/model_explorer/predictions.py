@@ -1,26 +1,15 @@
-"""Top-five classes for models whose labels are meaningful; an honest badge for random weights."""
+"""Top-five classes with their names, the published accuracy beside them, and the preprocessing that was applied;
+an honest badge for random weights, and a warning when a digits-only network is shown something else."""
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.ui import style
+from explorer.core import catalog
 from explorer.core.model_facts import is_random
+from explorer.ui import style
+from explorer.workers.tasks import LoadedModel, RunResult
 
-TOP = 5
-
-
-def top_classes(output: np.ndarray, k: int = TOP) -> list[tuple[int, float]]:
-    """(class index, probability) of the k largest outputs. The zoo's graphs end in Softmax; raw logits from
-    other files are turned into probabilities so the percentages mean the same thing."""
-    values = np.asarray(output, dtype=np.float64).reshape(-1)
-    if values.size == 0:
-        return []
-    if values.min() < 0 or not np.isclose(values.sum(), 1.0, atol=1e-3):
-        values = np.exp(values - values.max())
-        values /= values.sum()
-    order = np.argsort(-values)[:k]
-    return [(int(i), float(values[i])) for i in order]
+WARN = "color: #b35900;"
 
 
 class PredictionsPanel(QWidget):
@@ -32,6 +21,12 @@ class PredictionsPanel(QWidget):
         self.lines = QLabel()
         self.lines.setFont(style.font(style.LABEL_PT))
         self.lines.setWordWrap(True)
+        self.published = QLabel()   # the paper's / zoo's accuracy: what these numbers are worth
+        self.recipe = QLabel()      # the preprocessing this run applied
+        for label in (self.published, self.recipe):
+            label.setFont(style.font(style.LABEL_PT))
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #555555;")
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         title = QLabel("Prediction")
@@ -39,24 +34,36 @@ class PredictionsPanel(QWidget):
         box.addWidget(title)
         box.addWidget(self.badge)
         box.addWidget(self.lines)
+        box.addWidget(self.published)
+        box.addWidget(self.recipe)
         box.addStretch(1)
-        # Title, a two-line badge and five classes must never be squeezed by the table above.
-        self.setMinimumHeight(11 * self.lines.fontMetrics().lineSpacing())
+        # Title, a three-line badge, five classes and the (wrapped) accuracy and recipe lines must never be
+        # squeezed by the table above.
+        self.setMinimumHeight(17 * self.lines.fontMetrics().lineSpacing())
 
     def clear(self) -> None:
-        self.badge.clear()
-        self.lines.clear()
+        for label in (self.badge, self.lines, self.published, self.recipe):
+            label.clear()
 
-    def show_output(self, output: np.ndarray, labels: list[str] | None, weights: str) -> None:
-        top = top_classes(output)
-        if is_random(weights):
+    def show_result(self, loaded: LoadedModel, result: RunResult) -> None:
+        names = loaded.labels or []
+        accuracy = loaded.entry.accuracy
+        self.published.setText(catalog.accuracy_text(accuracy) if accuracy else "")
+        self.published.setVisible(accuracy is not None)
+        self.recipe.setText(f"preprocessing: {catalog.preprocess_text(result.preprocess)}")
+        if is_random(loaded.weights):
             # Names would be fake: an untrained network's "top class" means nothing.
             self.badge.setText("Untrained: random weights — these outputs are not predictions.")
-            self.badge.setStyleSheet("color: #b35900;")
-            self.lines.setText("<br>".join(f"output {i}: {p:.1%}" for i, p in top))
+            self.badge.setStyleSheet(WARN)
+            self.lines.setText("<br>".join(f"output {i}: {p:.1%}" for i, p in result.top))
             return
-        self.badge.setStyleSheet("")
-        self.badge.setText(f"Weights: {weights}" if weights else "Weights: from the model file")
-        names = labels or []
+        check = result.digit_check
+        if check is not None and not check.digit_like:
+            self.badge.setText(f"{loaded.title} only knows digits, and this input does not look like one: "
+                               f"{check.reason}. Its answer below says nothing about the picture.")
+            self.badge.setStyleSheet(WARN)
+        else:
+            self.badge.setStyleSheet("")
+            self.badge.setText(f"Weights: {loaded.weights}" if loaded.weights else "Weights: from the model file")
         self.lines.setText("<br>".join(
-            f"<b>{names[i].split(',')[0] if i < len(names) else f'output {i}'}</b>: {p:.1%}" for i, p in top))
+            f"<b>{names[i].split(',')[0] if i < len(names) else f'output {i}'}</b>: {p:.1%}" for i, p in result.top))

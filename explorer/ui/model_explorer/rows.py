@@ -26,14 +26,17 @@ class Row:
     params: int
     macs: int
     rf: RF | None
+    file_name: str = ""          # the layer's name in the file, when it is shown under the paper's name
 
 
-def rows_of(info) -> list[Row]:
-    """core.inspect.ModelInfo -> [input row] + one row per layer."""
+def rows_of(info, file_names: dict[str, str] | None = None) -> list[Row]:
+    """core.inspect.ModelInfo -> [input row] + one row per layer; ``file_names`` maps paper names to the file's."""
+    file_names = file_names or {}
     first = Row(info.input_name, "Input", info.input_name, (), (info.input_name,), tuple(info.input_shape), 0, 0,
                 INPUT_RF)
     return [first] + [Row(layer.name, layer.op, layer.output, tuple(layer.inputs), tuple(layer.outputs),
-                          tuple(layer.shape or ()), layer.params, layer.macs, layer.rf) for layer in info.layers]
+                          tuple(layer.shape or ()), layer.params, layer.macs, layer.rf,
+                          file_names.get(layer.name, "")) for layer in info.layers]
 
 
 def row_values(row: Row, index: int, activations: Activations, input_tensor: np.ndarray,

@@ -31,7 +31,7 @@ from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.state.app import AppState
 from explorer.state.explorer import PANELS
-from explorer.ui import style
+from explorer.ui import cache_dialog, style
 from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
@@ -39,6 +39,7 @@ from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
 from explorer.ui.model_explorer.model_picker import ModelPicker
 from explorer.ui.model_explorer.predictions import PredictionsPanel
+from explorer.ui.model_explorer.random_vs_trained import RandomVsTrainedPanel
 from explorer.ui.model_explorer.rf_plot import RFGrowthPlot
 from explorer.ui.model_explorer.rows import Row, row_values, rows_of
 from explorer.workers import tasks
@@ -126,10 +127,12 @@ class ModelExplorerView(QWidget):
         self.activations = ActivationPanel()
         self.filters = FiltersPanel()
         self.rf_plot = RFGrowthPlot()
+        self.compare = RandomVsTrainedPanel(self.state, self.runner)
         self.tabs = QTabWidget()
         self.tabs.setFont(style.font(style.LABEL_PT))
         for widget, title in ((self.activations, "Activations"), (self.filters, "Filters"),
-                              (self.rf_plot, "Receptive-field growth")):  # in the order of PANELS
+                              (self.rf_plot, "Receptive-field growth"),
+                              (self.compare, "Random vs trained")):  # in the order of PANELS
             self.tabs.addTab(widget, title)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(left)
@@ -164,6 +167,7 @@ class ModelExplorerView(QWidget):
         self.picker.model_chosen.connect(self.select_model)
         self.picker.open_requested.connect(self.open_model_dialog)
         self.picker.download_requested.connect(self.download)
+        self.compare.download_requested.connect(self.download)
         self.picker.cancel_requested.connect(self.cancel_download)
         self.strip.layer_clicked.connect(self.select_row)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _: self.select_row(current.row()))
@@ -198,24 +202,28 @@ class ModelExplorerView(QWidget):
         is_file = path.suffix.lower() == ".onnx" or path.is_file()
         self.state.explorer.choose(str(path.resolve()) if is_file else str(name_or_path))
 
-    def download(self) -> None:
-        """Fetch the chosen entry's published file on the runner; when it is in the cache, the model loads."""
-        key = self.state.explorer.model
+    def download(self, key: str | None = None) -> None:
+        """Fetch an entry's published file (the chosen one by default) on the runner; when it is in the cache, the
+        model loads."""
+        key = key or self.state.explorer.model
 
         def fetched(_path: object) -> None:
             self._progress(1.0, "")
             self._show_download()
+            self.compare.refresh()
             if self.state.explorer.model == key:
                 self._reconcile()
 
         def failed(message: str) -> None:
             self._progress(1.0, "")
             self._show_download()
+            self.compare.refresh()
             self.state.status.show(message, error=True, topic=TOPIC)
 
-        self.runner.submit(DOWNLOAD, tasks.download_model, key, on_done=fetched, on_error=failed,
-                           on_progress=self._progress)
+        self.runner.submit(DOWNLOAD, tasks.download_model, key, cache_dialog.mirror(self.settings), on_done=fetched,
+                           on_error=failed, on_progress=self._progress)
         self._show_download()
+        self.compare.refresh()
 
     def cancel_download(self) -> None:
         self.runner.cancel(DOWNLOAD)
@@ -245,6 +253,7 @@ class ModelExplorerView(QWidget):
         """Stop listening to the state (the window is closing); the runner is shut down by its owner."""
         if self._dialog is not None:
             self._dialog.reject()
+        self.compare.shutdown()
         for signal, slot in self._bindings:
             signal.disconnect(slot)
         self._bindings.clear()
@@ -440,7 +449,7 @@ class ModelExplorerView(QWidget):
             self.rows = []
             self.rf_plot.set_current(None)
         else:
-            self.rows = rows_of(shown.info)
+            self.rows = rows_of(shown.info, shown.file_names)
             self.strip.set_rows(self.rows)
             self.rf_plot.set_current(shown.title, shown.info)
         with QSignalBlocker(self.table.selectionModel()):
@@ -502,7 +511,7 @@ class ModelExplorerView(QWidget):
     def _show_predictions(self) -> None:
         result = self.state.explorer.result
         if readouts.answers(result, self._shown, self.state.image.model_input()):
-            self.predictions.show_output(result.activations.output, self._shown.labels, self._shown.weights)
+            self.predictions.show_result(self._shown, result)
         else:
             self.predictions.clear()
 
