@@ -35,6 +35,7 @@ from explorer.ui import style
 from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
+from explorer.ui.model_explorer.explain_panel import ExplainPanel
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
 from explorer.ui.model_explorer.model_picker import ModelPicker
@@ -126,10 +127,12 @@ class ModelExplorerView(QWidget):
         self.activations = ActivationPanel()
         self.filters = FiltersPanel()
         self.rf_plot = RFGrowthPlot()
+        self.explain = ExplainPanel(self.state, self.runner)
         self.tabs = QTabWidget()
         self.tabs.setFont(style.font(style.LABEL_PT))
         for widget, title in ((self.activations, "Activations"), (self.filters, "Filters"),
-                              (self.rf_plot, "Receptive-field growth")):  # in the order of PANELS
+                              (self.rf_plot, "Receptive-field growth"),
+                              (self.explain, "Explain")):  # in the order of PANELS
             self.tabs.addTab(widget, title)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(left)
