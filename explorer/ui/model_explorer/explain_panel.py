@@ -319,7 +319,8 @@ class ExplainPanel(QWidget):
                 (self.layer, [(f"last with a spatial map{f' ({default})' if default else ''}", "")]
                  + [(name, name) for name in layers], ex.explain_layer),
                 (self.klass, [("top prediction", None)]
-                 + [(f"{k}: {names[k]}" if names else str(k), k) for k in range(classes)], ex.explain_class)):
+                 + [(f"{k}: {names[k]}" if names and names[k] != str(k) else str(k), k) for k in range(classes)],
+                 ex.explain_class)):
             blocked = widget.blockSignals(True)
             if [widget.itemData(i) for i in range(widget.count())] != [data for _, data in items]:
                 widget.clear()
@@ -367,10 +368,11 @@ class ExplainPanel(QWidget):
 def caption(value: Explained, labels: list[str] | None) -> str:
     """What the map shows: method, layer, class (and whether it is the model's top prediction), cost."""
     e = value.explanation
-    name = lambda k: f"{k} “{labels[k]}”" if labels and k < len(labels) else str(k)  # noqa: E731
+    name = lambda k: f"{k} “{labels[k]}”" if labels and k < len(labels) and labels[k] != str(k) else str(k)  # noqa: E731
     where = "" if e.layer is None else f" at {e.layer}"
     top = "the top prediction" if e.class_index == e.top_class else f"the top prediction is {name(e.top_class)}"
     which = ("(Eigen-CAM shows the layer's main pattern whatever the class)" if e.method == "eigen-cam"
              else f"for class {name(e.class_index)} ({top}, logit {e.score:.3g})")
     head = f" + {e.head_passes} of the layers after {e.layer}" if e.head_passes else ""
-    return f"{TITLES[e.method]}{where} {which} · {e.passes} forward passes{head} · {e.seconds:.2f} s"
+    passes = f"{e.passes} forward pass{'' if e.passes == 1 else 'es'}"
+    return f"{TITLES[e.method]}{where} {which} · {passes}{head} · {e.seconds:.2f} s"

@@ -35,6 +35,7 @@ from explorer.ui import style
 from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
+from explorer.ui.model_explorer.effective_field import EffectiveFieldTask
 from explorer.ui.model_explorer.explain_panel import ExplainPanel
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
@@ -75,6 +76,8 @@ class ModelExplorerView(QWidget):
         self._build()
         self._connect_intent()
         self._bind_state()
+        self.effective_field = EffectiveFieldTask(self.state, self.runner, self.activations,
+                                                  lambda: self.rows[self.current_row] if self.rows else None)
         self._show_model()
         self._reconcile()
 
