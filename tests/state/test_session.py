@@ -58,8 +58,8 @@ def test_damaged_files_fall_back_to_defaults_with_one_line(tmp_path):
     ragged["playground"]["kernel"] = [[1.0]]
     opaque = json.loads(json.dumps(good))
     opaque["explorer"]["explain"]["opacity"] = 2
-    cases = {"opacity": json.dumps(opaque), "garbage": "{not json", "list": "[1, 2]", "version": json.dumps({**good, "version": 99}),
-             "impossible": json.dumps(impossible), "ragged": json.dumps(ragged)}
+    cases = {"garbage": "{not json", "list": "[1, 2]", "version": json.dumps({**good, "version": 99}),
+             "impossible": json.dumps(impossible), "ragged": json.dumps(ragged), "opacity": json.dumps(opaque)}
     for name, text in cases.items():
         path = tmp_path / f"{name}.json"
         path.write_text(text)

@@ -7,40 +7,20 @@ import threading
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from small_models import tiny_rgb
+from test_model_explorer import runner, settings, view  # noqa: F401 (the explorer's fixtures)
 
 from explorer.core import erf, explain, mnist, zoo
 from explorer.core.images import from_array
-from explorer.state import AppState
 from explorer.ui.model_explorer.activation_panel import box_rect
 from explorer.ui.model_explorer.explain_panel import TITLES
-from explorer.ui.model_explorer.view import ModelExplorerView
 from explorer.workers import tasks
-from explorer.workers.runner import TaskRunner
 
 
 @pytest.fixture(scope="module")
 def digit():
     d = mnist.heldout_digits()
     return from_array(d.images[3], "held-out digit")
-
-
-@pytest.fixture
-def runner(qapp):
-    r = TaskRunner()
-    yield r
-    r.shutdown(2.0)
-
-
-@pytest.fixture
-def view(qtbot, runner, tmp_path):
-    v = ModelExplorerView(AppState(), runner, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(v)
-    v.resize(1400, 900)
-    v.show()
-    yield v
-    v.shutdown()
 
 
 def explained(qtbot, view, timeout=30_000):
@@ -101,6 +81,19 @@ def test_layers_and_classes_are_offered_and_chosen_through_the_state(qtbot, view
     panel.klass.activated.emit(panel.klass.findData(7))
     assert ex.explain_class == 7
     assert explained(qtbot, view).explanation.class_index == 7 and "class 7" in panel.caption.text()
+
+
+def test_impossible_occlusion_settings_say_why_in_one_line(qtbot, view, digit):
+    open_explain(qtbot, view, "lenet5", digit)
+    ex = view.state.explorer
+    ex.explain_method = "occlusion"
+    assert view.explain.patch.isEnabled() and not view.explain.layer.isEnabled()
+    ex.explain_patch = 40  # LeNet-5 sees 32×32
+    qtbot.waitUntil(lambda: "patch 40" in view.explain.caption.text(), timeout=30_000)
+    assert "\n" not in view.explain.caption.text() and not view.explain.heat_item.isVisible()
+    assert view.state.status.error and "patch 40" in view.state.status.text
+    ex.explain_patch = 8
+    assert explained(qtbot, view).explanation.method == "occlusion"
 
 
 def test_a_new_class_cancels_the_old_run_and_the_latest_is_shown(qtbot, view, digit, monkeypatch):

@@ -284,7 +284,8 @@ class ActivationPanel(QWidget):
         self.field_item.setRect(box_rect(field.box))
         blocks = f", in {field.block}×{field.block} blocks" if field.block > 1 else ""
         self.rf_text.setText(f"{self._rf_base} Effective field (measured around this image{blocks}): 90 % of the "
-                             f"unit's response comes from {field.fraction90 * 100:.0f} % of the theoretical field's pixels.")
+                             f"unit's response comes from {field.fraction90 * 100:.0f} % of the theoretical "
+                             "field's pixels.")
 
     def _set_rf_text(self, text: str) -> None:
         self._rf_base = text

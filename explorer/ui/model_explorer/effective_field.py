@@ -18,6 +18,7 @@ from explorer.workers.runner import TaskRunner
 
 KIND = "erf"
 CLICK = "Click a unit of a channel to measure its effective field."
+MEASURING = "Measuring the effective field…"
 
 Target = tuple  # (loaded model, image, layer tensor, (channel, row, col))
 
@@ -72,10 +73,10 @@ class EffectiveFieldTask:
         self._pending = target
         loaded, image, layer, unit = target
         with ex.events.paused():
-            ex.field, ex.field_text = None, "Measuring the effective field…"
+            ex.field, ex.field_text = None, MEASURING
         self.runner.submit(KIND, tasks.measure_field, loaded.explainer, layer, unit, image,
                            on_done=lambda field: self._done(target, field), on_error=self._failed,
-                           on_progress=lambda f, _: setattr(ex, "field_text", f"Measuring the effective field… {f:.0%}"))
+                           on_progress=lambda f, _: setattr(ex, "field_text", f"{MEASURING} {f:.0%}"))
 
     def _done(self, target: Target, field) -> None:
         self._held, self._pending = target, None

@@ -104,6 +104,8 @@ class ExplainPanel(QWidget):
         self._failed: tuple | None = None    # not retried until the request changes
         # (model key, weights) -> (layers with a spatial map, the default one, classes) from its first map
         self._choices: dict[tuple, tuple[tuple[str, ...], str | None, int]] = {}
+        self._painted: LoadedImage | None = None  # the picture under the heat (uploaded once per image)
+        self._heat: Explained | None = None        # the map over it
         self._build()
         self._bind()
 
@@ -281,6 +283,8 @@ class ExplainPanel(QWidget):
         return value if self._answers(value, self._request()) else None
 
     def _show(self, *_) -> None:
+        if not self.isVisible():
+            return  # showEvent paints
         ex, loaded = self.state.explorer, self.state.explorer.shown_model()
         self._show_choices(loaded)
         occlusion = ex.explain_method == "occlusion"
@@ -292,35 +296,46 @@ class ExplainPanel(QWidget):
         self.note.setText(explain.RANDOM_NOTE if random else "")
         self.note.setVisible(random)
         image = self.state.image.model_input()
-        if image is None:
-            self.image_item.clear()
-        else:
-            self.image_item.setImage(image.pixels, autoLevels=False, levels=(0, 255))
-            self.plot.getViewBox().setRange(QRectF(0, 0, image.pixels.shape[1], image.pixels.shape[0]),
-                                            padding=0.01)
+        if image is not self._painted:
+            self._painted = image
+            if image is None:
+                self.image_item.clear()
+            else:
+                self.image_item.setImage(image.pixels, autoLevels=False, levels=(0, 255))
+                self.plot.getViewBox().setRange(QRectF(0, 0, image.pixels.shape[1], image.pixels.shape[0]),
+                                                padding=0.01)
         value = self.current()
         self.export.setEnabled(value is not None)
-        if value is None:
-            self.heat_item.clear()
-            self.heat_item.hide()
-            self.caption.setText("" if loaded is not None else "Choose a model to see what it looks at.")
-            return
-        self.heat_item.setImage(value.colours, autoLevels=False, levels=(0, 255))
-        self.heat_item.show()
-        self.caption.setText(caption(value, loaded.labels))
+        if value is not self._heat:
+            self._heat = value
+            if value is None:
+                self.heat_item.clear()
+            else:
+                self.heat_item.setImage(value.colours, autoLevels=False, levels=(0, 255))
+        self.heat_item.setVisible(value is not None)
+        self._show_caption()
+
+    def _show_caption(self) -> None:
+        ex, value = self.state.explorer, self.current()
+        if value is not None:
+            text = caption(value, ex.shown_model().labels)
+        elif ex.explain_progress >= 1.0 and ex.explain_text:
+            text = ex.explain_text  # why there is no map
+        else:
+            text = "" if ex.shown_model() is not None else "Choose a model to see what it looks at."
+        self.caption.setText(text)
 
     def _show_choices(self, loaded: LoadedModel | None) -> None:
         """Layer and class lists of the model shown (known once it has explained one image)."""
         ex = self.state.explorer
         layers, default, classes = self._choices.get((loaded.key, loaded.facts.weights_text), ((), None, 0)) \
             if loaded is not None else ((), None, 0)
-        names = loaded.labels if loaded is not None and loaded.labels and len(loaded.labels) == classes else None
+        labels = loaded.labels if loaded is not None else None
         for widget, items, chosen in (
                 (self.layer, [(f"last with a spatial map{f' ({default})' if default else ''}", "")]
                  + [(name, name) for name in layers], ex.explain_layer),
                 (self.klass, [("top prediction", None)]
-                 + [(f"{k}: {names[k]}" if names and names[k] != str(k) else str(k), k) for k in range(classes)],
-                 ex.explain_class)):
+                 + [(class_text(k, labels), k) for k in range(classes)], ex.explain_class)):
             blocked = widget.blockSignals(True)
             if [widget.itemData(i) for i in range(widget.count())] != [data for _, data in items]:
                 widget.clear()
@@ -340,8 +355,7 @@ class ExplainPanel(QWidget):
         self.progress.setVisible(busy)
         self.progress.setValue(int(ex.explain_progress * 1000))
         self.progress.setFormat(ex.explain_text or "%p%")
-        if not busy and ex.explain_text:  # a failure: say it where the map would be
-            self.caption.setText(ex.explain_text)
+        self._show_caption()
 
     # ----- export ----------------------------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> bool:
@@ -365,10 +379,16 @@ class ExplainPanel(QWidget):
             self.export_png(path)
 
 
+def class_text(index: int, labels: list[str] | None) -> str:
+    """A class as its index and, where the model has labels that say more than the index, its name."""
+    return f"{index} “{labels[index]}”" if labels and index < len(labels) and labels[index] != str(index) \
+        else str(index)
+
+
 def caption(value: Explained, labels: list[str] | None) -> str:
     """What the map shows: method, layer, class (and whether it is the model's top prediction), cost."""
     e = value.explanation
-    name = lambda k: f"{k} “{labels[k]}”" if labels and k < len(labels) and labels[k] != str(k) else str(k)  # noqa: E731
+    name = lambda k: class_text(k, labels)  # noqa: E731
     where = "" if e.layer is None else f" at {e.layer}"
     top = "the top prediction" if e.class_index == e.top_class else f"the top prediction is {name(e.top_class)}"
     which = ("(Eigen-CAM shows the layer's main pattern whatever the class)" if e.method == "eigen-cam"
