@@ -211,12 +211,12 @@ def explain_image(ctx: TaskContext, explainer: Explainer, request: tuple, image:
 
 
 def measure_field(ctx: TaskContext, explainer: Explainer, layer: str, unit: tuple[int, int, int],
-                  image: LoadedImage) -> erf.EffectiveField:
+                  image: LoadedImage, max_passes: int) -> erf.EffectiveField:
     """The effective receptive field of ``unit`` (channel, row, col) of ``layer``, measured around ``image``."""
     model = explainer.get(ctx)
     try:
-        return erf.effective_receptive_field(model, layer, unit, image, progress=ctx.progress,
-                                             cancelled=lambda: ctx.cancelled)
+        return erf.effective_receptive_field(model, layer, unit, image, max_passes=max_passes,
+                                             progress=ctx.progress, cancelled=lambda: ctx.cancelled)
     except RunCancelled:
         raise Cancelled() from None
 

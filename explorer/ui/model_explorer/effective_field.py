@@ -19,6 +19,9 @@ from explorer.workers.runner import TaskRunner
 KIND = "erf"
 CLICK = "Click a unit of a channel to measure its effective field."
 MEASURING = "Measuring the effective field…"
+# A click wants an answer in seconds: coarser blocks than the CLI's 4096 passes (AlexNet's conv3 field, 99×99×3,
+# took minutes on a busy 2-core machine at 4096; LeNet-5's fields fit whole in this).
+MAX_PASSES = 1024
 
 Target = tuple  # (loaded model, image, layer tensor, (channel, row, col))
 
@@ -74,7 +77,7 @@ class EffectiveFieldTask:
         loaded, image, layer, unit = target
         with ex.events.paused():
             ex.field, ex.field_text = None, MEASURING
-        self.runner.submit(KIND, tasks.measure_field, loaded.explainer, layer, unit, image,
+        self.runner.submit(KIND, tasks.measure_field, loaded.explainer, layer, unit, image, MAX_PASSES,
                            on_done=lambda field: self._done(target, field), on_error=self._failed,
                            on_progress=lambda f, _: setattr(ex, "field_text", f"{MEASURING} {f:.0%}"))
 
