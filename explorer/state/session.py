@@ -41,8 +41,8 @@ def to_dict(state: AppState) -> dict[str, Any]:
                        "mode": pg.mode, "preset": pg.preset, "kernel": [list(r) for r in pg.kernel],
                        "pool": [pg.pool_kind, pg.pool_size, pg.pool_stride], "lesson": pg.lesson},
         "explorer": {"model": ex.model, "layer": ex.layer, "channel": ex.channel, "normalize": ex.normalize,
-                     "sort": ex.sort, "panel": ex.panel, "explain": {"method": ex.explain_method,
-                     "opacity": ex.explain_opacity, "fill": ex.explain_fill}},
+                     "sort": ex.sort, "panel": ex.panel,
+                     "explain": {"method": ex.explain_method, "opacity": ex.explain_opacity, "fill": ex.explain_fill}},
         "mnist": {"index": mn.index, "shift": mn.shift},
     }
 
