@@ -3,6 +3,7 @@ panel shows; models are LeNet-5 (trained, fast) and small generated ONNX files."
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -13,7 +14,7 @@ from test_model_explorer import runner, settings, view  # noqa: F401 (the explor
 from explorer.core import erf, explain, mnist, zoo
 from explorer.core.images import from_array
 from explorer.ui.model_explorer.activation_panel import box_rect
-from explorer.ui.model_explorer.explain_panel import TITLES
+from explorer.ui.model_explorer.explain_panel import TITLES, ResultCache
 from explorer.workers import tasks
 
 
@@ -117,6 +118,22 @@ def test_switching_back_is_a_cache_hit(qtbot, view, digit, monkeypatch):
     monkeypatch.setattr(tasks, "explain_image", lambda *args: calls.append(args))
     ex.explain_method = first.explanation.method
     assert view.explain.current() is first and not view.runner.is_busy("explain") and calls == []
+
+
+def test_the_cache_forgets_the_least_recently_used_maps_beyond_its_budget(digit):
+    def value(key, image=digit):
+        heat = np.zeros((10, 10), np.float32)  # 400 bytes, 400 more for the input map, 300 of colours
+        return tasks.Explained((key,), image, SimpleNamespace(heat=heat, input_heat=heat),
+                               np.zeros((10, 10, 3), np.uint8), (), None, 10)
+
+    cache = ResultCache(budget=2 * 1100)
+    a, b, c = value("a"), value("b"), value("c")
+    cache.put(a)
+    cache.put(b)
+    assert cache.get(("a",), digit) is a  # a is now the most recent
+    cache.put(c)
+    assert cache.get(("b",), digit) is None and cache.get(("a",), digit) is a and cache.get(("c",), digit) is c
+    assert cache.get(("a",), from_array(digit.pixels, "the same pixels, another image")) is None
 
 
 def test_a_hidden_panel_computes_nothing_and_hiding_it_cancels(qtbot, view, digit, monkeypatch):

@@ -85,9 +85,6 @@ class ResultCache:
         while len(self._items) > 1 and sum(map(_size, self._items.values())) > self.budget:
             self._items.popitem(last=False)
 
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 def _label(text: str) -> QLabel:
     label = QLabel(text)
