@@ -116,6 +116,9 @@ class ExplainPanel(QWidget):
         self.layer.setToolTip("The layer whose channels the CAM methods weigh (occlusion works on the image).")
         self.klass = QComboBox()
         self.klass.setToolTip("The class whose evidence is shown.")
+        for widget in (self.layer, self.klass):  # long ImageNet names must not widen the window
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(14)
         self.patch, self.stride = QSpinBox(), QSpinBox()
         for spin, tip in ((self.patch, "Occlusion patch, in pixels of the model input"),
                           (self.stride, "Steps between patches, in pixels of the model input")):
