@@ -38,6 +38,12 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
 
     _quiet_known_offscreen_warning()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Python's cycle collector runs on whichever thread allocates: on a task thread it can destroy a Qt object
+    # while the GUI thread holds that object's mutex, and both wait for ever (seen in the tests). Collect on a
+    # timer in the GUI thread instead (pyqtgraph's helper disables the automatic collector).
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    collector = GarbageCollector(interval=1.0)  # noqa: F841 - lives as long as run_gui
     app.setApplicationName("CNN Explorer")
     app.setOrganizationName("cnn-explorer")
     _set_icon(app)

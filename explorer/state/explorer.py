@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from psygnal import evented
 
 NORMALIZE = ("channel", "layer")
-PANELS = ("activations", "filters", "rf-growth", "random-vs-trained")
+PANELS = ("activations", "filters", "rf-growth", "explain", "random-vs-trained")  # the tabs, in order
 
 
-@evented(equality_operators={"loaded": operator.is_, "result": operator.is_})
+@evented(equality_operators={"loaded": operator.is_, "result": operator.is_, "explanation": operator.is_,
+                             "field": operator.is_})
 @dataclass
 class ExplorerState:
     model: str = "lenet5"            # what the user chose
@@ -26,12 +27,26 @@ class ExplorerState:
     normalize: str = "channel"       # colour scale: per channel or per layer
     sort: bool = False               # channels sorted by mean activation
     panel: str = "activations"
+    # The Explain panel (what the network looks at) and the measured field of the clicked unit
+    explain_method: str = "ablation-cam"   # class-specific and one pass of the part after the layer per channel
+    explain_layer: str = ""                # "" = the last layer that still has a spatial map
+    explain_class: int | None = None       # None = the model's top prediction
+    explain_patch: int = 0                 # occlusion patch in model-input pixels (0: a quarter of the input)
+    explain_stride: int = 0                # 0: half the patch
+    explain_fill: str = "mean"
+    explain_opacity: float = 0.5
+    effective_field: bool = False          # measure the clicked unit's effective receptive field
     # ----- derived, never saved -----
     loaded: object | None = None     # workers.tasks.LoadedModel of the model the user chose, once it has loaded
     result: object | None = None     # workers.tasks.RunResult for (loaded model, current image)
     progress: float = 1.0            # < 1 while the model builds, loads or runs
     progress_text: str = ""
     error: str = ""                  # one line about the latest request; "" when it went well
+    explanation: object | None = None  # workers.tasks.Explained answering the panel's current request
+    explain_progress: float = 1.0
+    explain_text: str = ""             # progress, or one line saying why there is no map
+    field: object | None = None        # core.erf.EffectiveField of the clicked unit (when effective_field)
+    field_text: str = ""               # progress, or why there is no measured field
 
     def choose(self, model: str) -> None:
         """Another model: everything derived from the old one stops being shown at once."""
@@ -42,6 +57,7 @@ class ExplorerState:
             self.error = ""
             self.result = None
             self.channel, self.unit = None, None
+            self.explain_layer, self.explain_class = "", None  # names and classes of the old model
 
     def is_current(self, loaded: object | None) -> bool:
         return loaded is not None and getattr(loaded, "key", None) == self.model

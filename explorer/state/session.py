@@ -18,6 +18,7 @@ import platformdirs
 from explorer.core import lesson_steps
 from explorer.core.conv import ConvParams, PoolParams, output_size
 from explorer.core.errors import UserError
+from explorer.core.explain import FILLS, METHODS
 from explorer.state.app import TABS, THEMES, ZOOM_STEPS, AppState
 from explorer.state.explorer import NORMALIZE, PANELS
 from explorer.state.playground import MODES, Settings, as_kernel
@@ -41,7 +42,8 @@ def to_dict(state: AppState) -> dict[str, Any]:
                        "mode": pg.mode, "preset": pg.preset, "kernel": [list(r) for r in pg.kernel],
                        "pool": [pg.pool_kind, pg.pool_size, pg.pool_stride], "lesson": pg.lesson},
         "explorer": {"model": ex.model, "layer": ex.layer, "channel": ex.channel, "normalize": ex.normalize,
-                     "sort": ex.sort, "panel": ex.panel},
+                     "sort": ex.sort, "panel": ex.panel,
+                     "explain": {"method": ex.explain_method, "opacity": ex.explain_opacity, "fill": ex.explain_fill}},
         "mnist": {"index": mn.index, "shift": mn.shift},
         "display": {"zoom": state.zoom, "theme": state.theme, "hint_seen": state.hint_seen,
                     "lesson_step": state.lesson.step},
@@ -67,12 +69,19 @@ def apply_dict(state: AppState, data: dict[str, Any]) -> None:
     if e["normalize"] not in NORMALIZE or e["panel"] not in PANELS or data["tab"] not in TABS:
         raise ValueError("unknown explorer option")
     display = _display(data.get("display", {}))  # absent in sessions saved before it existed
+    explain, now = e.get("explain", {}), state.explorer  # absent from sessions saved before the Explain panel
+    method, fill = explain.get("method", now.explain_method), explain.get("fill", now.explain_fill)
+    opacity = float(explain.get("opacity", now.explain_opacity))
+    if method not in METHODS or fill not in FILLS or not 0.0 <= opacity <= 1.0:
+        raise ValueError("unknown explain option")
     state.playground.apply(settings, str(p["preset"]), str(p.get("lesson", "")))
     with state.explorer.events.paused():
         state.explorer.model = str(e["model"])
         state.explorer.layer = str(e["layer"])
         state.explorer.channel = None if e["channel"] is None else int(e["channel"])
         state.explorer.normalize, state.explorer.sort, state.explorer.panel = e["normalize"], bool(e["sort"]), e["panel"]
+        state.explorer.explain_method, state.explorer.explain_fill = method, fill
+        state.explorer.explain_opacity = opacity
     state.mnist.index, state.mnist.shift = index, shift
     state.zoom, state.theme, state.hint_seen, state.lesson.step = display
     state.image.origin = str(data["image"])

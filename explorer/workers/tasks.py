@@ -12,7 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core import architectures, catalog, digit_likeness, images, layer_names, mnist, predictions, preprocess, zoo
+from explorer.core import (
+    architectures,
+    catalog,
+    digit_likeness,
+    erf,
+    explain,
+    images,
+    layer_names,
+    mnist,
+    predictions,
+    preprocess,
+    render,
+    zoo,
+)
 from explorer.core import inspect as core_inspect
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
@@ -35,6 +48,25 @@ def compute_playground(ctx: TaskContext, image: LoadedImage, settings: Settings)
 
 
 # ----- the Model Explorer ------------------------------------------------------------------------------------
+class Explainer:
+    """The loaded model prepared for explanations (core.explain.ExplainModel), built by the first task that needs
+    it: most sessions never explain, and load_model drops the model proto, so it is rebuilt from the catalog then.
+    One per loaded model, shared by the "explain" and "erf" tasks (the lock makes the second wait for the first)."""
+
+    def __init__(self, entry: catalog.ModelEntry) -> None:
+        self._entry = entry
+        self._model: explain.ExplainModel | None = None
+        self._lock = threading.Lock()
+
+    def get(self, ctx: TaskContext) -> explain.ExplainModel:
+        with self._lock:
+            if self._model is None:
+                ctx.progress(0.0, "Preparing the model for explanations…")
+                proto = catalog.load(self._entry, lambda _, text: ctx.progress(0.0, text), lambda: ctx.cancelled)
+                self._model = explain.ExplainModel(proto)
+            return self._model
+
+
 @dataclass(frozen=True)
 class LoadedModel:
     key: str                                   # what the user chose: a catalog key or an .onnx path
@@ -44,6 +76,7 @@ class LoadedModel:
     preprocess: preprocess.Preprocess | None   # the model's own recipe; None asks the user
     session: ActivationSession
     load_ms: float
+    explainer: Explainer
     file_names: dict[str, str] = field(default_factory=dict)  # paper's layer name -> the file's, where renamed
 
     @property
@@ -114,7 +147,7 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
     session = ActivationSession(proto)  # built-ins have no file: their weights come from the seed, in memory
     del proto
     return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
-                       load_ms=(time.perf_counter() - started) * 1000,
+                       load_ms=(time.perf_counter() - started) * 1000, explainer=Explainer(entry),
                        file_names={paper: file for file, paper in names.items() if paper != file})
 
 
@@ -174,6 +207,44 @@ def inspect_builtins(ctx: TaskContext, names: list[str]) -> int:
     for name in names:
         ctx.partial(inspect_builtin(ctx, name))
     return len(names)
+
+
+@dataclass(frozen=True)
+class Explained:
+    """An explanation and what the Explain panel needs beside it, computed off the GUI thread."""
+
+    request: tuple                     # the request it answers (ExplainPanel's cache key)
+    image: LoadedImage                 # the picture explained
+    explanation: explain.Explanation
+    colours: np.ndarray                # uint8 (H, W, 3): the heat in the sequential colours, at the image's size
+    layers: tuple[str, ...]            # the model's layers with a spatial map (the choices for the CAM methods)
+    default_layer: str | None          # the last of them; None when there is none
+    classes: int
+
+
+def explain_image(ctx: TaskContext, explainer: Explainer, request: tuple, image: LoadedImage, method: str,
+                  layer: str, class_index: int | None, options: dict) -> Explained:
+    """One explanation (core.explain.explain); ``layer`` "" is the model's default, ``options`` the occlusion's."""
+    model = explainer.get(ctx)
+    try:
+        result = explain.explain(model, image, method, layer=layer or None, class_index=class_index,
+                                 progress=ctx.progress, cancelled=lambda: ctx.cancelled, **options)
+    except RunCancelled:
+        raise Cancelled() from None
+    layers = model.spatial_layers()
+    return Explained(request, image, result, render.unit_to_rgb(explain.unit_heat(result.heat)), layers,
+                     layers[-1] if layers else None, model.classes)
+
+
+def measure_field(ctx: TaskContext, explainer: Explainer, layer: str, unit: tuple[int, int, int],
+                  image: LoadedImage, max_passes: int) -> erf.EffectiveField:
+    """The effective receptive field of ``unit`` (channel, row, col) of ``layer``, measured around ``image``."""
+    model = explainer.get(ctx)
+    try:
+        return erf.effective_receptive_field(model, layer, unit, image, max_passes=max_passes,
+                                             progress=ctx.progress, cancelled=lambda: ctx.cancelled)
+    except RunCancelled:
+        raise Cancelled() from None
 
 
 # ----- MNIST -------------------------------------------------------------------------------------------------

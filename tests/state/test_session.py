@@ -13,7 +13,9 @@ def _changed_state() -> AppState:
     state.playground.pool_kind = "avg"
     state.explorer.choose("vgg16")
     state.explorer.layer = "conv3_1"
-    state.explorer.normalize, state.explorer.sort, state.explorer.panel = "layer", True, "filters"
+    state.explorer.normalize, state.explorer.sort, state.explorer.panel = "layer", True, "explain"
+    state.explorer.explain_method, state.explorer.explain_opacity = "score-cam", 0.7
+    state.explorer.explain_fill = "blur"
     state.mnist.show_heldout(17)
     state.mnist.shift = -3
     state.image.origin = "sample:coffee"
@@ -29,6 +31,17 @@ def test_round_trip_restores_everything_the_user_set(tmp_path):
     assert session.to_dict(after) == session.to_dict(before)
     assert after.playground.kernel[1][1] == -2.5 and after.playground.padding == "same"
     assert after.explorer.model == "vgg16" and after.tab == "explorer"
+    assert (after.explorer.explain_method, after.explorer.explain_opacity) == ("score-cam", 0.7)
+
+
+def test_a_session_from_before_the_explain_panel_keeps_its_defaults(tmp_path):
+    old = session.to_dict(_changed_state())
+    del old["explorer"]["explain"]
+    path = tmp_path / "session.json"
+    path.write_text(json.dumps(old))
+    state = AppState()
+    assert session.load(state, path) == ""
+    assert state.explorer.model == "vgg16" and state.explorer.explain_method == AppState().explorer.explain_method
 
 
 def test_missing_file_is_silent_and_keeps_defaults(tmp_path):
@@ -43,8 +56,10 @@ def test_damaged_files_fall_back_to_defaults_with_one_line(tmp_path):
     impossible["playground"]["size"] = 0
     ragged = json.loads(json.dumps(good))
     ragged["playground"]["kernel"] = [[1.0]]
+    opaque = json.loads(json.dumps(good))
+    opaque["explorer"]["explain"]["opacity"] = 2
     cases = {"garbage": "{not json", "list": "[1, 2]", "version": json.dumps({**good, "version": 99}),
-             "impossible": json.dumps(impossible), "ragged": json.dumps(ragged)}
+             "impossible": json.dumps(impossible), "ragged": json.dumps(ragged), "opacity": json.dumps(opaque)}
     for name, text in cases.items():
         path = tmp_path / f"{name}.json"
         path.write_text(text)

@@ -3,6 +3,7 @@ and the failure says where that thread or timer was started: a timer that outliv
 half-deleted widget, a thread left running crashes at exit or computes into the next test."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
@@ -32,6 +33,15 @@ def _report(kind: str, items: dict) -> str:
     return f"test left {len(items)} {kind} running, started at:\n" + "\n---\n".join(items.values())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def collect_garbage_on_the_gui_thread():
+    """Like the app (explorer/app.py): a cycle collected on a task thread can destroy a Qt object there while the
+    GUI thread holds its mutex, and both wait for ever. Collect only here, on the GUI thread, after each test."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_qt_work(qapp, monkeypatch: pytest.MonkeyPatch):
     """Record every QThread/QTimer/thread started from Python; after the test's widgets closed, none may run."""
@@ -43,6 +53,7 @@ def no_dangling_qt_work(qapp, monkeypatch: pytest.MonkeyPatch):
     _tracking(threading.Thread, tasks, monkeypatch)
     yield
     qapp.processEvents()
+    gc.collect()
     running = {t: s for t, s in threads.items() if shiboken6.isValid(t) and t.isRunning()}
     active = {t: s for t, s in timers.items() if shiboken6.isValid(t) and t.isActive() and not t.isSingleShot()}
     pending = {t: s for t, s in timers.items() if shiboken6.isValid(t) and t.isActive() and t.isSingleShot()}

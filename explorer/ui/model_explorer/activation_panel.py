@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from explorer.core import mosaic as core_mosaic
 from explorer.core import render
+from explorer.core.erf import EffectiveField
+from explorer.core.explain import unit_heat
 from explorer.core.preprocess import Prepared
 from explorer.core.receptive_field import Region, back_project
 from explorer.ui import style
@@ -78,6 +80,7 @@ class ActivationPanel(QWidget):
     unit_pointed = Signal(int, int)     # hovered or clicked unit (y, x) of the shown channel
     normalize_chosen = Signal(str)      # "channel" | "layer"
     sort_chosen = Signal(bool)
+    effective_chosen = Signal(bool)     # draw the measured effective field of the clicked unit
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,14 +92,20 @@ class ActivationPanel(QWidget):
         self.channel: int | None = None
         self.unit: tuple[int, int] | None = None
         self.region: Region | None = None
+        self.field: EffectiveField | None = None   # the measured field drawn (only when it is the shown unit's)
+        self._field_note = ""                      # its progress, or why there is none
+        self._rf_base = HINT                       # the theoretical field's sentence
 
         self.normalize = QComboBox()
         self.normalize.addItem("each channel", "channel")
         self.normalize.addItem("whole layer", "layer")
         self.normalize.setToolTip("Colour scale per channel (shows patterns) or one for the layer (shows strength).")
         self.sort = QCheckBox("Sort by mean activation")
+        self.effective = QCheckBox("effective field")
+        self.effective.setToolTip("Measure which pixels really change the clicked unit (Luo et al. 2016) and draw "
+                                  "it inside its theoretical receptive field.")
         self.stats = QLabel()
-        for w in (self.normalize, self.sort, self.stats):
+        for w in (self.normalize, self.sort, self.effective, self.stats):
             w.setFont(style.font(style.LABEL_PT))
         # New text must not relayout the window on every layer switch.
         self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -106,6 +115,7 @@ class ActivationPanel(QWidget):
         controls.addWidget(scale_label)
         controls.addWidget(self.normalize)
         controls.addWidget(self.sort)
+        controls.addWidget(self.effective)
         controls.addSpacing(16)
         controls.addWidget(self.stats, 1)
 
@@ -142,6 +152,10 @@ class ActivationPanel(QWidget):
         self.rf_full.setPen(dashed)
         self.unit_marker = QGraphicsRectItem()
         self.unit_marker.setPen(pg.mkPen(UNIT_COLOUR, width=2, cosmetic=True))
+        self.field_item = pg.ImageItem()  # the measured field, transparent where the unit does not care
+        self.field_item.setZValue(8)
+        self.field_item.hide()
+        self.input_plot.addItem(self.field_item)
         for plot, item in ((self.input_plot, self.rf_full), (self.input_plot, self.rf_clipped),
                            (self.channel_plot, self.unit_marker)):
             item.setZValue(10)
@@ -170,6 +184,7 @@ class ActivationPanel(QWidget):
 
         self.normalize.activated.connect(lambda i: self.normalize_chosen.emit(self.normalize.itemData(i)))
         self.sort.clicked.connect(self.sort_chosen)
+        self.effective.clicked.connect(self.effective_chosen)
         self.mosaic_view.scene().sigMouseClicked.connect(self._mosaic_clicked)
         self.detail_view.scene().sigMouseClicked.connect(self._detail_clicked)
         self.detail_view.scene().sigMouseMoved.connect(self._detail_hovered)
@@ -228,7 +243,7 @@ class ActivationPanel(QWidget):
             self.region = None
             self.rf_clipped.hide()
             self.rf_full.hide()
-            self.rf_text.setText(f"Unit ({y}, {x}) sees the whole input (a global layer came before it).")
+            self._set_rf_text(f"Unit ({y}, {x}) sees the whole input (a global layer came before it).")
             return
         self.region = back_project(rf, y, x, self.prepared.resized_rgb.shape[:2])
         if self.region.clipped is not None:
@@ -247,7 +262,34 @@ class ActivationPanel(QWidget):
             text += " Dashed: the part that falls in the zero padding."
         if rf.mixed_strides:
             text += " (Branches with different strides: the union is shown.)"
-        self.rf_text.setText(text)
+        self._set_rf_text(text)
+
+    def show_field(self, field: EffectiveField | None, note: str) -> None:
+        """The measured effective field (core.erf) of a unit, or a note (progress, why there is none)."""
+        self.field, self._field_note = field, note
+        self._paint_field()
+
+    def _paint_field(self) -> None:
+        field = self.field
+        shown = (field is not None and self.row is not None and self.unit is not None
+                 and field.layer == self.row.tensor and field.unit == (self.channel, *self.unit))
+        self.field_item.setVisible(shown)
+        if not shown:
+            self.rf_text.setText(f"{self._rf_base} {self._field_note}".strip())
+            return
+        top, left, bottom, right = field.box
+        heat = unit_heat(field.magnitude[top:bottom + 1, left:right + 1])
+        rgba = np.dstack([render.unit_to_rgb(heat), (heat * 255).astype(np.uint8)])
+        self.field_item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.field_item.setRect(box_rect(field.box))
+        blocks = f", in {field.block}×{field.block} blocks" if field.block > 1 else ""
+        self.rf_text.setText(f"{self._rf_base} Effective field (measured around this image{blocks}): 90 % of the "
+                             f"unit's response comes from {field.fraction90 * 100:.0f} % of the theoretical "
+                             "field's pixels.")
+
+    def _set_rf_text(self, text: str) -> None:
+        self._rf_base = text
+        self._paint_field()
 
     def clear(self) -> None:
         """Nothing to show (another model or image is on its way)."""
@@ -263,8 +305,8 @@ class ActivationPanel(QWidget):
         self.mosaic_item.clear()
         self.channel_item.clear()
         self.channel_plot.setTitle("Channel")
-        self.rf_text.setText(HINT)
-        for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker):
+        self._set_rf_text(HINT)
+        for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker, self.field_item):
             item.hide()
 
     def _frame_input(self) -> None:
@@ -303,7 +345,7 @@ class ActivationPanel(QWidget):
         self.bars.setOpts(x=np.arange(heights.size), height=heights, width=1.0 if heights.size > 64 else 0.8)
         self.bars_view.setLabel("bottom", "rank (sorted)" if sort else "output index")
         self.bars_view.autoRange()
-        self.rf_text.setText(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
+        self._set_rf_text(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
 
     # ----- mouse: intent only ----------------------------------------------------------------------------------
     def _mosaic_clicked(self, event) -> None:
@@ -329,5 +371,6 @@ class ActivationPanel(QWidget):
 
     def _detail_clicked(self, event) -> None:
         unit = self._unit_at(event.scenePos())
-        if unit is not None:
+        if unit is not None:  # a click chooses the unit and the channel it belongs to (shown by default till now)
+            self.channel_clicked.emit(self.channel)
             self.unit_pointed.emit(*unit)

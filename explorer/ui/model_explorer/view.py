@@ -35,6 +35,8 @@ from explorer.ui import cache_dialog, style
 from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
+from explorer.ui.model_explorer.effective_field import EffectiveFieldTask
+from explorer.ui.model_explorer.explain_panel import ExplainPanel
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
 from explorer.ui.model_explorer.model_picker import ModelPicker
@@ -75,6 +77,8 @@ class ModelExplorerView(QWidget):
         self._build()
         self._connect_intent()
         self._bind_state()
+        self.effective_field = EffectiveFieldTask(self.state, self.runner, self.activations,
+                                                  lambda: self.rows[self.current_row] if self.rows else None)
         self._show_model()
         self._reconcile()
 
@@ -127,11 +131,13 @@ class ModelExplorerView(QWidget):
         self.activations = ActivationPanel()
         self.filters = FiltersPanel()
         self.rf_plot = RFGrowthPlot()
+        self.explain = ExplainPanel(self.state, self.runner)
         self.compare = RandomVsTrainedPanel(self.state, self.runner)
         self.tabs = QTabWidget()
         self.tabs.setFont(style.font(style.LABEL_PT))
         for widget, title in ((self.activations, "Activations"), (self.filters, "Filters"),
                               (self.rf_plot, "Receptive-field growth"),
+                              (self.explain, "Explain"),
                               (self.compare, "Random vs trained")):  # in the order of PANELS
             self.tabs.addTab(widget, title)
         self.split = QSplitter(Qt.Orientation.Horizontal)

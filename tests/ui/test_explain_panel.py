@@ -1,0 +1,182 @@
+"""The Explain panel and the effective field of the clicked unit (offscreen): tests drive the state and check what the
+panel shows; models are LeNet-5 (trained, fast) and small generated ONNX files."""
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+from small_models import tiny_rgb
+from test_model_explorer import runner, settings, view  # noqa: F401 (the explorer's fixtures)
+
+from explorer.core import erf, explain, mnist, zoo
+from explorer.core.images import from_array
+from explorer.ui.model_explorer.activation_panel import box_rect
+from explorer.ui.model_explorer.explain_panel import TITLES, ResultCache
+from explorer.workers import tasks
+
+
+@pytest.fixture(scope="module")
+def digit():
+    d = mnist.heldout_digits()
+    return from_array(d.images[3], "held-out digit")
+
+
+def explained(qtbot, view, timeout=30_000):
+    qtbot.waitUntil(lambda: view.explain.current() is not None, timeout=timeout)
+    return view.explain.current()
+
+
+def open_explain(qtbot, view, model, image):
+    view.state.image.set(image)
+    view.select_model(model)
+    qtbot.waitUntil(view.has_results, timeout=30_000)
+    view.state.explorer.panel = "explain"
+    return explained(qtbot, view)
+
+
+def gate_class(monkeypatch, blocked: int) -> tuple[threading.Event, threading.Event]:
+    """explain_image for class ``blocked`` waits until it is cancelled; returns (started, cancelled)."""
+    started, cancelled, original = threading.Event(), threading.Event(), tasks.explain_image
+
+    def slow(ctx, *args):
+        if args[5] == blocked:
+            ctx.on_cancel(cancelled.set)
+            started.set()
+            cancelled.wait(10)
+            ctx.check()
+        return original(ctx, *args)
+
+    monkeypatch.setattr(tasks, "explain_image", slow)
+    return started, cancelled
+
+
+def test_the_map_lies_over_the_image_at_the_images_size(qtbot, view, tmp_path):
+    wide = from_array(np.random.default_rng(0).integers(0, 255, (60, 100, 3), np.uint8), "wide")
+    value = open_explain(qtbot, view, str(tiny_rgb(tmp_path / "tiny.onnx")), wide)
+    panel, ex = view.explain, view.state.explorer
+    assert value.explanation.heat.shape == (60, 100)  # the model saw 32×32; the map is the user's image
+    assert panel.heat_item.image.shape[:2] == panel.image_item.image.shape[:2] == (60, 100)
+    assert panel.heat_item.isVisible() and panel.caption.text().startswith(TITLES[ex.explain_method])
+    ex.explain_opacity = 0.3
+    assert panel.heat_item.opacity() == pytest.approx(0.3) and panel.opacity.value() == 30
+    panel.opacity.setValue(80)  # the user drags the slider
+    assert ex.explain_opacity == pytest.approx(0.8)
+    path = tmp_path / "overlay.png"
+    assert panel.export_png(path)
+    written = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(written, explain.overlay(wide, value.explanation.heat, 0.8))
+
+
+def test_layers_and_classes_are_offered_and_chosen_through_the_state(qtbot, view, digit):
+    value = open_explain(qtbot, view, "lenet5", digit)
+    panel, ex = view.explain, view.state.explorer
+    assert value.explanation.layer == value.default_layer and value.default_layer in panel.layer.itemText(0)
+    assert panel.klass.count() == 11 and panel.klass.itemData(0) is None  # top prediction, then classes 0..9
+    other = next(i for i in range(1, panel.layer.count()) if panel.layer.itemData(i) != value.default_layer)
+    panel.layer.activated.emit(other)
+    assert ex.explain_layer == panel.layer.itemData(other)
+    assert explained(qtbot, view).explanation.layer == ex.explain_layer
+    panel.klass.activated.emit(panel.klass.findData(7))
+    assert ex.explain_class == 7
+    assert explained(qtbot, view).explanation.class_index == 7 and "class 7" in panel.caption.text()
+
+
+def test_impossible_occlusion_settings_say_why_in_one_line(qtbot, view, digit):
+    open_explain(qtbot, view, "lenet5", digit)
+    ex = view.state.explorer
+    ex.explain_method = "occlusion"
+    assert view.explain.patch.isEnabled() and not view.explain.layer.isEnabled()
+    ex.explain_patch = 40  # LeNet-5 sees 32×32
+    qtbot.waitUntil(lambda: "patch 40" in view.explain.caption.text(), timeout=30_000)
+    assert "\n" not in view.explain.caption.text() and not view.explain.heat_item.isVisible()
+    assert view.state.status.error and "patch 40" in view.state.status.text
+    ex.explain_patch = 8
+    assert explained(qtbot, view).explanation.method == "occlusion"
+
+
+def test_a_new_class_cancels_the_old_run_and_the_latest_is_shown(qtbot, view, digit, monkeypatch):
+    open_explain(qtbot, view, "lenet5", digit)
+    started, cancelled = gate_class(monkeypatch, blocked=2)
+    ex = view.state.explorer
+    ex.explain_class = 2
+    assert started.wait(10)
+    assert view.explain.current() is None and not view.explain.heat_item.isVisible()  # class 2 is not there yet
+    ex.explain_class = 5
+    assert cancelled.is_set()
+    assert explained(qtbot, view).explanation.class_index == 5
+
+
+def test_switching_back_is_a_cache_hit(qtbot, view, digit, monkeypatch):
+    first = open_explain(qtbot, view, "lenet5", digit)
+    ex = view.state.explorer
+    ex.explain_method = "eigen-cam"
+    assert explained(qtbot, view).explanation.method == "eigen-cam"
+    calls = []
+    monkeypatch.setattr(tasks, "explain_image", lambda *args: calls.append(args))
+    ex.explain_method = first.explanation.method
+    assert view.explain.current() is first and not view.runner.is_busy("explain") and calls == []
+
+
+def test_the_cache_forgets_the_least_recently_used_maps_beyond_its_budget(digit):
+    def value(key, image=digit):
+        heat = np.zeros((10, 10), np.float32)  # 400 bytes, 400 more for the input map, 300 of colours
+        return tasks.Explained((key,), image, SimpleNamespace(heat=heat, input_heat=heat),
+                               np.zeros((10, 10, 3), np.uint8), (), None, 10)
+
+    cache = ResultCache(budget=2 * 1100)
+    a, b, c = value("a"), value("b"), value("c")
+    cache.put(a)
+    cache.put(b)
+    assert cache.get(("a",), digit) is a  # a is now the most recent
+    cache.put(c)
+    assert cache.get(("b",), digit) is None and cache.get(("a",), digit) is a and cache.get(("c",), digit) is c
+    assert cache.get(("a",), from_array(digit.pixels, "the same pixels, another image")) is None
+
+
+def test_a_hidden_panel_computes_nothing_and_hiding_it_cancels(qtbot, view, digit, monkeypatch):
+    started, cancelled = gate_class(monkeypatch, blocked=None)
+    view.state.image.set(digit)
+    view.select_model("lenet5")
+    qtbot.waitUntil(view.has_results, timeout=30_000)
+    assert not started.is_set() and not view.runner.is_busy("explain")  # the Activations tab is shown
+    view.state.explorer.panel = "explain"
+    assert started.wait(10)
+    view.state.explorer.panel = "filters"
+    assert cancelled.is_set() and not view.runner.is_busy("explain")
+
+
+def test_maps_of_a_random_network_say_so(qtbot, view, digit, tmp_path):
+    open_explain(qtbot, view, str(tiny_rgb(tmp_path / "tiny.onnx")), digit)
+    assert view.explain.note.isVisible() and view.explain.note.text() == explain.RANDOM_NOTE
+    view.select_model("lenet5")
+    explained(qtbot, view)
+    assert not view.explain.note.isVisible()
+
+
+def test_effective_field_of_the_clicked_unit_on_lenet(qtbot, view, digit):
+    view.state.image.set(digit)
+    view.select_model("lenet5")
+    qtbot.waitUntil(view.has_results, timeout=30_000)
+    ex, panel = view.state.explorer, view.activations
+    c3 = next(row for row in view.rows if row.name == "c3")
+    ex.layer, ex.channel, ex.unit = c3.tensor, 2, (4, 5)
+    assert not panel.field_item.isVisible()
+    panel.effective.click()
+    assert ex.effective_field
+    qtbot.waitUntil(lambda: ex.field is not None, timeout=30_000)
+    field = ex.field
+    expected = erf.effective_receptive_field(explain.ExplainModel(zoo.build("lenet5")), c3.tensor, (2, 4, 5), digit)
+    np.testing.assert_allclose(field.magnitude, expected.magnitude, rtol=1e-5, atol=1e-7)
+    assert field.box == panel.region.clipped  # drawn inside the theoretical box on screen
+    assert panel.field_item.isVisible() and panel.field_item.mapRectToParent(
+        panel.field_item.boundingRect()) == box_rect(field.box)
+    assert f"{field.fraction90 * 100:.0f} % of the theoretical field" in panel.rf_text.text()
+    ex.unit = (0, 0)  # another unit: the old field goes at once, the new one follows
+    assert not panel.field_item.isVisible()
+    qtbot.waitUntil(lambda: ex.field is not None, timeout=30_000)
+    assert ex.field.unit == (2, 0, 0) and panel.field_item.isVisible()
+    panel.effective.click()
+    assert ex.field is None and not panel.field_item.isVisible() and "Effective" not in panel.rf_text.text()
