@@ -93,6 +93,15 @@ def mode_change(app, view) -> tuple[float, float]:
     return beat.worst, time.perf_counter() - start
 
 
+def model_switch(app, explorer_view, model: str) -> tuple[float, float]:
+    """Choose another model and wait until its activations are painted: builds, table, strip and mosaic."""
+    with Heartbeat() as beat:
+        start = time.perf_counter()
+        explorer_view.select_model(model)
+        spin_until(app, explorer_view.has_results, timeout=300)
+    return beat.worst, time.perf_counter() - start
+
+
 def main() -> None:
     keep_freed_buffers_for_reuse()
     app = QApplication.instance() or QApplication([])
@@ -116,6 +125,17 @@ def main() -> None:
         print(f"| channel mode → {state.playground.mode} | {worst * 1000:.0f} | {took * 1000:.0f} | 1 |")
     worst, settle, computed = burst(app, view, 2000, 2.0)
     print(f"| 2,000 changes in 2 s | {worst * 1000:.0f} | {settle * 1000:.0f} after the last | {computed} |")
+    from explorer.ui.model_explorer.view import ModelExplorerView
+
+    explorer_view = ModelExplorerView(state, runner)
+    explorer_view.resize(1600, 1000)
+    explorer_view.show()
+    spin_until(app, explorer_view.has_results, timeout=300)
+    for model in ("googlenet", "lenet5", "densenet121", "lenet5"):
+        worst, took = model_switch(app, explorer_view, model)
+        print(f"| Model Explorer → {model} (built from its seed, table, strip, mosaic) | {worst * 1000:.0f} | "
+              f"{took * 1000:.0f} | 1 load + 1 run |")
+    explorer_view.shutdown()
     view.shutdown()
     runner.shutdown(2.0)
 
