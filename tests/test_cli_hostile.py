@@ -132,3 +132,13 @@ def test_a_quantised_model_shows_its_convolution(tmp_path, image, capsys):
     model = hostile.save(hostile.qlinear_conv(), tmp_path / "q.onnx")
     assert main(["activations", str(model), str(image), "--out", str(tmp_path / "m.png")]) == 0
     assert "layer qconv1 (1, 4, 8, 8)" in capsys.readouterr().out
+
+
+def test_a_model_that_dies_at_the_memory_cap_leaves_one_line(tmp_path, image):
+    """onnxruntime aborts with "terminate called … bfc_arena" when the cap makes an allocation fail; that text came
+    through the child's stderr beside our message."""
+    model = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "hostile.onnx")
+    measured = hostile.run_measured(["activations", str(model), str(image), "--out", str(tmp_path / "m.png"),
+                                     "--timeout", "20", "--max-memory", "1"])
+    one_line_refusal(measured, "'hostile.onnx'")
+    assert "terminate called" not in measured.stderr

@@ -142,9 +142,19 @@ def _limit_memory(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _silence_stderr() -> None:
+    """Everything the child has to say travels back through the pipe as one line; what native code writes to fd 2
+    on its way down (onnxruntime's "terminate called after throwing…" when the cap makes an allocation fail) would
+    otherwise land beside that line on the user's terminal."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tuple) -> None:
     """Runs in the child: limit, call, send (status, payload) back."""
     _limit_memory(memory_bytes)
+    _silence_stderr()
     try:
         message: tuple[str, Any] = ("ok", fn(*args))
     except UserError as exc:
