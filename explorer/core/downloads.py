@@ -13,12 +13,17 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pooch
-import requests
+
+# The packaged app leaves out charset_normalizer (build_app.spec): requests then warns on import that it cannot
+# guess text encodings, which a download of binary files never needs.
+warnings.filterwarnings("ignore", message="Unable to find acceptable character detection dependency")
+import requests  # noqa: E402 - after the filter above
 
 from explorer.core import catalog, user_cache
 from explorer.core.catalog import Download, ModelEntry
