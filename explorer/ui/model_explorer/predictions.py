@@ -37,9 +37,8 @@ class PredictionsPanel(QWidget):
         box.addWidget(self.published)
         box.addWidget(self.recipe)
         box.addStretch(1)
-        # Title, a three-line badge, five classes and the (wrapped) accuracy and recipe lines must never be
-        # squeezed by the table above.
-        self.setMinimumHeight(17 * self.lines.fontMetrics().lineSpacing())
+        # The view gives it the height its text needs (at most 45 % of the column) and scrolls the rest, so a
+        # 768 px projector still shows the layer table.
 
     def clear(self) -> None:
         for label in (self.badge, self.lines, self.published, self.recipe):

@@ -15,10 +15,12 @@ from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -121,12 +123,22 @@ class ModelExplorerView(QWidget):
         steps.addWidget(self.prev_button)
         steps.addWidget(self.next_button)
         self.predictions = PredictionsPanel()
-        left = QWidget()
-        left_box = QVBoxLayout(left)
-        left_box.setContentsMargins(0, 0, 0, 0)
-        left_box.addWidget(self.table, 1)
-        left_box.addLayout(steps)
-        left_box.addWidget(self.predictions)
+        layers = QWidget()
+        layers_box = QVBoxLayout(layers)
+        layers_box.setContentsMargins(0, 0, 0, 0)
+        layers_box.addWidget(self.table, 1)
+        layers_box.addLayout(steps)
+        # Table and prediction share the column through a splitter: on a 768 px projector the prediction scrolls
+        # instead of leaving the table two rows (its full height, 17 lines, is what it asks for, not what it needs).
+        predictions = QScrollArea()
+        predictions.setWidget(self.predictions)
+        predictions.setWidgetResizable(True)
+        predictions.setFrameShape(QFrame.Shape.NoFrame)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(layers)
+        left.addWidget(predictions)
+        left.setChildrenCollapsible(False)
+        self.left = left
 
         self.activations = ActivationPanel()
         self.filters = FiltersPanel()
@@ -279,6 +291,19 @@ class ModelExplorerView(QWidget):
 
     def step(self, delta: int) -> None:
         self.select_row(max(self.current_row + delta, 0))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit_prediction()
+
+    def _fit_prediction(self) -> None:
+        """The prediction gets the height its text needs at this width, at most 45 % of the column."""
+        total = sum(self.left.sizes())
+        if total <= 0:
+            return
+        needed = max(self.predictions.heightForWidth(self.left.width()), self.predictions.sizeHint().height())
+        want = min(needed, int(0.45 * total))
+        self.left.setSizes([total - want, want])
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
@@ -520,6 +545,7 @@ class ModelExplorerView(QWidget):
             self.predictions.show_result(self._shown, result)
         else:
             self.predictions.clear()
+        self._fit_prediction()
 
     def _show_panel(self) -> None:
         self.tabs.setCurrentIndex(PANELS.index(self.state.explorer.panel))
