@@ -14,6 +14,7 @@ import numpy as np
 
 from explorer.core import (
     architectures,
+    builtin_structure,
     catalog,
     digit_likeness,
     erf,
@@ -195,10 +196,9 @@ def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe:
 
 
 def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.ModelInfo]:
-    """One built-in's layer table for the receptive-field comparison (builds it first when not cached)."""
-    ctx.progress(0.0, f"Receptive fields: inspecting {zoo.BUILTINS[name].title}…")
-    zoo.materialize(name, progress=ctx.progress)
-    return name, core_inspect.inspect_model(name)
+    """One built-in's layer table (receptive-field comparison, architecture strips): its structure, no weights."""
+    ctx.progress(0.0, f"Inspecting {zoo.BUILTINS[name].title}…")
+    return name, builtin_structure.inspect_builtin(name)
 
 
 def inspect_builtins(ctx: TaskContext, names: list[str]) -> int:

@@ -1,25 +1,15 @@
-"""Receptive-field size against depth (the n-th convolution/pooling layer), optionally for every built-in."""
+"""Receptive-field size against depth along the main path (core.rf_growth), optionally for every built-in."""
 from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
+from explorer.core.rf_growth import rf_curve
 from explorer.ui import style
 
-DEPTH_OPS = {"Conv", "MaxPool", "AveragePool", "LpPool"}
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
            (227, 119, 194), (127, 127, 127)]
-
-
-def rf_curve(info) -> tuple[list[int], list[int]]:
-    """(depth, receptive-field height) for each conv/pool layer of a core.inspect.ModelInfo, in graph order."""
-    depth, size = [], []
-    for layer in info.layers:
-        if layer.op in DEPTH_OPS and layer.rf is not None:
-            depth.append(len(depth) + 1)
-            size.append(layer.rf.size[0])
-    return depth, size
 
 
 class RFGrowthPlot(QWidget):
@@ -30,7 +20,7 @@ class RFGrowthPlot(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.setLabel("bottom", "depth (n-th convolution or pooling layer)")
+        self.plot.setLabel("bottom", "depth (n-th convolution or pooling layer on the main path)")
         self.plot.setLabel("left", "receptive field (input pixels)")
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTickFont(style.font(style.LABEL_PT))
