@@ -25,6 +25,7 @@ class Step:
     model: str = ""        # a built-in for the Model Explorer
     panel: str = ""        # the explorer's panel (activations, filters, rf-growth)
     mnist_page: str = ""   # the MNIST tab's page (draw, compare, weights)
+    compare_page: str = ""  # the Compare tab's page under the table (inception, shortcuts)
 
 
 def dilated_span(f: int, d: int) -> int:
@@ -98,10 +99,10 @@ STEPS: tuple[Step, ...] = (
          "the depth. 138 million weights.", "explorer", model="vgg16", panel="activations"),
     Step("googlenet", "GoogLeNet (2014)", "Nine Inception modules: 1×1, 3×3 and 5×5 side by side, each large "
          "filter behind a 1×1 squeeze.", "explorer", model="googlenet", panel="activations"),
-    Step("inception-cost", "What the 1×1 squeeze saves", _inception_caption(), "compare"),
+    Step("inception-cost", "What the 1×1 squeeze saves", _inception_caption(), "compare", compare_page="inception"),
     Step("resnet", "ResNet-34 and its plain twin", "Shortcuts add each block's input to its output, so 34 layers "
-         "still train; plain-34 has the same layers without them.", "explorer", model="resnet34",
-         panel="activations"),
+         "still train; plain-34 has the same layers without them (the red arcs).", "compare",
+         compare_page="shortcuts"),
     Step("densenet", "DenseNet-121", "Inside a block every layer reads the maps of all layers before it: features "
          "are reused, so few weights suffice.", "explorer", model="densenet121", panel="activations"),
     Step("compare", "Six architectures side by side", "Year, depth, weights, cost, receptive field, speed on "

@@ -1,6 +1,7 @@
 """The comparison tab's state: the Inception calculator's numbers, the table's sort, and the measured facts.
 
-``facts`` and ``times`` are derived (filled by tasks, never saved); the calculator's numbers are the user's.
+``facts``, ``times`` and ``structures`` are derived (filled by tasks, never saved); the calculator's numbers and
+the page under the table (PAGES) are the user's.
 """
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from explorer.core import architectures
 from explorer.core.inception_cost import InceptionCost, inception_cost
 
 
-@evented(equality_operators={"facts": operator.is_, "times": operator.is_})
+PAGES = ("inception", "shortcuts")   # under the table: the Inception calculator, the ResNet-34 / plain-34 strips
+
+
+@evented(equality_operators={"facts": operator.is_, "times": operator.is_, "structures": operator.is_})
 @dataclass
 class CompareState:
     height: int = 28
@@ -27,6 +31,8 @@ class CompareState:
     facts: dict[str, architectures.Facts] = field(default_factory=dict)   # derived
     times: dict[str, float] = field(default_factory=dict)                 # derived: CPU ms per image
     progress: str = ""                                                    # what the running task is doing
+    page: str = "inception"                                               # one of PAGES
+    structures: dict[str, object] = field(default_factory=dict)  # derived: key -> core.inspect.ModelInfo
 
     def cost(self) -> InceptionCost:
         return inception_cost(self.height, self.width, self.channels, self.filters, self.size, self.reduced)

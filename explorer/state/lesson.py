@@ -37,6 +37,8 @@ def go_to(state: AppState, index: int) -> None:
         state.explorer.panel = item.panel
     if item.mnist_page:
         state.mnist.page = item.mnist_page
+    if item.compare_page:
+        state.compare.page = item.compare_page
     state.lesson.step = index
     state.tab = item.tab
 

@@ -1,8 +1,10 @@
-"""The six architectures side by side (sortable, exportable) above the Inception calculator.
+"""The six architectures side by side (sortable, exportable); under the table, on two pages (``compare.page``),
+the Inception calculator and ResNet-34 above plain-34 with the shortcuts highlighted.
 
 Facts need the big built-ins built and inspected once (seconds to a minute), so they are fetched by a task the
-first time the tab is shown, then come from the disk cache. CPU timing runs only when asked: it keeps the machine
-busy for a while, which a teacher should choose to do.
+first time the tab is shown, then come from the disk cache; the strips' rows come from the pair's structure (a
+task, a fraction of a second, no weights). CPU timing runs only when asked: it keeps the machine busy for a
+while, which a teacher should choose to do.
 """
 from __future__ import annotations
 
@@ -18,14 +20,18 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core import architectures
 from explorer.state import AppState
-from explorer.ui.binding import connect
+from explorer.state.compare import PAGES
+from explorer.ui import style
+from explorer.ui.binding import bind, connect
 from explorer.ui.lecture.inception_panel import InceptionPanel
+from explorer.ui.lecture.shortcut_strips import PAIR, ShortcutStrips
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -37,6 +43,7 @@ class CompareView(QWidget):
     def __init__(self, state: AppState, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.runner = state, runner
+        c = state.compare
         self._requested = False
         self.table = QTableWidget(len(ATTRIBUTES), len(KEYS))
         self.table.setVerticalHeaderLabels(list(ATTRIBUTES))
@@ -62,8 +69,11 @@ class CompareView(QWidget):
         buttons.addWidget(self.progress, 1)
         for button in (self.measure, csv_button, png_button):
             buttons.addWidget(button)
-        source = QLabel(f"Accuracy of the trained versions (ImageNet, percent): {architectures.ZOO_SOURCE}. "
-                        "Parameters, multiply-adds, depth and receptive fields: measured from our built-ins.")
+        # One line, so the table keeps its rows above the page below at 768 px; the full source on hover.
+        source = QLabel("Top-1/top-5: the trained versions on ImageNet, from the ONNX Model Zoo. "
+                        "Every other number: measured from our built-ins.")
+        source.setToolTip(f"Accuracy of the trained versions (ImageNet, percent): {architectures.ZOO_SOURCE}. "
+                          "Parameters, multiply-adds, depth and receptive fields: measured from our built-ins.")
         source.setWordWrap(True)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -71,11 +81,23 @@ class CompareView(QWidget):
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.table, 1)
         top_layout.addWidget(source)
+        self.shortcuts = ShortcutStrips(state.compare)
+        self.pages = QTabWidget()
+        self.pages.setFont(style.font(style.LABEL_PT))
+        self.pages.setDocumentMode(True)   # no frame around the page: its height goes to the table
+        inception = InceptionPanel(state.compare)
+        inception.setTitle("")   # the page's tab says it, and the frame's margins go to the table above
+        inception.setFlat(True)
+        inception.layout().setContentsMargins(4, 2, 4, 0)
+        for widget, title in ((inception, "Inception: what a 1×1 squeeze saves"),
+                              (self.shortcuts, "ResNet-34 and plain-34: the shortcuts")):  # in the order of PAGES
+            self.pages.addTab(widget, title)
+        bind(self.pages, state.compare.events.page, lambda: self.pages.setCurrentIndex(PAGES.index(c.page)),
+             self.pages.currentChanged, lambda index: setattr(c, "page", PAGES[index]))
         layout = QVBoxLayout(self)
-        layout.addWidget(top, 1)                        # the table takes the height the calculator leaves
-        layout.addWidget(InceptionPanel(state.compare))
+        layout.addWidget(top, 1)                        # the table takes the height the page below leaves
+        layout.addWidget(self.pages)
 
-        c = state.compare
         for signal in (c.events.facts, c.events.times, c.events.sort, c.events.descending):
             connect(self, signal, self._repaint)
         connect(self, c.events.progress, lambda *_: self.progress.setText(c.progress))
@@ -91,6 +113,13 @@ class CompareView(QWidget):
         if not self._requested:          # only when a teacher opens the tab: building VGG-16 takes seconds
             self._requested = True
             self._submit("architecture-facts", tasks.architecture_facts, "facts")
+            self._lay_out_pair()
+
+    def _lay_out_pair(self) -> None:
+        c = self.state.compare
+        self.runner.submit("architecture-strips", tasks.inspect_builtins, list(PAIR),
+                           on_partial=lambda found: setattr(c, "structures", {**c.structures, found[0]: found[1]}),
+                           on_error=lambda message: self.state.status.show(message, error=True, topic="compare"))
 
     def measure_times(self) -> None:
         self._submit("architecture-times", tasks.architecture_times, "times")

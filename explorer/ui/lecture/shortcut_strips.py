@@ -1,0 +1,57 @@
+"""ResNet-34 above its plain twin, the shortcuts in red: the same layers in the same places, gaps where the
+Adds were. The rows come from the built-ins' structure (a task fills ``CompareState.structures``)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from explorer.core import zoo
+from explorer.state.compare import CompareState
+from explorer.ui import style
+from explorer.ui.binding import connect
+from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip, StripLegend
+from explorer.ui.model_explorer.rows import rows_of
+
+PAIR = ("resnet34", "plain34")   # the residual network on top, its twin without shortcuts below
+
+
+class ShortcutStrips(QWidget):
+    def __init__(self, state: CompareState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.strips = {key: ArchitectureStrip(shortcuts=True, fit_whole=True, legend=False) for key in PAIR}
+        self.captions = {key: QLabel() for key in PAIR}
+        self.legend = StripLegend()   # one for both: the same colours, and both strips keep the same width
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setSpacing(2)
+        for i, key in enumerate(PAIR):
+            self.captions[key].setFont(style.font(style.LABEL_PT))
+            self.captions[key].setWordWrap(True)
+            self.strips[key].setMinimumHeight(70)
+            grid.addWidget(self.captions[key], 2 * i, 0, 1, 2 if i == 0 else 1)  # the long caption: full width
+            grid.addWidget(self.strips[key], 2 * i + 1, 0)
+            grid.setRowStretch(2 * i + 1, 1)
+        grid.addWidget(self.legend, 1, 1, 3, 1)
+        connect(self, state.events.structures, self._repaint)
+        self._repaint()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming): ask for no more than the strips need; the table
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())  # above takes the rest
+
+    def _repaint(self, *_: object) -> None:
+        infos = self.state.structures
+        if not all(key in infos for key in PAIR):
+            for key in PAIR:
+                self.strips[key].show_placeholder(f"Laying out {zoo.BUILTINS[key].title}…")
+                self.captions[key].setText(zoo.BUILTINS[key].title)
+            return
+        top, below = (self.strips[key] for key in PAIR)
+        top.set_rows(rows_of(infos[PAIR[0]]))
+        below.set_rows(rows_of(infos[PAIR[1]]), align_with=top)
+        self.legend.set_entries(top.legend_entries())   # the residual net shows every colour its twin does
+        adds = sum(top.nodes[i].op in ("Add", "Sum") for i in top.marked.nodes)
+        projections = sum(top.nodes[i].op == "Conv" for i in top.marked.nodes)
+        self.captions[PAIR[0]].setText(f"{zoo.BUILTINS[PAIR[0]].title}: {adds} shortcuts (red) add a block's "
+                                        f"input to its output, {projections} through a 1×1 projection")
+        self.captions[PAIR[1]].setText("Plain-34: the same layers in the same places, no shortcuts")
