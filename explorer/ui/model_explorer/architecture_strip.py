@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
 from explorer.ui.model_explorer.strip_layout import (
+    Block,
     Shortcuts,
     StripLayout,
     StripNode,
@@ -141,6 +142,7 @@ class ArchitectureStrip(QGraphicsView):
         self.nodes: list[StripNode] = []  # what the blocks stand for (grouped nodes when grouped)
         self.marked = Shortcuts(frozenset(), frozenset())  # shortcut blocks and edges, by block index
         self.dense: list[tuple[int, int]] = []  # dense links by row index (strip_layout.dense_links)
+        self.miniatures: set[int] = set()       # collapsed blocks drawn with their dense links inside
         self._align: ArchitectureStrip | None = None
         self._rows: list[Row] = []
         self._blocks: list[QGraphicsRectItem] = []
@@ -205,7 +207,7 @@ class ArchitectureStrip(QGraphicsView):
         self.layout_result, self.nodes = result, nodes
         self.marked = shortcuts(nodes) if self.highlight_shortcuts else Shortcuts(frozenset(), frozenset())
         self._draw_edges(result)
-        inside = self._draw_dense(result)
+        self.miniatures = self._draw_dense(result)
         labels: list[tuple[QGraphicsSimpleTextItem, QRectF, bool]] = []
         for b, (block, node, span) in enumerate(zip(result.blocks, nodes, self._spans)):
             rect = QRectF(block.x, block.y, block.w, block.h)
@@ -216,7 +218,7 @@ class ArchitectureStrip(QGraphicsView):
             if grouped:
                 item.setToolTip(f"{node.name}: {node.layers} layers ({span.start}–{span.stop - 1}), output {shape}\n"
                                 "Click: its first layer. ← / → step through its layers one by one.")
-                labels.append((QGraphicsSimpleTextItem(node.name, item), rect, b in inside))
+                labels.append((QGraphicsSimpleTextItem(node.name, item), rect, b in self.miniatures))
             else:
                 item.setToolTip(f"{span.start}: {node.name} ({node.op}) {shape}")
             self._blocks.append(item)
@@ -286,7 +288,7 @@ class ArchitectureStrip(QGraphicsView):
         self.scene().addPath(path, pen).setZValue(4)
         return inside
 
-    def _x_in(self, block, index: int, row: int) -> float:
+    def _x_in(self, block: Block, index: int, row: int) -> float:
         """Where row ``row`` sits along the collapsed block ``index``."""
         span = self._spans[index]
         return block.x + block.w * (row - span.start + 0.5) / len(span)
