@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -39,13 +39,21 @@ KEYS = tuple(a.key for a in architectures.ARCHITECTURES)
 ATTRIBUTES = architectures.COLUMNS[1:]   # one row each; the architectures are the columns (side by side)
 
 
+class FittedTable(QTableWidget):
+    """Asks for the height of its rows (QTableWidget asks for a fixed 192 px whatever it holds)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
+        return QSize(super().sizeHint().width(), rows + self.horizontalHeader().height() + 2 * self.frameWidth())
+
+
 class CompareView(QWidget):
     def __init__(self, state: AppState, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.runner = state, runner
         c = state.compare
         self._requested = False
-        self.table = QTableWidget(len(ATTRIBUTES), len(KEYS))
+        self.table = FittedTable(len(ATTRIBUTES), len(KEYS))
         self.table.setVerticalHeaderLabels(list(ATTRIBUTES))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
@@ -89,14 +97,19 @@ class CompareView(QWidget):
         inception.setTitle("")   # the page's tab says it, and the frame's margins go to the table above
         inception.setFlat(True)
         inception.layout().setContentsMargins(4, 2, 4, 0)
-        for widget, title in ((inception, "Inception: what a 1×1 squeeze saves"),
+        calculator = QWidget()           # the calculator at its natural height; a tall screen's spare room below it
+        calculator_box = QVBoxLayout(calculator)
+        calculator_box.setContentsMargins(0, 0, 0, 0)
+        calculator_box.addWidget(inception)
+        calculator_box.addStretch(1)
+        for widget, title in ((calculator, "Inception: what a 1×1 squeeze saves"),
                               (self.shortcuts, "ResNet-34 and plain-34: the shortcuts")):  # in the order of PAGES
             self.pages.addTab(widget, title)
         bind(self.pages, state.compare.events.page, lambda: self.pages.setCurrentIndex(PAGES.index(c.page)),
              self.pages.currentChanged, lambda index: setattr(c, "page", PAGES[index]))
         layout = QVBoxLayout(self)
-        layout.addWidget(top, 1)                        # the table takes the height the page below leaves
-        layout.addWidget(self.pages)
+        layout.addWidget(top)            # as tall as its rows where the screen allows, shrinking (scrolling) where not
+        layout.addWidget(self.pages, 1)  # a tall screen's remaining height goes to the strips, not to empty table
 
         for signal in (c.events.facts, c.events.times, c.events.sort, c.events.descending):
             connect(self, signal, self._repaint)
@@ -105,7 +118,12 @@ class CompareView(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
-        self.table.resizeRowsToContents()   # wrapped text needs taller rows when the columns narrow
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Rows as tall as their wrapped text; the table then asks for exactly that height (FittedTable)."""
+        self.table.resizeRowsToContents()
+        self.table.updateGeometry()
 
     # ----- work ------------------------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
@@ -151,7 +169,7 @@ class CompareView(QWidget):
                 if attribute in architectures.NUMERIC:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, i, item)
-        self.table.resizeRowsToContents()
+        self._fit_rows()
 
     def cell(self, architecture: int, attribute: str) -> str:
         """What the table shows for the i-th architecture from the left (for tests)."""

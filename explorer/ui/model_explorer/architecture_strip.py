@@ -265,6 +265,7 @@ class ArchitectureStrip(QGraphicsView):
         inside that block from where the source's layer sits in it (its left edge if the source is outside).
         Returns the blocks that hold a miniature (their label moves up)."""
         path, inside = QPainterPath(), set()
+        miniature: dict[int, QPainterPath] = {}
         # Only blocks whose own layers are read again get a miniature (a transition just reads a whole block).
         reused = {self._block_of[s] for s, r in self.dense if self._block_of[s] == self._block_of[r]}
         for source, reader in self.dense:
@@ -282,10 +283,15 @@ class ArchitectureStrip(QGraphicsView):
             x0 = self._x_in(target, b, source) if a == b else target.x
             x1, base = self._x_in(target, b, reader), target.y + target.h - 2
             rise = (1 - MINIATURE_TOP - 0.08) * target.h * (x1 - x0) / target.w   # the whole block: the highest
-            _bow(path, x0, x1, base, base, base - rise / 0.75)
-        pen = QPen(DENSE_COLOUR, 1)
-        pen.setCosmetic(True)
-        self.scene().addPath(path, pen).setZValue(4)
+            _bow(miniature.setdefault(b, QPainterPath()), x0, x1, base, base, base - rise / 0.75)
+        for b, links in [(None, path)] + list(miniature.items()):
+            colour = QColor(DENSE_COLOUR)
+            if b is not None:  # hundreds of bows in one small block: fainter each, so the fan keeps its lines
+                count = sum(self._block_of[r] == b for _, r in self.dense)
+                colour.setAlpha(max(45, min(DENSE_COLOUR.alpha(), DENSE_COLOUR.alpha() * 25 // count)))
+            pen = QPen(colour, 1)
+            pen.setCosmetic(True)
+            self.scene().addPath(links, pen).setZValue(4)
         return inside
 
     def _x_in(self, block: Block, index: int, row: int) -> float:
