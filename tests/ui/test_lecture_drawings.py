@@ -170,3 +170,31 @@ def test_the_growth_plot_draws_the_main_path(qtbot):
     x, y = curve.getData()
     assert list(y) == rf_curve(info)[1] and len(y) == 34 and all(a <= b for a, b in zip(y, y[1:]))
     assert list(x) == list(range(1, 35))
+
+
+def test_the_pair_fits_a_1024_by_768_projector(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QLabel
+
+    from explorer.ui.main_window import MainWindow
+
+    monkeypatch.setattr(architectures, "facts_for", lambda key, progress=None: architectures.Facts(1, 1, 1, 1))
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1024, 768)
+    window.show()
+    window.state.tab, window.state.compare.page = "compare", "shortcuts"
+    qtbot.waitUntil(lambda: len(window.state.compare.structures) == 2, timeout=30_000)
+    qtbot.wait(50)
+    assert (window.width(), window.height()) == (1024, 768)
+    pair = window.compare.shortcuts
+    squeezed = [label.text()[:40] for label in pair.findChildren(QLabel) if label.isVisible() and label.text()
+                and (label.height() < label.heightForWidth(label.width()) - 2 if label.wordWrap()
+                     else label.sizeHint().width() > label.width() + 1)]
+    assert squeezed == []
+    for strip in pair.strips.values():            # the whole network in view, nothing scrolled away
+        assert strip.mapToScene(strip.viewport().rect()).boundingRect().contains(strip.sceneRect().adjusted(
+            1, 1, -1, -1))
+    legend = pair.legend.geometry()
+    assert legend.left() >= max(s.geometry().right() for s in pair.strips.values())
+    window.close()
