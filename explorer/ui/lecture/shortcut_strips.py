@@ -11,6 +11,7 @@ from explorer.ui import style
 from explorer.ui.binding import connect
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip, StripLegend
 from explorer.ui.model_explorer.rows import rows_of
+from explorer.ui.model_explorer.strip_layout import SUM_OPS
 
 PAIR = ("resnet34", "plain34")   # the residual network on top, its twin without shortcuts below
 
@@ -36,8 +37,10 @@ class ShortcutStrips(QWidget):
         connect(self, state.events.structures, self._repaint)
         self._repaint()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming): ask for no more than the strips need; the table
-        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())  # above takes the rest
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """Only the height the strips need: on a 768 px screen the table above keeps its rows; a taller screen's
+        spare height still comes here (the Compare tab stretches this page)."""
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
     def _repaint(self, *_: object) -> None:
         infos = self.state.structures
@@ -50,7 +53,7 @@ class ShortcutStrips(QWidget):
         top.set_rows(rows_of(infos[PAIR[0]]))
         below.set_rows(rows_of(infos[PAIR[1]]), align_with=top)
         self.legend.set_entries(top.legend_entries())   # the residual net shows every colour its twin does
-        adds = sum(top.nodes[i].op in ("Add", "Sum") for i in top.marked.nodes)
+        adds = sum(top.nodes[i].op in SUM_OPS for i in top.marked.nodes)
         projections = sum(top.nodes[i].op == "Conv" for i in top.marked.nodes)
         self.captions[PAIR[0]].setText(f"{zoo.BUILTINS[PAIR[0]].title}: {adds} shortcuts (red) add a block's "
                                         f"input to its output, {projections} through a 1×1 projection")
