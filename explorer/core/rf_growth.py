@@ -7,7 +7,8 @@ a merge's field is the union of its inputs' fields, so the largest input is the 
 projection shortcut (ResNet's downsample), an Inception module's narrower 1×1/3×3/pool branches and DenseNet's
 pass-through of the block input all see less than the path beside them, and listing them in graph order made
 the curve dip although no unit's field ever shrinks. Along the chain each convolution or pooling adds
-(k − 1)·(stride so far) — RF₂ = RF₁ + (k − 1)·s — and elementwise layers add nothing: the curve never falls.
+(k − 1)·(stride so far) — RF₂ = RF₁ + (k − 1)·s — and elementwise layers add nothing: the curve never
+falls.
 (The longest conv/pool chain would do for ResNet and DenseNet, but ties among an Inception module's branches
 of equal length, 1×1 → 3×3 against 1×1 → 5×5, and would plot the smaller field.)
 """
