@@ -1,6 +1,8 @@
 """The lesson: the lecture's steps as a list, the current step's caption in large type, and a caption bar that
 stays under every tab while the lesson runs (the audience watches the Playground or the Model Explorer, not this
-tab). Clicker keys (PageDown forward, PageUp back; Space outside the Playground) are window shortcuts installed by ``presenter``.
+tab). Two steps are pictures drawn here (sparse connectivity, padding against dilation): the list steps aside
+for them so the picture gets the whole tab. Clicker keys (PageDown forward, PageUp back; Space outside the
+Playground) are window shortcuts installed by ``presenter``.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from explorer.state import AppState
 from explorer.state.lesson import advance, go_to
 from explorer.ui import style
 from explorer.ui.binding import connect
+from explorer.ui.lecture.pair_picture import PairPicture
+from explorer.ui.lecture.sparse_picture import SparsePicture
+from explorer.ui.wrapped_label import WrappedLabel
 
 TAB_NAMES = {"playground": "Convolution Playground", "explorer": "Model Explorer", "mnist": "MNIST tab",
              "compare": "Compare tab"}
@@ -43,13 +48,13 @@ class LessonView(QWidget):
         self.heading = QLabel()
         self.heading.setFont(style.font(style.FORMULA_PT + 4, bold=True))
         self.heading.setWordWrap(True)
-        self.caption = QLabel()
+        self.caption = WrappedLabel()
         self.caption.setFont(style.font(style.FORMULA_PT))
-        self.caption.setWordWrap(True)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.where = QLabel()
         self.where.setWordWrap(True)
-        keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the Playground, "
+        self.pictures = {"sparse": SparsePicture(state), "pad-vs-dilation": PairPicture(state)}
+        self.keys = keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the Playground, "
                       "where it plays the animation). The caption stays at the bottom of every tab; click a step "
                       "in the list to jump to it.")
         keys.setWordWrap(True)
@@ -62,19 +67,30 @@ class LessonView(QWidget):
         buttons.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.heading)
-        right.addWidget(self.caption, 1)
+        right.addWidget(self.caption)
+        for picture in self.pictures.values():
+            right.addWidget(picture, 1)
+        self.room = right.count()
+        right.addStretch(1)     # text-only steps: the caption sits at the top
         right.addWidget(self.where)
         right.addLayout(buttons)
         right.addWidget(keys)
         layout = QHBoxLayout(self)
         layout.addWidget(self.steps, 2)
         layout.addLayout(right, 3)
+        self.right = right
         connect(self, state.lesson.events.step, self._show)
         self._show()
 
     def _show(self, *_: object) -> None:
         index = self.state.lesson.step
         self.steps.setCurrentRow(index)
+        picture = STEPS[index].picture if index >= 0 else ""
+        for key, widget in self.pictures.items():
+            widget.setVisible(key == picture)
+        for widget in (self.steps, self.keys, self.where):
+            widget.setVisible(not picture)
+        self.right.setStretch(self.room, 0 if picture else 1)
         if index < 0:
             self.heading.setText("The lecture, step by step")
             self.caption.setText("Each step sets up the live app for one idea of the lecture — an image as numbers, "
@@ -84,7 +100,7 @@ class LessonView(QWidget):
             return
         self.heading.setText(step_heading(index))
         self.caption.setText(STEPS[index].caption)
-        self.where.setText(f"Shown in the {TAB_NAMES[STEPS[index].tab]}.")
+        self.where.setText(f"Shown in the {TAB_NAMES[STEPS[index].tab]}." if not picture else "")
 
 
 class LessonBar(QWidget):
