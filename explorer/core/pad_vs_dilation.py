@@ -49,14 +49,21 @@ class Panel:
         return len(self.field.taps)
 
     def formula(self) -> str:
-        return formula_text(SIDE, self.params, axis="height")
+        """The output-size formula on two lines, the letters above the numbers (one long line wraps mid-term)."""
+        out, letters, numbers, size = formula_text(SIDE, self.params, axis="height").split(" = ")
+        return f"{out} = {letters}\n{' ' * len(out)} = {numbers} = {size}"
 
     def field_text(self) -> str:
         top, left, bottom, right = self.field.box
         outside = int(self.field.in_padding.sum())
         padding = f", {outside} of them on padding" if outside else ""
-        return (f"Unit ({self.unit[0]}, {self.unit[1]}) reads {self.weights} pixels spread over a "
-                f"{self.span}×{self.span} span, rows {top}…{bottom}, columns {left}…{right}{padding}.")
+        return (f"Unit ({self.unit[0]}, {self.unit[1]}): {self.weights} weights over a {self.span}×{self.span} "
+                f"span (rows {_num(top)}…{_num(bottom)}, columns {_num(left)}…{_num(right)}){padding}.")
+
+
+def _num(v: int) -> str:
+    """Rows above the image (in the padding) are negative: printed with a real minus sign, like the formula."""
+    return str(v).replace("-", "\u2212")
 
 
 def _panel(title: str, params: ConvParams, unit: tuple[int, int]) -> Panel:

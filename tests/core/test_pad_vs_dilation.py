@@ -56,10 +56,10 @@ def test_centre_unit_sees_three_by_three_against_five_by_five():
     padded, dilated = pad_vs_dilation.panels((3, 3))
     assert (padded.span, dilated.span) == (3, 5)
     assert padded.field.box == (2, 2, 4, 4) and dilated.field.box == (1, 1, 5, 5)
-    assert "9 pixels spread over a 5×5 span" in dilated.field_text()
+    assert dilated.field_text() == "Unit (3, 3): 9 weights over a 5×5 span (rows 1…5, columns 1…5)."
     corner = pad_vs_dilation.panels((0, 0))
     assert [int(panel.field.in_padding.sum()) for panel in corner] == [5, 5]   # 9 taps − 4 inside, both sides
-    assert "5 of them on padding" in corner[1].field_text()
+    assert corner[1].field_text().endswith("(rows −2…2, columns −2…2), 5 of them on padding.")
 
 
 def test_a_unit_outside_the_map_says_what_to_do():

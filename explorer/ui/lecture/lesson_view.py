@@ -23,7 +23,6 @@ from explorer.ui import style
 from explorer.ui.binding import connect
 from explorer.ui.lecture.pair_picture import PairPicture
 from explorer.ui.lecture.sparse_picture import SparsePicture
-from explorer.ui.wrapped_label import WrappedLabel
 
 TAB_NAMES = {"playground": "Convolution Playground", "explorer": "Model Explorer", "mnist": "MNIST tab",
              "compare": "Compare tab"}
@@ -48,7 +47,8 @@ class LessonView(QWidget):
         self.heading = QLabel()
         self.heading.setFont(style.font(style.FORMULA_PT + 4, bold=True))
         self.heading.setWordWrap(True)
-        self.caption = WrappedLabel()
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
         self.caption.setFont(style.font(style.FORMULA_PT))
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.where = QLabel()

@@ -16,7 +16,6 @@ from explorer.ui import style
 from explorer.ui.binding import connect
 from explorer.ui.playground.canvases import InputCanvas, OutputCanvas
 from explorer.ui.playground.tap_overlay import TapOverlay
-from explorer.ui.wrapped_label import WrappedLabel
 
 
 class _Side:
@@ -25,8 +24,9 @@ class _Side:
     def __init__(self, panel: Panel, margin: int, layout: QGridLayout, column: int) -> None:
         self.title = QLabel(panel.title)
         self.title.setFont(style.font(style.TITLE_PT + 2, bold=True))
-        self.formula = WrappedLabel(panel.formula())
-        self.formula.setFont(style.font(style.TITLE_PT))
+        self.formula = QLabel(panel.formula())
+        self.formula.setWordWrap(True)
+        self.formula.setFont(style.font(style.LABEL_PT, mono=True))   # the two lines line up
         self.input = InputCanvas("Input")
         self.output = OutputCanvas("Output")
         for canvas in (self.input, self.output):
@@ -36,8 +36,9 @@ class _Side:
         self.output.colorbar.hide()
         self.output.plot.layout.removeItem(self.output.colorbar)
         self.taps = TapOverlay(self.input.plot)
-        self.field = WrappedLabel()
-        self.field.setFont(style.font(style.TITLE_PT))
+        self.field = QLabel()
+        self.field.setWordWrap(True)
+        self.field.setFont(style.font(style.LABEL_PT + 1))
         h, w = panel.image.shape
         self.input.set_input(panel.shown, panel.image, panel.image.astype(np.float32), "gray")
         self.input.fit((margin,) * 4)     # both inputs framed alike, so their cells are the same size

@@ -17,7 +17,6 @@ from explorer.state import AppState
 from explorer.state.lesson import sparse_picture
 from explorer.ui import style
 from explorer.ui.binding import bind, connect
-from explorer.ui.wrapped_label import WrappedLabel
 
 # One colour per kernel weight (up to 5): the same colour on every output shows the sharing.
 WEIGHT_COLOURS = (QColor(31, 119, 180), QColor(230, 120, 0), QColor(44, 160, 44), QColor(148, 103, 189),
@@ -155,6 +154,7 @@ class SparsePicture(QWidget):
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setFont(style.font(style.LABEL_PT))
         lesson = state.lesson
         self.lesson = lesson
         self.width_box = QComboBox()
@@ -173,7 +173,8 @@ class SparsePicture(QWidget):
         controls.addStretch(1)
         self.canvas = WiringCanvas()
         self.canvas.chosen.connect(lesson.highlight)
-        self.summary = WrappedLabel()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
         self.summary.setFont(style.font(style.TITLE_PT, bold=True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
