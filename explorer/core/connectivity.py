@@ -8,7 +8,6 @@ picture and its counts are whatever ``explorer.core.conv`` computes, "same" padd
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
@@ -17,7 +16,6 @@ from explorer.core.errors import UserError
 
 UNITS = 5                # the lecture's x₁…x₅ and s₁…s₅
 WIDTHS = (1, 3, 5)       # odd kernel widths: each has a middle weight, the one the lecture follows
-Focus = Literal["input", "output", "weight"]
 FOCI: tuple[str, ...] = ("input", "output", "weight")
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
