@@ -26,7 +26,7 @@ class _Side:
         self.title.setFont(style.font(style.TITLE_PT + 2, bold=True))
         self.formula = QLabel(panel.formula())
         self.formula.setWordWrap(True)
-        self.formula.setFont(style.font(style.LABEL_PT, mono=True))   # the two lines line up
+        self.formula.setFont(style.font(style.TITLE_PT, mono=True))   # the two lines line up
         self.input = InputCanvas("Input")
         self.output = OutputCanvas("Output")
         for canvas in (self.input, self.output):
@@ -38,7 +38,7 @@ class _Side:
         self.taps = TapOverlay(self.input.plot)
         self.field = QLabel()
         self.field.setWordWrap(True)
-        self.field.setFont(style.font(style.LABEL_PT + 1))
+        self.field.setFont(style.font(style.TITLE_PT))
         h, w = panel.image.shape
         self.input.set_input(panel.shown, panel.image, panel.image.astype(np.float32), "gray")
         self.input.fit((margin,) * 4)     # both inputs framed alike, so their cells are the same size
