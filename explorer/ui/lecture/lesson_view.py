@@ -25,7 +25,7 @@ from explorer.ui.lecture.pair_picture import PairPicture
 from explorer.ui.lecture.sparse_picture import SparsePicture
 
 TAB_NAMES = {"playground": "Convolution Playground", "explorer": "Model Explorer", "mnist": "MNIST tab",
-             "compare": "Compare tab"}
+             "compare": "Compare tab", "lesson": "Lesson tab"}
 
 
 def step_heading(index: int) -> str:
@@ -48,16 +48,16 @@ class LessonView(QWidget):
         self.heading.setFont(style.font(style.FORMULA_PT + 4, bold=True))
         self.heading.setWordWrap(True)
         self.caption = QLabel()
-        self.caption.setWordWrap(True)
         self.caption.setFont(style.font(style.FORMULA_PT))
+        self.caption.setWordWrap(True)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.where = QLabel()
         self.where.setWordWrap(True)
         self.pictures = {"sparse": SparsePicture(state), "pad-vs-dilation": PairPicture(state)}
-        self.keys = keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the Playground, "
-                      "where it plays the animation). The caption stays at the bottom of every tab; click a step "
-                      "in the list to jump to it.")
-        keys.setWordWrap(True)
+        self.keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the "
+                           "Playground, where it plays the animation). The caption stays at the bottom of every tab; "
+                           "click a step in the list to jump to it.")
+        self.keys.setWordWrap(True)
         back, forward = QPushButton("◀ Previous"), QPushButton("Next ▶")
         back.clicked.connect(lambda: advance(state, -1))
         forward.clicked.connect(lambda: advance(state, +1))
@@ -67,14 +67,12 @@ class LessonView(QWidget):
         buttons.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.heading)
-        right.addWidget(self.caption)
+        right.addWidget(self.caption, 1)
         for picture in self.pictures.values():
             right.addWidget(picture, 1)
-        self.room = right.count()
-        right.addStretch(1)     # text-only steps: the caption sits at the top
         right.addWidget(self.where)
         right.addLayout(buttons)
-        right.addWidget(keys)
+        right.addWidget(self.keys)
         layout = QHBoxLayout(self)
         layout.addWidget(self.steps, 2)
         layout.addLayout(right, 3)
@@ -90,7 +88,7 @@ class LessonView(QWidget):
             widget.setVisible(key == picture)
         for widget in (self.steps, self.keys, self.where):
             widget.setVisible(not picture)
-        self.right.setStretch(self.room, 0 if picture else 1)
+        self.right.setStretchFactor(self.caption, 0 if picture else 1)   # a picture takes the room, not the text
         if index < 0:
             self.heading.setText("The lecture, step by step")
             self.caption.setText("Each step sets up the live app for one idea of the lecture — an image as numbers, "
@@ -100,7 +98,7 @@ class LessonView(QWidget):
             return
         self.heading.setText(step_heading(index))
         self.caption.setText(STEPS[index].caption)
-        self.where.setText(f"Shown in the {TAB_NAMES[STEPS[index].tab]}." if not picture else "")
+        self.where.setText(f"Shown in the {TAB_NAMES[STEPS[index].tab]}.")
 
 
 class LessonBar(QWidget):
