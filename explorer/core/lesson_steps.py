@@ -1,7 +1,7 @@
 """The lecture as an ordered walk through the live app: each step says which tab to show and what to set up.
 
 A step names a Playground example from ``lessons`` (image, kernel and parameters together), or a model and panel
-in the Model Explorer, or a tab with a calculator; its caption is our one- or two-sentence summary of what the
+in the Model Explorer, or a tab with a calculator, or a picture the Lesson tab draws itself; its caption is our one- or two-sentence summary of what the
 class should see. The numbers quoted in captions are computed here from core, and tests/core/test_lesson_steps.py
 checks them against the lecture.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from explorer.core import inception_cost, lessons
+from explorer.core import connectivity, inception_cost, lessons, pad_vs_dilation
 from explorer.core.conv import output_size
 from explorer.core.errors import UserError
 from explorer.core.mnist import fc_weights
@@ -20,12 +20,16 @@ class Step:
     key: str
     title: str
     caption: str
-    tab: str               # the tab the audience sees: playground, explorer, mnist or compare
+    tab: str               # the tab the audience sees: playground, explorer, mnist, compare or lesson
     lesson: str = ""       # a lessons.LESSONS key: the Playground's image and settings
     model: str = ""        # a built-in for the Model Explorer
     panel: str = ""        # the explorer's panel (activations, filters, rf-growth)
     mnist_page: str = ""   # the MNIST tab's page (draw, compare, weights)
     compare_page: str = ""  # the Compare tab's page under the table (inception, shortcuts)
+    picture: str = ""      # a PICTURES key: drawn in the Lesson tab itself
+
+
+PICTURES = ("sparse", "pad-vs-dilation")
 
 
 def dilated_span(f: int, d: int) -> int:
@@ -57,6 +61,23 @@ def _dilation_caption() -> str:
             f"{dilated_span(3, 3)}×{dilated_span(3, 3)}: a wider view for free.")
 
 
+def _pad_vs_dilation_caption() -> str:
+    padded, dilated = pad_vs_dilation.panels()
+    sides = pad_vs_dilation.SIDE, pad_vs_dilation.out_side(padded.params), pad_vs_dilation.out_side(dilated.params)
+    return (f"Padding 1 and dilation 2 both keep a {sides[0]}×{sides[0]} input at full size ({sides[1]}×{sides[1]} "
+            f"and {sides[2]}×{sides[2]}), each with {padded.weights} weights; but one unit sees "
+            f"{padded.span}×{padded.span} with padding and {dilated.span}×{dilated.span} with dilation. "
+            f"Point at an output unit.")
+
+
+def _sparse_caption() -> str:
+    shown = connectivity.picture(width=3, same=True, focus="input", index=2)
+    conv, dense = shown.conv, shown.dense
+    return (f"A width-3 kernel joins x₃ to only {len(conv.reached(2))} outputs; a matrix product joins it to all "
+            f"{len(dense.reached(2))}. The convolution reuses its {conv.weights} weights at every position, the "
+            f"matrix needs {dense.outputs}×{dense.inputs} = {dense.weights}. Click an input, an output or a weight.")
+
+
 def _rf_caption() -> str:
     return (f"Each layer sees a window of the layer below, so fields grow with depth: RF₂ = RF₁ + (k − 1)·s; "
             f"with k = 3 after a stride of 2: 3 + 2·2 = {grown_receptive_field(3, 3, 2)}.")
@@ -85,10 +106,13 @@ STEPS: tuple[Step, ...] = (
     _example("stride", "Stride", "stride"),
     Step("dilation", "Dilation, rate 2", _dilation_caption(), "playground", lesson="dilation"),
     _example("dilation-3", "Dilation, rate 3", "dilation-3"),
+    Step("pad-vs-dilation", "Padding against dilation", _pad_vs_dilation_caption(), "lesson",
+         picture="pad-vs-dilation"),
     _example("max-pool", "Max pooling", "max-grid"),
     _example("avg-pool", "Average pooling", "avg-grid"),
     _example("photo-pool", "Pooling a photo", "pooling"),
     _example("volume", "Convolution on volume", "volume"),
+    Step("sparse", "Sparse connectivity, shared weights", _sparse_caption(), "lesson", picture="sparse"),
     Step("rf-growth", "Receptive fields grow with depth", _rf_caption(), "explorer", model="vgg16",
          panel="rf-growth"),
     Step("lenet5", "LeNet-5 (1998)", "Convolution and pooling take turns, then fully connected layers read "

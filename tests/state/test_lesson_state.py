@@ -3,7 +3,7 @@ import json
 
 from explorer.core import lesson_steps
 from explorer.state import AppState, session
-from explorer.state.lesson import advance, go_to
+from explorer.state.lesson import advance, go_to, pair_panels, sparse_picture
 
 
 def index(key: str) -> int:
@@ -31,6 +31,22 @@ def test_the_weight_explosion_step_opens_the_calculator_page():
     assert (state.tab, state.mnist.page) == ("mnist", "weights")
     go_to(state, index("mnist"))
     assert state.mnist.page == "draw"
+
+
+def test_a_picture_step_shows_the_lesson_tab_and_its_choices_drive_the_picture():
+    state = AppState(tab="playground")
+    go_to(state, index("sparse"))
+    assert state.tab == "lesson" and state.lesson.step == index("sparse")
+    assert sparse_picture(state.lesson).conv.reached(2) == (1, 2, 3)      # x₃ to begin with
+    state.lesson.highlight("weight", 1)
+    shown = sparse_picture(state.lesson)
+    assert shown.focus == "weight" and len(shown.conv_lit) == 5           # w₂ at all five outputs
+    state.lesson.sparse_width, state.lesson.sparse_same = 5, False
+    shown = sparse_picture(state.lesson)
+    assert shown.conv.outputs == 5 - 5 + 1 and shown.conv.weights == 5 and shown.dense.weights == 1 * 5
+    go_to(state, index("pad-vs-dilation"))
+    state.lesson.pair_unit = (0, 6)
+    assert [panel.field.box for panel in pair_panels(state.lesson)] == [(-1, 5, 1, 7), (-2, 4, 2, 8)]
 
 
 def test_clicker_keys_walk_forward_and_back_and_stop_at_the_ends():

@@ -6,12 +6,14 @@ import csv
 import re
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRectF, QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea
 
 from explorer.core import architectures, lesson_steps, samples
 from explorer.core.architectures import Facts
 from explorer.state.app import TABS
+from explorer.state.lesson import go_to
 from explorer.ui import style
 from explorer.ui.lecture.inception_panel import InceptionPanel
 from explorer.ui.main_window import MainWindow
@@ -130,7 +132,12 @@ def test_every_tab_fits_1024_by_768_with_nothing_cut_off(window, qtbot, tab):
     assert hint.width() <= 1024 and hint.height() <= 768 - window.menuBar().height() - window.statusBar().height()
     if tab == "explorer":
         return  # ui/model_explorer is being rewritten elsewhere; its labels are checked there
-    page = window.tabs.currentWidget()
+    assert_nothing_cut(window.tabs.currentWidget())
+    if tab == "compare":
+        qtbot.waitUntil(lambda: window.state.compare.facts == FAKE_FACTS, timeout=5000)
+
+
+def assert_nothing_cut(page) -> None:
     cut = [label.text()[:40] for label in page.findChildren(QLabel)
            if label.isVisible() and not label.wordWrap() and label.text()
            and label.sizeHint().width() > label.width() + 1]
@@ -139,8 +146,63 @@ def test_every_tab_fits_1024_by_768_with_nothing_cut_off(window, qtbot, tab):
                 if label.isVisible() and label.wordWrap() and label.text()
                 and label.height() < label.heightForWidth(label.width()) - 2]
     assert squeezed == []
-    if tab == "compare":
-        qtbot.waitUntil(lambda: window.state.compare.facts == FAKE_FACTS, timeout=5000)
+
+
+@pytest.mark.parametrize("key", lesson_steps.PICTURES)
+def test_lesson_pictures_fit_1024_by_768(window, qtbot, key):
+    go_to(window.state, index(key))
+    qtbot.wait(50)
+    assert window.state.tab == "lesson" and window.lesson.pictures[key].isVisible()
+    hint = window.centralWidget().minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 768 - window.menuBar().height() - window.statusBar().height()
+    assert_nothing_cut(window.lesson)
+    assert window.lesson.pictures[key].height() >= 300      # the picture, not the text, gets the room
+
+
+def test_clicker_reaches_the_sparse_picture_and_clicks_change_its_highlight(window, qtbot):
+    lesson = window.state.lesson
+    go_to(window.state, index("volume"))
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageDown)
+    assert lesson.step == index("sparse") and window.state.tab == "lesson"
+    view, picture = window.lesson, window.lesson.pictures["sparse"]
+    assert picture.isVisible() and not view.pictures["pad-vs-dilation"].isVisible() and not view.steps.isVisible()
+    assert "reaches 3 of 5 outputs (s₂, s₃, s₄)" in picture.summary.text()
+    canvas = picture.canvas
+    canvas.repaint()                                   # the click targets are where the last paint put them
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.target("output", 2).toPoint())
+    assert (lesson.sparse_focus, lesson.sparse_index) == ("output", 2)
+    assert "s₃ reads 3 of 5 inputs (x₂, x₃, x₄)" in picture.summary.text()
+    canvas.repaint()
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.target("weight", 1).toPoint())
+    assert "w₂ is used 5 times" in picture.summary.text() and len(canvas.picture.conv_lit) == 5
+    picture.width_box.setCurrentText("5")
+    picture.same_box.setChecked(False)
+    assert (lesson.sparse_width, lesson.sparse_same) == (5, False)
+    assert canvas.picture.conv.outputs == 1 and "5 weights" in canvas.picture.conv_title()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_PageUp)
+    assert lesson.step == index("volume") and window.state.tab == "playground"
+    assert not view.steps.isHidden() and picture.isHidden()          # the list is back for the text steps
+
+
+def test_padding_and_dilation_sides_follow_one_unit(window, qtbot):
+    window.state.tab = "lesson"
+    window.lesson.steps.itemClicked.emit(window.lesson.steps.item(index("pad-vs-dilation")))
+    left, right = window.lesson.pictures["pad-vs-dilation"].sides
+    assert left.output.values.cell_texts()[3 * 7 + 3] == right.output.values.cell_texts()[3 * 7 + 3] == "125"
+    assert left.input.values.cell_texts()[:7] == [str(v) for v in range(1, 8)]      # 17+19+25+31+33 = 125 and
+    canvas = right.output                                                             # 9+13+25+37+41 = 125
+    qtbot.wait(50)                                     # laid out: the unit's screen position is where it is drawn
+    QTest.mouseMove(canvas.viewport(), canvas.mapFromScene(canvas.scene_pos_of(0, 6)))
+    qtbot.waitUntil(lambda: window.state.lesson.pair_unit == (0, 6), timeout=2000)
+    expected = ({(r, c) for r in (-1, 0, 1) for c in (5, 6, 7)}, {(r, c) for r in (-2, 0, 2) for c in (4, 6, 8)})
+    for side, taps in zip((left, right), expected):
+        drawn, in_padding = side.taps.marked_taps()
+        assert {tuple(t) for t in drawn} == taps and int(in_padding.sum()) == 5   # 9 taps, 4 on the image
+        assert side.output.marker.rect() == QRectF(6, 0, 1, 1)
+    assert "3×3 span" in left.field.text() and "5×5 span" in right.field.text()
 
 
 def test_small_grids_print_every_value_and_large_maps_do_not(window, qtbot):

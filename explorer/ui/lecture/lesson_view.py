@@ -1,6 +1,8 @@
 """The lesson: the lecture's steps as a list, the current step's caption in large type, and a caption bar that
 stays under every tab while the lesson runs (the audience watches the Playground or the Model Explorer, not this
-tab). Clicker keys (PageDown forward, PageUp back; Space outside the Playground) are window shortcuts installed by ``presenter``.
+tab). Two steps are pictures drawn here (sparse connectivity, padding against dilation): the list steps aside
+for them so the picture gets the whole tab. Clicker keys (PageDown forward, PageUp back; Space outside the
+Playground) are window shortcuts installed by ``presenter``.
 """
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from explorer.state import AppState
 from explorer.state.lesson import advance, go_to
 from explorer.ui import style
 from explorer.ui.binding import connect
+from explorer.ui.lecture.pair_picture import PairPicture
+from explorer.ui.lecture.sparse_picture import SparsePicture
 
 TAB_NAMES = {"playground": "Convolution Playground", "explorer": "Model Explorer", "mnist": "MNIST tab",
-             "compare": "Compare tab"}
+             "compare": "Compare tab", "lesson": "Lesson tab"}
 
 
 def step_heading(index: int) -> str:
@@ -49,10 +53,11 @@ class LessonView(QWidget):
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.where = QLabel()
         self.where.setWordWrap(True)
-        keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the Playground, "
-                      "where it plays the animation). The caption stays at the bottom of every tab; click a step "
-                      "in the list to jump to it.")
-        keys.setWordWrap(True)
+        self.pictures = {"sparse": SparsePicture(state), "pad-vs-dilation": PairPicture(state)}
+        self.keys = QLabel("Presenter keys: PageDown = next step, PageUp = previous (Space too, except in the "
+                           "Playground, where it plays the animation). The caption stays at the bottom of every tab; "
+                           "click a step in the list to jump to it.")
+        self.keys.setWordWrap(True)
         back, forward = QPushButton("◀ Previous"), QPushButton("Next ▶")
         back.clicked.connect(lambda: advance(state, -1))
         forward.clicked.connect(lambda: advance(state, +1))
@@ -63,18 +68,27 @@ class LessonView(QWidget):
         right = QVBoxLayout()
         right.addWidget(self.heading)
         right.addWidget(self.caption, 1)
+        for picture in self.pictures.values():
+            right.addWidget(picture, 1)
         right.addWidget(self.where)
         right.addLayout(buttons)
-        right.addWidget(keys)
+        right.addWidget(self.keys)
         layout = QHBoxLayout(self)
         layout.addWidget(self.steps, 2)
         layout.addLayout(right, 3)
+        self.right = right
         connect(self, state.lesson.events.step, self._show)
         self._show()
 
     def _show(self, *_: object) -> None:
         index = self.state.lesson.step
         self.steps.setCurrentRow(index)
+        picture = STEPS[index].picture if index >= 0 else ""
+        for key, widget in self.pictures.items():
+            widget.setVisible(key == picture)
+        for widget in (self.steps, self.keys, self.where):
+            widget.setVisible(not picture)
+        self.right.setStretchFactor(self.caption, 0 if picture else 1)   # a picture takes the room, not the text
         if index < 0:
             self.heading.setText("The lecture, step by step")
             self.caption.setText("Each step sets up the live app for one idea of the lecture — an image as numbers, "
