@@ -69,26 +69,38 @@ def _base(item: object, current: float) -> float:
 
 def _scale_item(item: object, zoom: float, projector: bool) -> None:
     if isinstance(item, pg.AxisItem):
-        tick = item.style.get("tickFont") or QApplication.font()
-        tick.setPointSizeF(_base(item, tick.pointSizeF()) * zoom)
-        item.setTickFont(tick)
-        if not hasattr(item, "_cnnx_pens"):
-            item._cnnx_pens = (item.pen(), item.textPen())
-        pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else item._cnnx_pens
-        item.setPen(pen)
-        item.setTextPen(text_pen)
-        item.label.setDefaultTextColor(QColor("black") if projector else text_pen.color())
+        _scale_axis(item, zoom, projector)
     elif isinstance(item, pg.LabelItem) and item.text:
         size = str(item.opts.get("size") or f"{style.LABEL_PT}pt")
         base = _base(item, float(size.removesuffix("pt")) if size.endswith("pt") else style.LABEL_PT)
         if not hasattr(item, "_cnnx_color"):
             item._cnnx_color = item.opts.get("color")
         colour = "k" if projector else item._cnnx_color
-        item.setText(item.text, size=f"{base * zoom:.1f}pt", **({"color": colour} if colour else {}))
-    elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), pg.LabelItem):
+        item.setText(item.text, size=f"{base * zoom:.1f}pt", bold=projector or None,
+                     **({"color": colour} if colour else {}))
+    elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), (pg.LabelItem, pg.AxisItem)):
         font = item.font()
         font.setPointSizeF(_base(item, font.pointSizeF()) * zoom)
         item.setFont(font)
+
+
+def _scale_axis(axis: pg.AxisItem, zoom: float, projector: bool) -> None:
+    """Ticks from their own base size, the axis title from LABEL_PT (pyqtgraph's default is the 9 pt UI font);
+    on the projector both are bold and black on a 2 px axis line."""
+    tick = axis.style.get("tickFont") or QApplication.font()
+    tick.setPointSizeF(_base(axis, tick.pointSizeF()) * zoom)
+    tick.setBold(projector)
+    axis.setTickFont(tick)
+    title = axis.label.font()
+    title.setPointSizeF(style.LABEL_PT * zoom)
+    title.setBold(projector)
+    axis.label.setFont(title)
+    if not hasattr(axis, "_cnnx_pens"):
+        axis._cnnx_pens = (axis.pen(), axis.textPen())
+    pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else axis._cnnx_pens
+    axis.setPen(pen)
+    axis.setTextPen(text_pen)      # also the title's colour (pyqtgraph copies it into the title's style)
+    axis._adjustSize()             # the room beside the axis follows the title's new height
 
 
 def palette(theme: str) -> QPalette:
