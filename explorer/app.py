@@ -13,7 +13,8 @@ WAIT_SECONDS = 120.0  # first use of a big built-in model builds it; a screensho
 
 def run_gui(image: str | None = None, model: str | None = None, screenshot: str | None = None,
             self_test: bool = False, video: str | None = None, camera: int | None = None,
-            size: tuple[int, int] | None = None, tab: str | None = None) -> int:
+            size: tuple[int, int] | None = None, tab: str | None = None, zoom: float | None = None,
+            theme: str | None = None) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
     _check_linux_display_libraries()
@@ -66,6 +67,10 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
             window.explorer.select_model(model)
         if tab:
             window.state.tab = tab
+        if zoom is not None:
+            window.state.zoom = zoom
+        if theme is not None:
+            window.state.theme = theme
         if screenshot:
             return _save_screenshot(app, window, screenshot, wait_for_model=bool(model), size=size or SCREENSHOT_SIZE)
         window.show()
