@@ -90,7 +90,7 @@ def _save_screenshot(app, window, path: str, wait_for_model: bool, size: tuple[i
     if wait_for_model and not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):
         raise UserError(f"The model gave no activations within {WAIT_SECONDS:.0f} s: {window.message_text()}")
     window.playground.flush()  # the Playground's map is a background task too: draw the finished one
-    _settle(app)
+    _settle(app, 0.5)          # pyqtgraph widens an axis for its tick text on one paint and draws it on the next
     if not window.grab().save(path):
         raise UserError(f"Could not write the screenshot to {path}: choose another folder.")
     print(path)

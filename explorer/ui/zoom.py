@@ -35,6 +35,7 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
     for view in root.findChildren(pg.GraphicsView):
         for item in view.scene().items():
             _scale_item(item, zoom, projector)
+        view.updateGeometry()       # views that size themselves to their plot ask their layout again
 
 
 class _KeepWidth(QObject):
@@ -76,8 +77,8 @@ def _scale_item(item: object, zoom: float, projector: bool) -> None:
         if not hasattr(item, "_cnnx_color"):
             item._cnnx_color = item.opts.get("color")
         colour = "k" if projector else item._cnnx_color
-        item.setText(item.text, size=f"{base * zoom:.1f}pt", bold=projector or None,
-                     **({"color": colour} if colour else {}))
+        # Black, but not bold: a plot title cannot wrap, and bold widened "Input 512×512 · gray" past its canvas.
+        item.setText(item.text, size=f"{base * zoom:.1f}pt", **({"color": colour} if colour else {}))
     elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), (pg.LabelItem, pg.AxisItem)):
         font = item.font()
         font.setPointSizeF(_base(item, font.pointSizeF()) * zoom)
@@ -100,7 +101,8 @@ def _scale_axis(axis: pg.AxisItem, zoom: float, projector: bool) -> None:
     pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else axis._cnnx_pens
     axis.setPen(pen)
     axis.setTextPen(text_pen)      # also the title's colour (pyqtgraph copies it into the title's style)
-    axis._adjustSize()             # the room beside the axis follows the title's new height
+    style.measure_axis_text(axis)
+    axis._adjustSize()             # the room beside the axis follows the new title and tick text
 
 
 def palette(theme: str) -> QPalette:

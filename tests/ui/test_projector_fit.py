@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QTextDocument
 from PySide6.QtWidgets import QLabel
 
@@ -86,7 +86,7 @@ def test_zoom_scales_axis_titles_ticks_legends_and_the_arithmetic_together(windo
     assert measure()["title pt"] == style.LABEL_PT and fragment_sizes(arithmetic) == sizes_one
 
 
-def test_projector_theme_makes_every_chart_text_black_and_bold(window):
+def test_projector_theme_makes_every_chart_text_black_and_axes_bold(window):
     window.state.theme = "projector"
     axes, labels = [], []
     for view in window.findChildren(pg.GraphicsView):
@@ -101,10 +101,9 @@ def test_projector_theme_makes_every_chart_text_black_and_bold(window):
         assert axis.style["tickFont"].bold() and axis.label.font().bold()
         assert axis.label.defaultTextColor() == QColor("black") or "#000000" in axis.label.toHtml()
     for label in labels:
-        assert pg.mkColor(label.opts["color"]) == QColor("black") and label.opts["bold"] is True
+        assert pg.mkColor(label.opts["color"]) == QColor("black")
     window.state.theme = "normal"
-    assert not any(axis.style["tickFont"].bold() for axis in axes)
-    assert not any(label.opts.get("bold") for label in labels)
+    assert not any(axis.style["tickFont"].bold() or axis.label.font().bold() for axis in axes)
 
 
 def test_every_model_explorer_panel_tab_shows_whole_at_1024_by_768(window, qtbot):
@@ -199,3 +198,28 @@ def test_magnifier_stays_away_from_small_grids_and_prints_no_numbers_on_huge_win
     state.click_unit((50, 50))
     assert play.magnifier.shown_box() == (50, 50, 78, 78)
     assert not play.magnifier.values.isVisible()
+
+
+def test_zoomed_canvases_keep_their_tick_labels_and_colour_bar_whole(window, qtbot, monkeypatch):
+    painted: dict[pg.AxisItem, list[str]] = {}          # the labels of the picture each axis last drew
+    draw = pg.AxisItem.drawPicture
+
+    def record(axis, painter, axis_spec, tick_specs, text_specs):
+        painted[axis] = [text for _, _, text in text_specs]
+        return draw(axis, painter, axis_spec, tick_specs, text_specs)
+
+    monkeypatch.setattr(pg.AxisItem, "drawPicture", record)
+    window.state.theme = "projector"                   # bold: the widest tick text
+    window.state.zoom = 1.15                           # the largest step that fits 1024 px
+    window.state.playground.set_size(5)                # a new map and range after the zoom
+    window.playground.flush()
+    qtbot.wait(100)
+    window.grab()                                      # what a screenshot shows
+    for canvas in (window.playground.input_canvas, window.playground.output_canvas):
+        plot_min = canvas.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        assert canvas.width() >= plot_min, "the colour bar or axis would be cut off"
+        axes = [canvas.plot.getAxis("left"), canvas.plot.getAxis("bottom")]
+        if canvas is window.playground.output_canvas:
+            axes.append(canvas.colorbar.getAxis("right"))
+        for axis in axes:   # the bottom axis's end labels may stick out of it at 512 px, as at zoom 1
+            assert len(painted[axis]) >= (2 if axis.orientation == "bottom" else 3), painted[axis]  # not just "0"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainterPath
 from PySide6.QtWidgets import QGraphicsItemGroup, QGraphicsPathItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
@@ -100,8 +100,16 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """As wide as the plot's axes, title and colour bar need: a narrower view cuts the right side off (the
+        colour bar's labels at 1024 px and zoom 1.15). The view does not tell its splitter this by itself."""
+        hint = super().minimumSizeHint()
+        plot = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+        return QSize(max(hint.width(), int(plot.width()) + 2 * self.frameWidth() + 1), hint.height())
+
     def set_title(self, title: str) -> None:
         self.plot.setTitle(title, size=f"{style.TITLE_PT * style.zoom():.1f}pt", color="k")
+        self.updateGeometry()   # a longer title may need a wider view
 
     def _set_shape(self, shape: tuple[int, int]) -> None:
         if shape != self._shape:  # keep the user's zoom while the size stays the same
@@ -126,6 +134,13 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         top, bottom, left, right = margins
         h, w = self._shape
         self.plot.setRange(QRectF(-left, -top, w + left + right, h + top + bottom), padding=0.02)
+        self._fit_axes()
+
+    def _fit_axes(self) -> None:
+        """New ranges bring new tick labels ("600" where "1" was): make room for them before the next paint."""
+        for name in ("left", "bottom"):
+            style.measure_axis_text(self.plot.getAxis(name))
+        self.updateGeometry()
 
     def pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
         p = self.plot.vb.mapSceneToView(scene_pos)
@@ -211,6 +226,8 @@ class OutputCanvas(ImageCanvas):
             shown = np.full(values.shape, np.nan, np.float32)
             shown.flat[:revealed] = values.flat[:revealed]
         self.colorbar.setLevels(levels)
+        style.measure_axis_text(self.colorbar.getAxis("right"))
+        self.updateGeometry()
         if revealed is None and rgb is not None:
             self.image.setImage(rgb, levels=(0, 255))
         else:
