@@ -85,6 +85,10 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.setBackground("w")
         self.plot: pg.PlotItem = self.addPlot()
         self.plot.setTitle(title, size=f"{style.TITLE_PT}pt", color="k")
+        # Over the axes and the colour bar too, not the plot column alone: a long zoomed title then widens the
+        # canvas only when it is wider than all of them (at 1024 px and zoom 1.15 it pushed the window to 1087).
+        self.plot.layout.removeItem(self.plot.titleLabel)
+        self.plot.layout.addItem(self.plot.titleLabel, 0, 0, 1, 6)
         self.plot.invertY(True)            # row 0 at the top, like every image viewer
         self.plot.setAspectLocked(True)
         self.plot.hideButtons()
