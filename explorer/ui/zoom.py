@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QTableView, QWidget
 
 from explorer.ui import style
 
@@ -31,11 +31,24 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
         w.setFont(font)
     for area in root.findChildren(QScrollArea):
         _fit_scroll_width(area)
+    for table in root.findChildren(QTableView):
+        _scale_rows(table, zoom, previous)
     projector = theme == "projector"
     for view in root.findChildren(pg.GraphicsView):
         for item in view.scene().items():
             _scale_item(item, zoom, projector)
         view.updateGeometry()       # views that size themselves to their plot ask their layout again
+
+
+def _scale_rows(table: QTableView, zoom: float, previous: float) -> None:
+    """Row heights are fixed when a table is made (from its font then): at zoom 2 the layer table's rows overlapped.
+    A table of fixed height (the kernel editor) lays its rows out itself and is left alone."""
+    if table.minimumHeight() == table.maximumHeight():
+        return
+    header = table.verticalHeader()
+    if header.property(_BASE) is None:
+        header.setProperty(_BASE, header.defaultSectionSize() / previous)
+    header.setDefaultSectionSize(round(float(header.property(_BASE)) * zoom))
 
 
 class _KeepWidth(QObject):

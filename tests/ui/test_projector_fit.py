@@ -223,3 +223,13 @@ def test_zoomed_canvases_keep_their_tick_labels_and_colour_bar_whole(window, qtb
             axes.append(canvas.colorbar.getAxis("right"))
         for axis in axes:   # pyqtgraph thins crowded labels; what broke was every label but "0" going missing
             assert len(painted[axis]) >= 2, (axis.orientation, painted[axis])
+
+
+def test_zoom_makes_table_rows_tall_enough_for_their_text(window):
+    table = window.explorer.table
+    one = table.verticalHeader().defaultSectionSize()
+    window.state.zoom = 2.0
+    assert table.verticalHeader().defaultSectionSize() == round(2 * one)
+    assert table.verticalHeader().defaultSectionSize() >= table.fontMetrics().height()   # no overlapping rows
+    window.state.zoom = 1.0
+    assert table.verticalHeader().defaultSectionSize() == one
