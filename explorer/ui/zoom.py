@@ -9,7 +9,16 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QGraphicsTextItem,
+    QScrollArea,
+    QTableView,
+    QWidget,
+)
 
 from explorer.ui import style
 
@@ -29,6 +38,9 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
         font = w.font()
         font.setPointSizeF(max(1.0, float(w.property(_BASE)) * zoom))
         w.setFont(font)
+    for kind in (QAbstractButton, QComboBox, QAbstractSpinBox):
+        for control in root.findChildren(kind):
+            _scale_min_height(control, zoom, previous)
     for area in root.findChildren(QScrollArea):
         _fit_scroll_width(area)
     for table in root.findChildren(QTableView):
@@ -38,6 +50,16 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
         for item in view.scene().items():
             _scale_item(item, zoom, projector)
         view.updateGeometry()       # views that size themselves to their plot ask their layout again
+
+
+def _scale_min_height(widget: QWidget, zoom: float, previous: float) -> None:
+    """Buttons and boxes given a minimum height in pixels (34: a finger-sized target) keep it in proportion: in a
+    column squeezed to its minimum, a zoomed combo box otherwise cut its text's lower edge off."""
+    if widget.property(_BASE + "_h") is None:
+        widget.setProperty(_BASE + "_h", widget.minimumHeight() / previous)
+    base = float(widget.property(_BASE + "_h"))
+    if base > 0 and widget.minimumHeight() != widget.maximumHeight():
+        widget.setMinimumHeight(round(base * zoom))
 
 
 def _scale_rows(table: QTableView, zoom: float, previous: float) -> None:

@@ -233,3 +233,26 @@ def test_zoom_makes_table_rows_tall_enough_for_their_text(window):
     assert table.verticalHeader().defaultSectionSize() >= table.fontMetrics().height()   # no overlapping rows
     window.state.zoom = 1.0
     assert table.verticalHeader().defaultSectionSize() == one
+
+
+def test_zoom_makes_the_kernel_cells_grow_with_their_numbers(window):
+    table = window.playground.kernel_editor.table
+    one_row, one_col = table.rowHeight(0), table.columnWidth(0)
+    frame = 2 * table.frameWidth()
+    assert table.height() == 3 * one_row + frame          # the 3×3 kernel, every row shown
+    window.state.zoom = 2.0
+    assert (table.rowHeight(0), table.columnWidth(0)) == (2 * one_row, 2 * one_col)
+    assert table.height() == 3 * 2 * one_row + frame
+    assert table.rowHeight(0) > table.fontMetrics().height()
+
+
+def test_zoom_keeps_buttons_and_boxes_in_proportion(window):
+    spin = window.playground.controls.size
+    combo = window.playground.kernel_editor.preset
+    before = spin.minimumHeight(), combo.minimumHeight()
+    assert before == (34, 34)                         # finger-sized targets at zoom 1
+    window.state.zoom = 2.0
+    assert (spin.minimumHeight(), combo.minimumHeight()) == (68, 68)
+    assert combo.minimumHeight() >= combo.fontMetrics().height()
+    window.state.zoom = 1.0
+    assert (spin.minimumHeight(), combo.minimumHeight()) == before
