@@ -157,12 +157,14 @@ def test_magnifier_zooms_to_the_pinned_units_window_with_its_values(window):
     assert magnifier.values.cell_texts() == [value_text(float(v)) for v in red.ravel()]
     (x0, x1), (y0, y1) = magnifier.plot.vb.viewRange()
     assert x0 <= 300 and x1 >= 303 and y0 <= 120 and y1 >= 123 and (x1 - x0) < 6 and (y1 - y0) < 6
-    # The window sits right of centre and above it: the inset takes the lower-left corner, off the window.
+    # The window sits right of centre and above it: the inset takes the plot area's lower-left corner, off the
+    # window and clear of the title.
     canvas = play.input_canvas
     window_px = canvas.mapFromScene(canvas.scene_pos_of(121, 301))
-    assert QRect(QPoint(0, 0), canvas.size()).contains(magnifier.geometry())
-    assert not magnifier.geometry().contains(window_px)
-    assert magnifier.geometry().left() == 0 and magnifier.geometry().bottom() == canvas.height() - 1
+    area = canvas.mapFromScene(canvas.plot.vb.sceneBoundingRect()).boundingRect()
+    inset = magnifier.geometry()
+    assert QRect(QPoint(0, 0), canvas.size()).contains(inset) and not inset.contains(window_px)
+    assert inset.left() == area.left() and inset.bottom() == area.bottom()
 
 
 def test_magnifier_marks_dilated_taps_and_follows_the_toggle_and_the_pointer(window):

@@ -15,7 +15,7 @@ from explorer.state.image import size_text
 from explorer.ui import style
 
 # Short: two canvases share a 1024 px window with the controls, and a plot title cannot wrap.
-_PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "RGB volume"}
+_PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "R+G+B"}
 
 
 SMALL_IMAGE = 16  # sides up to this get one tick per pixel, grid lines and each cell's value printed

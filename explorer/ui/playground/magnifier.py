@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF
-from PySide6.QtWidgets import QWidget
 
 from explorer.core.conv import UnitReceptiveField, resolve_padding
 from explorer.state.playground import Outcome
 from explorer.ui.playground.canvases import SMALL_IMAGE, ImageCanvas, input_cells
 from explorer.ui.playground.tap_overlay import TapOverlay
 
-SHARE = 0.48     # of the input canvas's shorter side
+SHARE = 0.6      # of the shorter side of the input's plot area
 MIN_SIDE = 150   # px: below this the printed values are too small to read
 
 
 class Magnifier(ImageCanvas):
-    def __init__(self, over: QWidget) -> None:
+    def __init__(self, over: ImageCanvas) -> None:
         super().__init__("Window", over)
         self.taps = TapOverlay(self.plot)
         self.plot.setMouseEnabled(False, False)   # for looking at, not for navigating
@@ -70,17 +69,18 @@ class Magnifier(ImageCanvas):
         self.hide()
 
     def _place(self) -> None:
-        """In the corner of the canvas opposite the window's position in the image."""
+        """In the corner of the input's plot area (below its title, beside its axes) opposite the window."""
         over = self.parentWidget()
-        side = max(MIN_SIDE, int(SHARE * min(over.width(), over.height())))
+        area = over.mapFromScene(over.plot.vb.sceneBoundingRect()).boundingRect()
+        side = max(MIN_SIDE, int(SHARE * min(area.width(), area.height())))
         self.resize(side, side)
         if self._box is None or self._shape == (0, 0):
             return
         top, left, bottom, right = self._box
         h, w = self._shape
-        x = 0 if (left + right) / 2 > w / 2 else over.width() - side
-        y = 0 if (top + bottom) / 2 > h / 2 else over.height() - side
-        self.move(x, y)
+        x = area.left() if (left + right) / 2 > w / 2 else area.right() + 1 - side
+        y = area.top() if (top + bottom) / 2 > h / 2 else area.bottom() + 1 - side
+        self.move(max(0, min(x, over.width() - side)), max(0, min(y, over.height() - side)))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         if event.type() == QEvent.Type.Resize and self.isVisible():
