@@ -2,7 +2,7 @@
 
 On a 512×512 photo an output unit's f×f window is a few screen pixels wide; the inset shows the same rendering of
 the input zoomed to that window (the unit's box from core), the kernel taps and, up to 16×16, each pixel's value.
-It sits in the corner of the input canvas farthest from the window, so it never covers what it magnifies.
+It sits in the corner of the input's plot area farthest from the window, so it never covers what it magnifies.
 """
 from __future__ import annotations
 
