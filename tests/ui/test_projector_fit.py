@@ -258,3 +258,26 @@ def test_zoom_keeps_buttons_and_boxes_in_proportion(window):
     assert combo.minimumHeight() >= combo.fontMetrics().height()
     window.state.zoom = 1.0
     assert (spin.minimumHeight(), combo.minimumHeight()) == before
+
+
+def test_a_restored_zoom_reaches_every_view_not_only_the_menus(qtbot, tmp_path, monkeypatch):
+    from explorer.state import session
+
+    monkeypatch.setenv(session.CONFIG_ENV, str(tmp_path / "config"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(settings=settings, restore_session=True)
+    qtbot.addWidget(first)
+    formula_pt = first.playground.formula.height_line.font().pointSizeF()
+    first.state.zoom = 1.5
+    first.close()
+    style.set_zoom(1.0)                                # a new process starts at 1
+    second = MainWindow(settings=settings, restore_session=True)
+    qtbot.addWidget(second)
+    try:
+        assert second.state.zoom == 1.5
+        assert second.playground.formula.height_line.font().pointSizeF() == pytest.approx(1.5 * formula_pt)
+        axis = second.mnist.bars.plot.getPlotItem().getAxis("left")
+        assert axis.label.font().pointSizeF() == pytest.approx(1.5 * style.LABEL_PT)
+    finally:
+        second.close()
+        style.set_zoom(1.0)
