@@ -13,7 +13,8 @@ WAIT_SECONDS = 120.0  # first use of a big built-in model builds it; a screensho
 
 def run_gui(image: str | None = None, model: str | None = None, screenshot: str | None = None,
             self_test: bool = False, video: str | None = None, camera: int | None = None,
-            size: tuple[int, int] | None = None, tab: str | None = None) -> int:
+            size: tuple[int, int] | None = None, tab: str | None = None, zoom: float | None = None,
+            theme: str | None = None) -> int:
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
     _check_linux_display_libraries()
@@ -66,6 +67,10 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
             window.explorer.select_model(model)
         if tab:
             window.state.tab = tab
+        if zoom is not None:
+            window.state.zoom = zoom
+        if theme is not None:
+            window.state.theme = theme
         if screenshot:
             return _save_screenshot(app, window, screenshot, wait_for_model=bool(model), size=size or SCREENSHOT_SIZE)
         window.show()
@@ -79,17 +84,25 @@ def _save_screenshot(app, window, path: str, wait_for_model: bool, size: tuple[i
 
     window.resize(*size)
     window.show()
-    if window.size().width() != size[0] or window.size().height() != size[1]:
-        raise UserError(f"The window cannot be {size[0]}×{size[1]} (its minimum is "
-                        f"{window.minimumSizeHint().width()}×{window.minimumSizeHint().height()}).")
+    _check_size(window, size)
     if wait_for_model and not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):
         raise UserError(f"The model gave no activations within {WAIT_SECONDS:.0f} s: {window.message_text()}")
     window.playground.flush()  # the Playground's map is a background task too: draw the finished one
-    _settle(app)
+    _settle(app, 0.5)          # pyqtgraph widens an axis for its tick text on one paint and draws it on the next
+    _check_size(window, size)  # again: views filled in after showing can widen the window past the size asked for
     if not window.grab().save(path):
         raise UserError(f"Could not write the screenshot to {path}: choose another folder.")
     print(path)
     return 0
+
+
+def _check_size(window, size: tuple[int, int]) -> None:
+    from explorer.core.errors import UserError
+
+    if (window.width(), window.height()) != size:
+        hint = window.minimumSizeHint()
+        raise UserError(f"The window cannot be {size[0]}×{size[1]} (its minimum is {hint.width()}×{hint.height()}): "
+                        "choose a larger --size or a smaller --zoom.")
 
 
 def _throwaway_settings():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from explorer.core.errors import UserError
-from explorer.state.app import TABS
+from explorer.state.app import TABS, THEMES, ZOOM_STEPS
 
 EXIT_USER_ERROR = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
@@ -38,10 +38,24 @@ def _window_size(text: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
+def _zoom(text: str) -> float:
+    """"1.5" or "150%" → 1.5, within the range Ctrl+= / Ctrl+- reach."""
+    lo, hi = ZOOM_STEPS[0], ZOOM_STEPS[-1]
+    try:
+        value = float(text.strip().removesuffix("%")) / (100 if text.strip().endswith("%") else 1)
+    except ValueError:
+        value = 0.0
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a zoom such as 1.5 or 150% ({lo:g} to {hi:g})")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cnn-explorer", description="See convolutional neural networks work.")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen, save it and exit")
     parser.add_argument("--size", dest="window_size", metavar="WxH", type=_window_size, help="with --screenshot: the window size (1024x768)")
+    parser.add_argument("--zoom", type=_zoom, metavar="Z", help="with --screenshot or the GUI: presentation zoom, e.g. 1.5")
+    parser.add_argument("--theme", choices=THEMES, help="with --screenshot or the GUI: 'projector' for high contrast")
     parser.add_argument("--tab", choices=TABS, help="with --screenshot or the GUI: the tab to show")
     parser.add_argument("--image", metavar="PATH", help="with --screenshot or the GUI: the image to open")
     parser.add_argument("--video", metavar="FILE", help="with --screenshot or the GUI: play this video file live")
@@ -185,7 +199,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     from explorer.app import run_gui
 
     return run_gui(image=args.image, model=args.model, screenshot=args.screenshot, self_test=args.self_test,
-                   video=args.video, camera=args.camera, size=args.window_size, tab=args.tab)
+                   video=args.video, camera=args.camera, size=args.window_size, tab=args.tab,
+                   zoom=args.zoom, theme=args.theme)
 
 
 def _parse_padding(text: str) -> int | str:

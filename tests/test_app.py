@@ -79,3 +79,18 @@ def test_screenshot_at_a_projector_size_on_the_lesson_tab(tmp_path):
 def test_screenshot_size_must_be_a_window_size(tmp_path, size):
     result = run_app("--screenshot", str(tmp_path / "x.png"), "--size", size)
     assert result.returncode == 2 and "window size such as 1024x768" in result.stderr
+
+
+@pytest.mark.parametrize("zoom", ["9", "big", "50%"])
+def test_screenshot_zoom_must_be_one_the_app_offers(tmp_path, zoom):
+    result = run_app("--screenshot", str(tmp_path / "x.png"), "--zoom", zoom)
+    assert result.returncode == 2 and "zoom such as 1.5 or 150%" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_screenshot_zoomed_in_the_projector_theme(tmp_path):
+    out = tmp_path / "zoomed.png"
+    result = run_app("--screenshot", str(out), "--size", "1280x720", "--zoom", "150%", "--theme", "projector",
+                     "--tab", "mnist")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert cv2.imread(str(out)).shape[:2] == (720, 1280)

@@ -153,6 +153,7 @@ class PlaygroundState:
     pool_stride: int = 2
     hover: tuple[int, int] | None = None   # the unit explained below the maps
     pinned: bool = False                   # a click pins it; the pointer can then leave the map
+    magnify: bool = True                   # on large images, an inset blows the hovered unit's window up
     lesson: str = ""                       # key of the lecture example these settings came from
     animation: int = -1                    # units revealed minus one; -1 shows the whole map
     outcome: Outcome | None = None         # derived: the last map computed without error; never saved

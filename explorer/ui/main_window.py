@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QTabWidget,
     QWidget,
 )
@@ -33,7 +34,7 @@ from explorer.core.errors import UserError
 from explorer.state import AppState, session
 from explorer.state.app import TABS
 from explorer.state.image import size_text
-from explorer.ui import presenter
+from explorer.ui import presenter, zoom
 from explorer.ui.binding import connect
 from explorer.ui.cache_dialog import CacheDialog
 from explorer.ui.lecture.compare_view import CompareView
@@ -77,6 +78,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.compare, "Compare architectures")
 
         self._message = QLabel()
+        # A long message must not widen the window past a 1024 px projector: it is cut at the window's edge and
+        # the tooltip holds all of it.
+        self._message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._provider = QLabel("Provider: –")
         self._provider.setToolTip("The onnxruntime execution provider that really runs the models.")
         self.statusBar().addWidget(self._message, 1)
@@ -92,6 +96,9 @@ class MainWindow(QMainWindow):
         self.live_toolbar = LiveToolbar(self.live, self)
         self.addToolBar(self.live_toolbar)
         self._build_menus()
+        # Before the presenter applies a restored zoom to the window: the views' fonts are still at zoom 1 here,
+        # so their base sizes are read right (and chart titles start at LABEL_PT, not pyqtgraph's 9 pt).
+        zoom.apply(self.tabs, self.state.zoom, self.state.theme)
         self.setCentralWidget(presenter.install(self, self.state, self.tabs))
         self.resize(1500, 950)
         if restore_session:
@@ -313,6 +320,7 @@ class MainWindow(QMainWindow):
         status = self.state.status
         self._message.setStyleSheet("color: #b00020; font-weight: bold;" if status.error else "")
         self._message.setText(status.text)
+        self._message.setToolTip(status.text)
 
     def message_text(self) -> str:
         return self._message.text()

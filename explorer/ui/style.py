@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from explorer.core import render
 
@@ -63,3 +63,17 @@ def sign_tint(value: float, scale: float) -> QColor:
     base = POSITIVE if value > 0 else NEGATIVE
     a = 0 if scale <= 0 else int(170 * min(abs(value) / scale, 1.0))
     return QColor(base.red(), base.green(), base.blue(), a)
+
+
+def measure_axis_text(axis: pg.AxisItem) -> None:
+    """Size an axis for its tick text in its font now (after a new font or range). pyqtgraph otherwise learns the
+    size while painting, skips every label wider than the old room and keeps that picture (after a zoom the left
+    axes showed only "0")."""
+    image = QImage(1, 1, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        painter.setFont(axis.style["tickFont"] or painter.font())
+        axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    axis.picture = None

@@ -9,7 +9,16 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QGraphicsTextItem,
+    QScrollArea,
+    QTableView,
+    QWidget,
+)
 
 from explorer.ui import style
 
@@ -29,12 +38,39 @@ def apply(root: QWidget, zoom: float, theme: str) -> None:
         font = w.font()
         font.setPointSizeF(max(1.0, float(w.property(_BASE)) * zoom))
         w.setFont(font)
+    for kind in (QAbstractButton, QComboBox, QAbstractSpinBox):
+        for control in root.findChildren(kind):
+            _scale_min_height(control, zoom, previous)
     for area in root.findChildren(QScrollArea):
         _fit_scroll_width(area)
+    for table in root.findChildren(QTableView):
+        _scale_rows(table, zoom, previous)
     projector = theme == "projector"
     for view in root.findChildren(pg.GraphicsView):
         for item in view.scene().items():
             _scale_item(item, zoom, projector)
+        view.updateGeometry()       # views that size themselves to their plot ask their layout again
+
+
+def _scale_min_height(widget: QWidget, zoom: float, previous: float) -> None:
+    """Buttons and boxes given a minimum height in pixels (34: a finger-sized target) keep it in proportion: in a
+    column squeezed to its minimum, a zoomed combo box otherwise cut its text's lower edge off."""
+    if widget.property(_BASE + "_h") is None:
+        widget.setProperty(_BASE + "_h", widget.minimumHeight() / previous)
+    base = float(widget.property(_BASE + "_h"))
+    if base > 0 and widget.minimumHeight() != widget.maximumHeight():
+        widget.setMinimumHeight(round(base * zoom))
+
+
+def _scale_rows(table: QTableView, zoom: float, previous: float) -> None:
+    """Row heights are fixed when a table is made (from its font then): at zoom 2 the layer table's rows overlapped.
+    A table of fixed height (the kernel editor) lays its rows out itself and is left alone."""
+    if table.minimumHeight() == table.maximumHeight():
+        return
+    header = table.verticalHeader()
+    if header.property(_BASE) is None:
+        header.setProperty(_BASE, header.defaultSectionSize() / previous)
+    header.setDefaultSectionSize(round(float(header.property(_BASE)) * zoom))
 
 
 class _KeepWidth(QObject):
@@ -69,26 +105,39 @@ def _base(item: object, current: float) -> float:
 
 def _scale_item(item: object, zoom: float, projector: bool) -> None:
     if isinstance(item, pg.AxisItem):
-        tick = item.style.get("tickFont") or QApplication.font()
-        tick.setPointSizeF(_base(item, tick.pointSizeF()) * zoom)
-        item.setTickFont(tick)
-        if not hasattr(item, "_cnnx_pens"):
-            item._cnnx_pens = (item.pen(), item.textPen())
-        pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else item._cnnx_pens
-        item.setPen(pen)
-        item.setTextPen(text_pen)
-        item.label.setDefaultTextColor(QColor("black") if projector else text_pen.color())
+        _scale_axis(item, zoom, projector)
     elif isinstance(item, pg.LabelItem) and item.text:
         size = str(item.opts.get("size") or f"{style.LABEL_PT}pt")
         base = _base(item, float(size.removesuffix("pt")) if size.endswith("pt") else style.LABEL_PT)
         if not hasattr(item, "_cnnx_color"):
             item._cnnx_color = item.opts.get("color")
         colour = "k" if projector else item._cnnx_color
+        # Black, but not bold: a plot title cannot wrap, and bold widened "Input 512×512 · gray" past its canvas.
         item.setText(item.text, size=f"{base * zoom:.1f}pt", **({"color": colour} if colour else {}))
-    elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), pg.LabelItem):
+    elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), (pg.LabelItem, pg.AxisItem)):
         font = item.font()
         font.setPointSizeF(_base(item, font.pointSizeF()) * zoom)
         item.setFont(font)
+
+
+def _scale_axis(axis: pg.AxisItem, zoom: float, projector: bool) -> None:
+    """Ticks from their own base size, the axis title from LABEL_PT (pyqtgraph's default is the 9 pt UI font);
+    on the projector both are bold and black on a 2 px axis line."""
+    tick = axis.style.get("tickFont") or QApplication.font()
+    tick.setPointSizeF(_base(axis, tick.pointSizeF()) * zoom)
+    tick.setBold(projector)
+    axis.setTickFont(tick)
+    title = axis.label.font()
+    title.setPointSizeF(style.LABEL_PT * zoom)
+    title.setBold(projector)
+    axis.label.setFont(title)
+    if not hasattr(axis, "_cnnx_pens"):
+        axis._cnnx_pens = (axis.pen(), axis.textPen())
+    pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else axis._cnnx_pens
+    axis.setPen(pen)
+    axis.setTextPen(text_pen)      # also the title's colour (pyqtgraph copies it into the title's style)
+    style.measure_axis_text(axis)
+    axis._adjustSize()             # the room beside the axis follows the new title and tick text
 
 
 def palette(theme: str) -> QPalette:

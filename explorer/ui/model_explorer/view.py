@@ -147,11 +147,17 @@ class ModelExplorerView(QWidget):
         self.compare = RandomVsTrainedPanel(self.state, self.runner)
         self.tabs = QTabWidget()
         self.tabs.setFont(style.font(style.LABEL_PT))
-        for widget, title in ((self.activations, "Activations"), (self.filters, "Filters"),
-                              (self.rf_plot, "Receptive-field growth"),
-                              (self.explain, "Explain"),
-                              (self.compare, "Random vs trained")):  # in the order of PANELS
-            self.tabs.addTab(widget, title)
+        # Short titles (the full name is the tooltip) so all five fit beside the table at 1024×768; when zoom
+        # makes them wider than the bar, they are elided rather than hidden behind scroll arrows.
+        self.tabs.tabBar().setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        for widget, title, tip in (
+                (self.activations, "Activations", "Every channel of the layer, and one channel large"),
+                (self.filters, "Filters", "The layer's learned filters"),
+                (self.rf_plot, "RF growth", "Receptive-field growth with depth"),
+                (self.explain, "Explain", "What the network looks at for a class"),
+                (self.compare, "Random vs trained", "The same layer with random and with trained weights")):
+            self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)  # in the order of PANELS
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(left)
         self.split.addWidget(self.tabs)

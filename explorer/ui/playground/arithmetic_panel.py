@@ -48,7 +48,9 @@ def _sign_colour(v: float, scale: float) -> str:
 
 
 def _op(symbol: str) -> str:
-    return f'<td valign="middle"><span style="font-size:{style.FORMULA_PT}pt">&nbsp;{symbol}&nbsp;</span></td>'
+    # A size relative to the label's font (x-large = 1.5×), never in pt: presentation zoom changes that font, and
+    # Qt re-lays the text from it, so the operators grow with the numbers.
+    return f'<td valign="middle"><span style="font-size:x-large">&nbsp;{symbol}&nbsp;</span></td>'
 
 
 class ArithmeticPanel(QScrollArea):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainterPath
 from PySide6.QtWidgets import QGraphicsItemGroup, QGraphicsPathItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
@@ -14,9 +14,8 @@ from explorer.core.render import value_text
 from explorer.state.image import size_text
 from explorer.ui import style
 
-_TINT = {"r": 0, "g": 1, "b": 2}
 # Short: two canvases share a 1024 px window with the controls, and a plot title cannot wrap.
-_PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "RGB volume"}
+_PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "R+G+B"}
 
 
 SMALL_IMAGE = 16  # sides up to this get one tick per pixel, grid lines and each cell's value printed
@@ -34,15 +33,13 @@ class CellValues(QGraphicsItemGroup):
         pen = pg.mkPen(GRID, width=1)
         pen.setCosmetic(True)   # one screen pixel wide however far the map is zoomed
         self.lines.setPen(pen)
-        self.texts: list[QGraphicsSimpleTextItem] = []
+        self.texts: list[QGraphicsSimpleTextItem] = []   # the cells shown now
+        self._pool: list[QGraphicsSimpleTextItem] = []   # reused: the magnifier repaints its cells on every hover
+        self._font = QFont()
+        self._font.setPointSize(_TEXT_PT)
 
     def show_values(self, texts: list[list[str]], dark: np.ndarray) -> None:
         """``texts`` row by row (one string per cell, "" for none); ``dark`` marks cells needing white text."""
-        for item in self.texts:
-            item.setParentItem(None)
-            if item.scene() is not None:
-                item.scene().removeItem(item)
-        self.texts = []
         h, w = len(texts), len(texts[0]) if texts else 0
         path = QPainterPath()
         for r in range(h + 1):
@@ -52,25 +49,25 @@ class CellValues(QGraphicsItemGroup):
             path.moveTo(c, 0)
             path.lineTo(c, h)
         self.lines.setPath(path)
-        font = QFont()
-        font.setPointSize(_TEXT_PT)
-        items = [[QGraphicsSimpleTextItem(t) for t in row] for row in texts]
-        for row in items:
-            for item in row:
-                item.setFont(font)
-        widest = max((i.boundingRect().width() for row in items for i in row), default=1.0) or 1.0
-        tallest = max((i.boundingRect().height() for row in items for i in row), default=1.0) or 1.0
+        cells = [(r, c, t) for r, row in enumerate(texts) for c, t in enumerate(row) if t]
+        while len(self._pool) < len(cells):
+            item = QGraphicsSimpleTextItem(self)
+            item.setFont(self._font)
+            self._pool.append(item)
+        self.texts = self._pool[:len(cells)]
+        for item in self._pool[len(cells):]:
+            item.hide()
+        for item, (_, _, text) in zip(self.texts, cells):
+            item.setText(text)
+            item.show()
+        widest = max((i.boundingRect().width() for i in self.texts), default=1.0) or 1.0
+        tallest = max((i.boundingRect().height() for i in self.texts), default=1.0) or 1.0
         scale = min(0.86 / widest, 0.86 / tallest)   # one size for every cell: the longest number fits its cell
-        for r, row in enumerate(items):
-            for c, item in enumerate(row):
-                if not item.text():
-                    continue
-                item.setParentItem(self)
-                item.setBrush(QColor(Qt.GlobalColor.white if dark[r, c] else Qt.GlobalColor.black))
-                item.setScale(scale)
-                rect = item.boundingRect()
-                item.setPos(c + 0.5 - rect.width() * scale / 2, r + 0.5 - rect.height() * scale / 2)
-                self.texts.append(item)
+        for item, (r, c, _) in zip(self.texts, cells):
+            item.setBrush(QColor(Qt.GlobalColor.white if dark[r, c] else Qt.GlobalColor.black))
+            item.setScale(scale)
+            rect = item.boundingRect()
+            item.setPos(c + 0.5 - rect.width() * scale / 2, r + 0.5 - rect.height() * scale / 2)
 
     def cell_texts(self) -> list[str]:
         """What the cells say, row by row (for tests)."""
@@ -88,6 +85,10 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.setBackground("w")
         self.plot: pg.PlotItem = self.addPlot()
         self.plot.setTitle(title, size=f"{style.TITLE_PT}pt", color="k")
+        # Over the axes and the colour bar too, not the plot column alone: a long zoomed title then widens the
+        # canvas only when it is wider than all of them (at 1024 px and zoom 1.15 it pushed the window to 1087).
+        self.plot.layout.removeItem(self.plot.titleLabel)
+        self.plot.layout.addItem(self.plot.titleLabel, 0, 0, 1, 6)
         self.plot.invertY(True)            # row 0 at the top, like every image viewer
         self.plot.setAspectLocked(True)
         self.plot.hideButtons()
@@ -103,8 +104,16 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """As wide as the plot's axes, title and colour bar need: a narrower view cuts the right side off (the
+        colour bar's labels at 1024 px and zoom 1.15). The view does not tell its splitter this by itself."""
+        hint = super().minimumSizeHint()
+        plot = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+        return QSize(max(hint.width(), int(plot.width()) + 2 * self.frameWidth() + 1), hint.height())
+
     def set_title(self, title: str) -> None:
         self.plot.setTitle(title, size=f"{style.TITLE_PT * style.zoom():.1f}pt", color="k")
+        self.updateGeometry()   # a longer title may need a wider view
 
     def _set_shape(self, shape: tuple[int, int]) -> None:
         if shape != self._shape:  # keep the user's zoom while the size stays the same
@@ -129,6 +138,13 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         top, bottom, left, right = margins
         h, w = self._shape
         self.plot.setRange(QRectF(-left, -top, w + left + right, h + top + bottom), padding=0.02)
+        self._fit_axes()
+
+    def _fit_axes(self) -> None:
+        """New ranges bring new tick labels ("600" where "1" was): make room for them before the next paint."""
+        for name in ("left", "bottom"):
+            style.measure_axis_text(self.plot.getAxis(name))
+        self.updateGeometry()
 
     def pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
         p = self.plot.vb.mapSceneToView(scene_pos)
@@ -158,17 +174,21 @@ class InputCanvas(ImageCanvas):
         h, w = pixels.shape[:2]
         self.set_title(f"Input {size_text((h, w))} · {_PLANE_TITLE[mode]}")
         self._set_shape((h, w))
-        if max(h, w) > SMALL_IMAGE:
-            self._print_values(None)
-            return
-        shown = plane if plane.ndim == 3 else plane[..., None]       # volume: R, G and B on three lines
-        texts = [["\n".join(value_text(v) for v in shown[r, c]) for c in range(w)] for r in range(h)]
-        brightness = pixels.astype(np.float32).mean(axis=2) if pixels.ndim == 3 else plane
-        lo, hi = float(brightness.min()), float(brightness.max())
-        if mode in _TINT and pixels.ndim == 3:
-            brightness, lo, hi = pixels[..., _TINT[mode]].astype(np.float32) / 3, 0.0, 255.0  # a tinted plane is dark
-        dark = (brightness - lo) < 0.5 * (hi - lo) if hi > lo else np.zeros((h, w), bool)
-        self._print_values(texts, dark)
+        small = max(h, w) <= SMALL_IMAGE
+        self._print_values(*(input_cells(shown, plane, (0, 0, h - 1, w - 1)) if small else (None,)))
+
+
+def input_cells(shown: np.ndarray, plane: np.ndarray,
+                box: tuple[int, int, int, int]) -> tuple[list[list[str]], np.ndarray]:
+    """The text of each input pixel in ``box`` (top, left, bottom, right, inclusive): what the kernel reads from
+    ``plane`` (volume: R, G and B on three lines), and which of those cells are dark in ``shown`` (core's uint8
+    rendering on screen), so they get white text."""
+    top, left, bottom, right = box
+    values = plane if plane.ndim == 3 else plane[..., None]
+    texts = [["\n".join(value_text(v) for v in values[r, c]) for c in range(left, right + 1)]
+             for r in range(top, bottom + 1)]
+    cells = shown[top:bottom + 1, left:right + 1]
+    return texts, (cells.mean(axis=2) if cells.ndim == 3 else cells) < 128
 
 
 class OutputCanvas(ImageCanvas):
@@ -177,7 +197,11 @@ class OutputCanvas(ImageCanvas):
     def __init__(self, title: str, parent=None) -> None:
         super().__init__(title, parent)
         self.colorbar = pg.ColorBarItem(colorMap=style.DIVERGING, interactive=False, width=18)
-        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        # Beside the plot but not linked to the image: a linked bar pushes its ±limit levels onto the image, which
+        # turned core's ready 0–255 colours grey. The image gets the same map and levels itself.
+        self.plot.layout.addItem(self.colorbar, 2, 5)
+        self.plot.layout.setColumnFixedWidth(4, 5)
+        self.image.setColorMap(style.DIVERGING)
         axis = self.colorbar.getAxis("right")
         axis.setTickFont(style.font(11))
         axis.setTextPen("k")
@@ -205,11 +229,13 @@ class OutputCanvas(ImageCanvas):
         if revealed is not None:
             shown = np.full(values.shape, np.nan, np.float32)
             shown.flat[:revealed] = values.flat[:revealed]
+        self.colorbar.setLevels(levels)
+        style.measure_axis_text(self.colorbar.getAxis("right"))
+        self.updateGeometry()
         if revealed is None and rgb is not None:
             self.image.setImage(rgb, levels=(0, 255))
         else:
             self.image.setImage(shown, levels=levels)
-        self.colorbar.setLevels(levels)
         self.not_yet.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
         self._set_shape(values.shape)
         if max(values.shape) > SMALL_IMAGE:

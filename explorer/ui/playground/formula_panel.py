@@ -43,7 +43,9 @@ class FormulaPanel(QWidget):
     def show_numbers(self, input_hw: tuple[int, int], params: ConvParams, pool: PoolParams, channels: int) -> None:
         """Raises core's UserError for impossible numbers before changing any text."""
         h, w = input_hw
-        lines = [f"height: {formula_text(h, params, 'height')}", f"width:  {formula_text(w, params, 'width')}"]
+        # A square image gives the same formula twice: one line "height = width" leaves the arithmetic the room.
+        first = "height = width" if h == w else "height"
+        lines = [f"{first}: {formula_text(h, params, 'height')}", f"width:  {formula_text(w, params, 'width')}"]
         conv_hw = output_shape(h, w, params)
         if pool.kind == "none":
             pool_text = "pooling: none"
@@ -58,6 +60,7 @@ class FormulaPanel(QWidget):
                      f"multiply-adds: {cost.weights:,} × {conv_hw[0]}×{conv_hw[1]} = {cost.macs:,}")
         self.height_line.setText(lines[0])
         self.width_line.setText(lines[1])
+        self.width_line.setVisible(h != w)
         self.pool_line.setText(pool_text)
         self.pool_line.setVisible(pool.kind != "none")   # "pooling: none" costs a line a 768 px screen lacks
         self.cost_line.setText(cost_text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,8 +49,7 @@ class KernelEditor(QWidget):
         self.table.verticalHeader().setVisible(False)
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setDefaultSectionSize(CELL_W)
-        self.table.verticalHeader().setDefaultSectionSize(CELL_H)
+        self.table.installEventFilter(self)   # presentation zoom changes the font: cells grow with it
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
                                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
@@ -87,11 +86,20 @@ class KernelEditor(QWidget):
             self._report(str(exc))
             self._fill()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if watched is self.table and event.type() == QEvent.Type.FontChange:
+            self._fill()
+        return False
+
     def _fill(self, *_: object) -> None:
         kernel = self.state.kernel
         f = len(kernel)
         shown = min(f, MAX_ROWS_SHOWN)  # bigger kernels scroll inside the table
-        self.table.setFixedHeight(shown * CELL_H + 2 * self.table.frameWidth() + (18 if f > shown else 0))
+        zoom = self.table.font().pointSizeF() / style.LABEL_PT   # the table's font carries the presentation zoom
+        cell_h = round(CELL_H * zoom)
+        self.table.horizontalHeader().setDefaultSectionSize(round(CELL_W * zoom))
+        self.table.verticalHeader().setDefaultSectionSize(cell_h)
+        self.table.setFixedHeight(shown * cell_h + 2 * self.table.frameWidth() + (18 if f > shown else 0))
         scale = max(abs(v) for row in kernel for v in row)
         blocked = self.table.blockSignals(True)
         self.table.setRowCount(f)

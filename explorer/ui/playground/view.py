@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QGroupBox,
@@ -30,13 +31,14 @@ from explorer.core.errors import UserError
 from explorer.state.app import AppState
 from explorer.state.playground import compute, readout
 from explorer.ui import style
-from explorer.ui.binding import Coalesced, connect
+from explorer.ui.binding import Coalesced, bind, connect
 from explorer.ui.playground.animation import StepAnimator
 from explorer.ui.playground.arithmetic_panel import ArithmeticPanel
 from explorer.ui.playground.canvases import InputCanvas, OutputCanvas
 from explorer.ui.playground.controls import LIMITS, ParamControls
 from explorer.ui.playground.formula_panel import FormulaPanel
 from explorer.ui.playground.kernel_editor import KernelEditor
+from explorer.ui.playground.magnifier import Magnifier, should_magnify
 from explorer.ui.playground.tap_overlay import TapOverlay
 from explorer.ui.wrapped_label import WrappedLabel
 from explorer.workers import tasks
@@ -64,6 +66,11 @@ class PlaygroundView(QWidget):
         self.input_canvas = InputCanvas("Input")
         self.output_canvas = OutputCanvas("Output")
         self.taps = TapOverlay(self.input_canvas.plot)
+        self.magnifier = Magnifier(self.input_canvas)
+        self.magnify_box = QCheckBox("Magnify the window on large images (Z)")
+        self.magnify_box.setToolTip("An inset over the input shows the hovered unit's window large, with its values.")
+        bind(self.magnify_box, self.state.events.magnify, lambda: self.magnify_box.setChecked(self.state.magnify),
+             self.magnify_box.toggled, lambda on: setattr(self.state, "magnify", on))
         self.formula = FormulaPanel()
         self.error_label = QLabel()
         self.error_label.setStyleSheet(f"color: {style.ERROR.name()};")
@@ -92,6 +99,7 @@ class PlaygroundView(QWidget):
         connect(self, events.outcome, self._paint_outcome)
         connect(self, events.error, self._show_error)
         connect(self, events.hover, self._show_readout)
+        connect(self, events.magnify, self._show_readout)
         connect(self, events.animation, self._animation_moved)
         self._show_caption()
         if app.image.image is not None:
@@ -218,11 +226,16 @@ class PlaygroundView(QWidget):
         shown = readout(self.state.outcome, self.state.hover)
         if shown is None:
             self.taps.clear()
+            self.magnifier.hide_field()
             self.output_canvas.mark(-1, -1)
             self.arithmetic.clear()
             return
         rf = shown.field
         self.taps.show_taps(rf.taps, rf.in_padding, rf.box)
+        if should_magnify(self.state.outcome, self.state.magnify):
+            self.magnifier.show_field(self.state.outcome, shown.unit, rf)
+        else:
+            self.magnifier.hide_field()
         self.output_canvas.mark(*shown.unit)
         if not shown.pooled:
             f = shown.kernel.shape[0]
@@ -277,6 +290,7 @@ class PlaygroundView(QWidget):
         column.addWidget(self.kernel_editor)
         column.addWidget(animation)
         column.addWidget(export)
+        column.addWidget(self.magnify_box)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -315,7 +329,7 @@ class PlaygroundView(QWidget):
             "S": stepper("stride", 1), "Shift+S": stepper("stride", -1),
             "P": stepper("padding", 1), "Shift+P": stepper("padding", -1),
             "D": stepper("dilation", 1), "Shift+D": stepper("dilation", -1),
-            "M": s.cycle_mode,
+            "M": s.cycle_mode, "Z": lambda: setattr(s, "magnify", not s.magnify),
             "Space": self.animator.toggle, ".": self.animator.step, "R": self.animator.reset,
         }
         self.shortcuts: dict[str, QShortcut] = {}
