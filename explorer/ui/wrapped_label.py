@@ -22,4 +22,7 @@ class WrappedLabel(QLabel):
         self._fit()
 
     def _fit(self) -> None:
+        # QLabel's heightForWidth never answers less than the minimum height: clear it first, or a label that
+        # once wrapped narrow keeps that height (blank lines) after it widens.
+        self.setMinimumHeight(0)
         self.setMinimumHeight(max(0, self.heightForWidth(max(self.width(), 1))))
