@@ -447,3 +447,23 @@ def test_a_build_can_be_cancelled():
     with pytest.raises(Cancelled, match="cancelled"):
         zoo.build("vgg16", progress=lambda f, m: calls.append(f), cancel=lambda: len(calls) >= 3)
     assert len(calls) == 3
+
+
+def test_weights_handed_over_as_arrays_are_the_drawn_ones(monkeypatch):
+    """With ``arrays``, every He-normal tensor is handed over as an array holding the values of the plain build
+    (same seed, same stream); tensors of OUTSIDE_MIN_BYTES or more are left structure-only in the proto."""
+    from explorer.core.zoo import graph
+
+    monkeypatch.setattr(graph, "OUTSIDE_MIN_BYTES", 1024 * 1000 * 4)  # the classifier (1000×1024) and no conv
+    plain = {t.name: numpy_helper.to_array(t) for t in zoo.build("googlenet", seed=2).graph.initializer}
+    arrays: dict[str, np.ndarray] = {}
+    model = zoo.build("googlenet", seed=2, arrays=arrays)
+    random = {name for name, value in plain.items() if name.endswith(".weight") and value.ndim > 1}
+    assert set(arrays) == random and len(random) == 58  # 57 convolutions + the classifier
+    for name in random:
+        assert arrays[name].dtype == np.float32 and np.array_equal(arrays[name], plain[name]), name
+    for tensor in model.graph.initializer:
+        if tensor.name == "loss3/classifier.weight":
+            assert tuple(tensor.dims) == (1000, 1024) and not tensor.raw_data and not tensor.external_data
+        else:
+            assert np.array_equal(numpy_helper.to_array(tensor), plain[tensor.name]), tensor.name

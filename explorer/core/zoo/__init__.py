@@ -129,9 +129,11 @@ def _entry(name: str) -> ZooEntry:
     return BUILTINS[name]
 
 
-def build(name: str, *, seed: int = 0, progress: Progress | None = None,
-          cancel: Cancel | None = None) -> onnx.ModelProto:
-    """Build a built-in model in memory: bundled trained weights when present, else He-normal from ``seed``."""
+def build(name: str, *, seed: int = 0, progress: Progress | None = None, cancel: Cancel | None = None,
+          arrays: dict[str, np.ndarray] | None = None) -> onnx.ModelProto:
+    """Build a built-in model in memory: bundled trained weights when present, else He-normal from ``seed``.
+    ``arrays`` receives the drawn weights for ``ActivationSession(model, weights=arrays)``; the largest are then
+    only there, structure-only in the proto (``graph.fill_he_normal``)."""
     entry = _entry(name)
     weights, source = _bundled_weights(entry)
     try:
@@ -139,7 +141,7 @@ def build(name: str, *, seed: int = 0, progress: Progress | None = None,
     except ValueError as exc:
         raise UserError(f"The {entry.title} weights in {entry.bundled} do not fit: {exc}. Re-export them.") from exc
     report = None if progress is None else lambda fraction, message: progress(fraction, f"{entry.title}: {message}")
-    fill_he_normal(model, seed, report, cancel)
+    fill_he_normal(model, seed, report, cancel, arrays)
     props = {md.WEIGHTS: source if weights is not None else random_weights_label(seed),
              md.PREPROCESS: entry.preprocess.to_json(), md.BUILDER_VERSION: str(BUILDER_VERSION),
              md.TITLE: entry.title, md.PAPER: entry.paper}
