@@ -13,6 +13,10 @@ Large weights are handed to onnxruntime as in-memory external initializers rathe
 protobuf, so loading needs one copy of the weights (not three) and models over protobuf's 2 GB limit work. Weights
 the caller already holds as arrays (a built-in's, drawn from its seed) are taken as they are.
 
+Pre-packing is off: it copies every Gemm/MatMul weight into a second, packed buffer while the session starts
+(VGG-16's 411 MB fc6: about a second on the bench machine), and for these one-image runs it gains nothing
+measurable (bench/model_load.py, bench/README.md "Opening a built-in model").
+
 Providers: CUDA is asked for only when onnxruntime lists it; onnxruntime-gpu without CUDA libraries then falls
 back to CPU on its own (logging to stderr only), so the provider really used is read back from the session and
 ``fell_back`` says when it differs from the one asked for.
@@ -42,6 +46,7 @@ CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 VERBOSE_ENV = "CNN_EXPLORER_ORT_VERBOSE"
 OPTIMIZATION_LEVEL = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+PREPACK = False  # see the module's docstring; the bench measures both ways
 # Protobuf cannot serialise past 2 GiB. Weights travel outside the protobuf (see _private_copy), so only a
 # graph with huge non-raw constants can hit this.
 _PROTOBUF_LIMIT = 2**31 - 1
@@ -257,6 +262,8 @@ class ActivationSession:
         options = ort.SessionOptions()
         options.log_severity_level = log_severity()
         options.graph_optimization_level = OPTIMIZATION_LEVEL
+        if not PREPACK:
+            options.add_session_config_entry("session.disable_prepacking", "1")
         # onnxruntime copies these into the session while it loads (its C API's AddExternalInitializers says so,
         # and a test checks it): they are dropped with this frame, not kept beside the session's own copy.
         if arrays:
