@@ -14,7 +14,11 @@ activation. Three ways, timed in the same run on the same machine:
 A ticker thread sleeps 2 ms in a loop and records the longest gap between its wake-ups: how long a GUI thread
 would have waited for the GIL (plus scheduling on a loaded machine: the idle line shows that floor).
 
-The second table is the one change that is not a pure speed-up, measured both ways: onnxruntime's pre-packing of
+The second table is the seed scheme's speed: drawing a built-in's weights block by block on every core
+(``graph.fill_he_normal``, builder version 2) against the version-1 way (one ``default_rng(seed)`` stream, which
+only one core can draw), both putting the same tensors into the proto.
+
+The third table is the one change that is not a pure speed-up, measured both ways: onnxruntime's pre-packing of
 Gemm/MatMul weights, off (now) and on — session start (median of 3) and one all-activations run (median of 15) on
 the same weights and input, and how far the outputs differ.
 """
@@ -71,6 +75,26 @@ def cache_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def one_stream_fill(model, seed: int, arrays: dict) -> None:
+    """Builder version 1's fill_he_normal, the peer: every empty tensor from one default_rng(seed) stream."""
+    import math
+
+    import numpy as np
+
+    from explorer.core.zoo import graph
+
+    rng = np.random.default_rng(seed)
+    for tensor in [t for t in model.graph.initializer if not t.raw_data and math.prod(t.dims) > 0]:
+        values = np.empty(math.prod(tensor.dims), dtype=np.float32)
+        for start in range(0, values.size, 1 << 20):
+            chunk = values[start:start + (1 << 20)]
+            rng.standard_normal(dtype=np.float32, out=chunk)
+            chunk *= np.float32(math.sqrt(2.0 / math.prod(tensor.dims[1:])))
+        arrays[tensor.name] = values.reshape(tuple(tensor.dims))
+        if values.nbytes < graph.OUTSIDE_MIN_BYTES:
+            tensor.raw_data = values.tobytes()
+
+
 def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
@@ -125,6 +149,28 @@ def main() -> None:
               f"{proto_first:>9.2f} s {proto_stall:>5.0f} ms   {file_first:>8.2f} s {file_repeat:>6.2f} s "
               f"{max(file_stall, file_stall2):>5.0f} ms   {now_first / proto_first:>8.2f}x", flush=True)
     print(f"\nuser cache after opening them all: now {cache['now'] / 1e6:.1f} MB, file {cache['file'] / 1e6:.1f} MB\n")
+
+    from explorer.core.zoo import graph
+
+    print(f"{'model':<12} {'values':>12} {'blocks, ' + str(graph.WORKERS) + ' threads':>17} {'stall':>8}   "
+          f"{'one stream':>10} {'stall':>8}   {'ratio':>6}")
+    for name in names:
+        builder = zoo.BUILTINS[name].builder
+        if zoo.BUILTINS[name].bundled:
+            continue  # trained weights: nothing drawn
+        took: dict[str, list[float]] = {"blocks": [], "one": []}
+        stalls: dict[str, float] = {"blocks": 0.0, "one": 0.0}
+        for _ in range(2):
+            for way, fill in (("blocks", graph.fill_he_normal), ("one", one_stream_fill)):
+                model = builder(None)
+                seconds, stall = timed(lambda: fill(model, 0, arrays={}))
+                took[way].append(seconds)
+                stalls[way] = max(stalls[way], stall)
+        values = sum(int(np.prod(t.dims)) for t in model.graph.initializer if len(t.dims) > 1)
+        blocks, one = min(took["blocks"]), min(took["one"])
+        print(f"{name:<12} {values:>12,} {blocks:>15.2f} s {stalls['blocks']:>5.0f} ms   {one:>8.2f} s "
+              f"{stalls['one']:>5.0f} ms   {blocks / one:>5.2f}x", flush=True)
+    print()
 
     print(f"{'model':<12} {'start, no prepack':>17} {'prepack':>8} {'ratio':>6}   "
           f"{'run, no prepack':>15} {'prepack':>8} {'ratio':>6}   {'max rel. diff':>13}")

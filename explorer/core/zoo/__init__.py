@@ -37,7 +37,7 @@ from explorer.core.progress import Cancel, Progress
 from . import alexnet, densenet121, googlenet, lenet5, resnet, vgg16
 from .graph import fill_he_normal
 
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2  # 2: per-block seed streams (graph.py), so version-1 files hold other weights
 LENET_WEIGHTS_FILE = "lenet5_mnist.npz"
 WEIGHTS_SOURCE_KEY = "__weights_source__"
 BUILD_SHARE = 0.8   # fraction of the progress bar spent building; the rest is writing
