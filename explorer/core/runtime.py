@@ -230,7 +230,8 @@ class ActivationSession:
 
     def __init__(self, model: onnx.ModelProto | str | Path, providers: list | None = None,
                  weights: Mapping[str, np.ndarray] | None = None) -> None:
-        """``weights``: initializers held as arrays by name (``catalog.load(..., arrays=)``), used in place."""
+        """``weights``: initializers held as arrays by name (``catalog.load(..., arrays=)``), used instead of the
+        proto's data for them."""
         started = time.perf_counter()
         proto = _load(model)
         self.notes: list[str] = []  # one-line facts to show the user (dynamic input size, provider fallback)
