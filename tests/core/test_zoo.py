@@ -422,12 +422,13 @@ def test_a_failed_write_leaves_no_file(monkeypatch):
 
 
 
-def test_weights_follow_the_seed_scheme_whatever_the_thread_count(models, monkeypatch):
+@pytest.mark.parametrize("block", [1000, 1 << 20])  # many blocks per tensor / many small tensors per job
+def test_weights_follow_the_seed_scheme_whatever_the_thread_count(models, monkeypatch, block):
     """Block b of the k-th drawn tensor is default_rng((seed, k, b)).standard_normal × sqrt(2 / fan_in), scaled
     in float32 (graph.py's seed scheme); one drawing thread gives the same values as many."""
     from explorer.core.zoo import graph
 
-    monkeypatch.setattr(graph, "BLOCK", 1000)  # many blocks per tensor, some not dividing its size
+    monkeypatch.setattr(graph, "BLOCK", block)
     monkeypatch.setattr(graph, "WORKERS", 3)
     model = zoo.build("densenet121", seed=3)
     drawn = [t for t in model.graph.initializer if t.name.endswith(".weight") and len(t.dims) > 1]
@@ -435,9 +436,9 @@ def test_weights_follow_the_seed_scheme_whatever_the_thread_count(models, monkey
     for k, tensor in enumerate(drawn):
         size = int(np.prod(tensor.dims))
         scale = np.float32(np.sqrt(2 / np.prod(tensor.dims[1:])))
-        oracle = np.concatenate([np.random.default_rng((3, k, b)).standard_normal(min(1000, size - start),
+        oracle = np.concatenate([np.random.default_rng((3, k, b)).standard_normal(min(block, size - start),
                                                                                   dtype=np.float32) * scale
-                                 for b, start in enumerate(range(0, size, 1000))])
+                                 for b, start in enumerate(range(0, size, block))])
         assert np.array_equal(numpy_helper.to_array(tensor).reshape(-1), oracle), tensor.name
     monkeypatch.setattr(graph, "WORKERS", 1)
     again = {t.name: t.raw_data for t in zoo.build("densenet121", seed=3).graph.initializer}

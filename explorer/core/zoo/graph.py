@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import onnx
@@ -173,9 +173,33 @@ WORKERS = os.cpu_count() or 1  # threads drawing blocks; the values do not depen
 OUTSIDE_MIN_BYTES = 16 << 20
 
 
-def _draw_block(out: np.ndarray, entropy: tuple[int, int, int], scale: np.float32) -> None:
-    np.random.default_rng(entropy).standard_normal(dtype=np.float32, out=out)
-    out *= scale
+Block = tuple[np.ndarray, tuple[int, int, int], np.float32]  # (where, stream entropy, scale)
+
+
+def _draw(blocks: list[Block]) -> None:
+    for out, entropy, scale in blocks:
+        np.random.default_rng(entropy).standard_normal(dtype=np.float32, out=out)
+        out *= scale
+
+
+def _jobs(values: list[np.ndarray], empty: list[onnx.TensorProto], seed: int) -> list[tuple[list[Block], str]]:
+    """The blocks in order, consecutive small ones grouped into jobs of at least BLOCK / 4 values (GoogLeNet's 58
+    small tensors would otherwise cost a thread hand-off each; bigger jobs would make the progress bar jumpy),
+    with the tensor each job ends in."""
+    jobs: list[tuple[list[Block], str]] = []
+    job: list[Block] = []
+    size = 0
+    for k, (tensor, flat) in enumerate(zip(empty, values)):
+        scale = np.float32(math.sqrt(2.0 / math.prod(tensor.dims[1:])))
+        for b, start in enumerate(range(0, flat.size, BLOCK)):
+            job.append((flat[start:start + BLOCK], (seed, k, b), scale))
+            size += job[-1][0].size
+            if size >= BLOCK // 4:
+                jobs.append((job, tensor.name))
+                job, size = [], 0
+    if job:
+        jobs.append((job, empty[-1].name))
+    return jobs
 
 
 def fill_he_normal(model: onnx.ModelProto, seed: int, progress: Progress | None = None,
@@ -187,23 +211,19 @@ def fill_he_normal(model: onnx.ModelProto, seed: int, progress: Progress | None 
     values = [np.empty(math.prod(t.dims), dtype=np.float32) for t in empty]
     total = sum(v.size for v in values)
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="he-normal") as pool:
-        blocks: list[tuple[Future, str, int]] = []
-        for k, (tensor, flat) in enumerate(zip(empty, values)):
-            scale = np.float32(math.sqrt(2.0 / math.prod(tensor.dims[1:])))
-            for b, start in enumerate(range(0, flat.size, BLOCK)):
-                out = flat[start:start + BLOCK]
-                blocks.append((pool.submit(_draw_block, out, (seed, k, b), scale), tensor.name, out.size))
+        futures = [(pool.submit(_draw, job), name, sum(out.size for out, _, _ in job))
+                   for job, name in _jobs(values, empty, seed)]
         try:
             done = 0
-            for future, name, size in blocks:
+            for future, name, size in futures:
                 future.result()
                 check(cancel, f"Building {model.graph.name}")
                 done += size
                 if progress is not None:
                     progress(done / total, f"drawing the weights of {name}")
         except BaseException:
-            for future, _, _ in blocks:
-                future.cancel()  # the pool then waits only for the blocks being drawn
+            for future, _, _ in futures:
+                future.cancel()  # the pool then waits only for the jobs being drawn
             raise
     for tensor, flat in zip(empty, values):
         if arrays is not None:
