@@ -11,8 +11,10 @@ activation. Three ways, timed in the same run on the same machine:
 - **file** (the way before that): ``zoo.materialize`` builds, serialises and writes the full .onnx into the cache,
   then the session reads it; repeat use reads the cached file.
 
-A ticker thread sleeps 2 ms in a loop and records the longest gap between its wake-ups: how long a GUI thread
-would have waited for the GIL (plus scheduling on a loaded machine: the idle line shows that floor).
+Each way's first and repeat use run in a fresh process (onnxruntime already started on LeNet-5, as in the app), so
+no way inherits another's warm memory. A ticker thread sleeps 2 ms in a loop and records the longest gap between
+its wake-ups: how long a GUI thread would have waited for the GIL (plus scheduling on a loaded machine: the idle
+line shows that floor).
 
 The second table is the seed scheme's speed: drawing a built-in's weights block by block on every core
 (``graph.fill_he_normal``, builder version 2) against the version-1 way (one ``default_rng(seed)`` stream, which
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -99,10 +102,37 @@ def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
+def child(way: str, name: str) -> None:
+    """Child process: first and repeat use of one built-in one way; prints 'first stall repeat stall'."""
+    import numpy as np
+
+    from explorer.core import catalog, runtime, zoo
+    from explorer.core.runtime import ActivationSession
+
+    def use(entry: catalog.ModelEntry) -> ActivationSession:
+        if way == "now":
+            weights: dict[str, np.ndarray] = {}
+            return ActivationSession(catalog.load(entry, arrays=weights), weights=weights)
+        if way == "proto":
+            runtime.PREPACK = True
+            return ActivationSession(catalog.load(entry))
+        return ActivationSession(zoo.materialize(entry.key))
+
+    use(catalog.get("lenet5"))  # onnxruntime's one-time start, as in the app
+    entry = catalog.get(name)
+    first, stall = timed(lambda: use(entry))
+    repeat, stall2 = timed(lambda: use(entry))
+    print(first, stall, repeat, stall2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="", help="comma-separated built-in names (default: all)")
+    parser.add_argument("--one", nargs=2, metavar=("WAY", "NAME"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        child(*args.one)
+        return
 
     import numpy as np
     import onnxruntime as ort
@@ -110,45 +140,29 @@ def main() -> None:
     from explorer.core import catalog, runtime, zoo
     from explorer.core.runtime import ActivationSession
 
-    def use_now(entry: catalog.ModelEntry) -> ActivationSession:
-        weights: dict[str, np.ndarray] = {}
-        return ActivationSession(catalog.load(entry, arrays=weights), weights=weights)
-
-    def use_proto(entry: catalog.ModelEntry) -> ActivationSession:
-        runtime.PREPACK = True
-        try:
-            return ActivationSession(catalog.load(entry))
-        finally:
-            runtime.PREPACK = False
-
     names = args.models.split(",") if args.models else list(zoo.BUILTINS)
     print(describe(f"numpy {np.__version__}", f"onnxruntime {ort.__version__}"))
     print(f"load average at start: {os.getloadavg()[0]:.1f} (other processes share these cores)")
     with Ticker() as idle:
         time.sleep(1.0)
-    use_now(catalog.get("lenet5")), use_proto(catalog.get("lenet5"))  # onnxruntime's one-time start, as in the app
     print(f"idle ticker: longest stall {idle.longest * 1000:.0f} ms (the scheduling floor)\n")
-    print(f"{'model':<12} {'now first':>10} {'repeat':>8} {'stall':>8}   {'proto first':>11} {'stall':>8}   "
-          f"{'file first':>10} {'repeat':>8} {'stall':>8}   {'now/proto':>9}")
-    cache = {"now": 0, "file": 0}
+    print(f"{'model':<12} {'now first':>10} {'repeat':>8} {'stall':>8}   {'proto first':>11} {'repeat':>8} "
+          f"{'stall':>8}   {'file first':>10} {'repeat':>8} {'stall':>8}   {'now/proto':>9}")
+    cache = {"now": 0, "proto": 0, "file": 0}
     for name in names:
-        entry = catalog.get(name)
-        with tempfile.TemporaryDirectory() as new_cache, tempfile.TemporaryDirectory() as old_cache:
-            os.environ["CNN_EXPLORER_CACHE_DIR"] = new_cache
-            now_first, now_stall = timed(lambda: use_now(entry))
-            proto_first, proto_stall = timed(lambda: use_proto(entry))
-            now_repeat, now_stall2 = timed(lambda: use_now(entry))
-            cache["now"] += cache_bytes(Path(new_cache))
-
-            os.environ["CNN_EXPLORER_CACHE_DIR"] = old_cache
-            use_file = lambda: ActivationSession(zoo.materialize(name))  # noqa: E731
-            file_first, file_stall = timed(use_file)
-            file_repeat, file_stall2 = timed(use_file)
-            cache["file"] += cache_bytes(Path(old_cache))
-        print(f"{name:<12} {now_first:>8.2f} s {now_repeat:>6.2f} s {max(now_stall, now_stall2):>5.0f} ms   "
-              f"{proto_first:>9.2f} s {proto_stall:>5.0f} ms   {file_first:>8.2f} s {file_repeat:>6.2f} s "
-              f"{max(file_stall, file_stall2):>5.0f} ms   {now_first / proto_first:>8.2f}x", flush=True)
-    print(f"\nuser cache after opening them all: now {cache['now'] / 1e6:.1f} MB, file {cache['file'] / 1e6:.1f} MB\n")
+        took = {}
+        for way in ("now", "proto", "file"):
+            with tempfile.TemporaryDirectory() as folder:
+                proc = subprocess.run([sys.executable, __file__, "--one", way, name], capture_output=True, text=True,
+                                       env={**os.environ, "CNN_EXPLORER_CACHE_DIR": folder}, check=True)
+                first, stall, repeat, stall2 = map(float, proc.stdout.split())
+                took[way] = (first, repeat, max(stall, stall2))
+                cache[way] += cache_bytes(Path(folder))
+        (nf, nr, ns), (pf, pr, ps), (ff, fr, fs) = took["now"], took["proto"], took["file"]
+        print(f"{name:<12} {nf:>8.2f} s {nr:>6.2f} s {ns:>5.0f} ms   {pf:>9.2f} s {pr:>6.2f} s {ps:>5.0f} ms   "
+              f"{ff:>8.2f} s {fr:>6.2f} s {fs:>5.0f} ms   {nf / pf:>8.2f}x", flush=True)
+    print(f"\nuser cache after opening them all: now {cache['now'] / 1e6:.1f} MB, proto {cache['proto'] / 1e6:.1f} MB, "
+          f"file {cache['file'] / 1e6:.1f} MB\n")
 
     from explorer.core.zoo import graph
 
@@ -167,9 +181,9 @@ def main() -> None:
                 took[way].append(seconds)
                 stalls[way] = max(stalls[way], stall)
         values = sum(int(np.prod(t.dims)) for t in model.graph.initializer if len(t.dims) > 1)
-        blocks, one = min(took["blocks"]), min(took["one"])
-        print(f"{name:<12} {values:>12,} {blocks:>15.2f} s {stalls['blocks']:>5.0f} ms   {one:>8.2f} s "
-              f"{stalls['one']:>5.0f} ms   {blocks / one:>5.2f}x", flush=True)
+        blocks, single = min(took["blocks"]), min(took["one"])
+        print(f"{name:<12} {values:>12,} {blocks:>15.2f} s {stalls['blocks']:>5.0f} ms   {single:>8.2f} s "
+              f"{stalls['one']:>5.0f} ms   {blocks / single:>5.2f}x", flush=True)
     print()
 
     print(f"{'model':<12} {'start, no prepack':>17} {'prepack':>8} {'ratio':>6}   "
