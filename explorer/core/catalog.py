@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import onnx
 
 from explorer.core import metadata as md
@@ -291,16 +292,19 @@ def model_path(entry: ModelEntry, progress: Progress | None = None, cancel: Canc
 
 
 def load(entry: ModelEntry, progress: Progress | None = None, cancel: Cancel | None = None,
-         allow_large: bool = False) -> onnx.ModelProto:
+         allow_large: bool = False, arrays: dict[str, np.ndarray] | None = None) -> onnx.ModelProto:
     """The model in memory, ready for inspect and runtime. Built-ins are built from their seed (no file);
     files go through the safe loader. Catalog facts (title, labels, preprocessing) are written into its
-    metadata so every consumer reads the same."""
+    metadata so every consumer reads the same.
+
+    ``arrays`` (a dict to fill) is for opening a session: a built-in's drawn weights go there and its largest
+    ones only there, so pass both on, ``ActivationSession(model, weights=arrays)``; files leave it empty."""
     from explorer.core import onnx_load
 
     w = entry.weights
     if entry.architecture and isinstance(w, (RandomInit, Bundled)):
         seed = w.seed if isinstance(w, RandomInit) else 0
-        return zoo.build(entry.architecture, seed=seed, progress=progress, cancel=cancel)
+        return zoo.build(entry.architecture, seed=seed, progress=progress, cancel=cancel, arrays=arrays)
     model = onnx_load.load_model(model_path(entry, progress, cancel), allow_large=allow_large)
     if isinstance(w, Download):
         facts = {md.TITLE: entry.title, md.WEIGHTS: entry.weights_text}

@@ -10,7 +10,12 @@ level for all-activations runs on most built-in models (its NCHWc conv kernels s
 many concatenations make it slower than BASIC).
 
 Large weights are handed to onnxruntime as in-memory external initializers rather than serialised into the
-protobuf, so loading needs one copy of the weights (not three) and models over protobuf's 2 GB limit work.
+protobuf, so loading needs one copy of the weights (not three) and models over protobuf's 2 GB limit work. Weights
+the caller already holds as arrays (a built-in's, drawn from its seed) are taken as they are.
+
+Pre-packing is off: it copies every Gemm/MatMul weight into a second, packed buffer while the session starts
+(VGG-16's 411 MB fc6: about a second on the bench machine), and for these one-image runs it gains nothing
+measurable (bench/model_load.py, bench/README.md "Opening a built-in model").
 
 Providers: CUDA is asked for only when onnxruntime lists it; onnxruntime-gpu without CUDA libraries then falls
 back to CPU on its own (logging to stderr only), so the provider really used is read back from the session and
@@ -23,7 +28,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,7 @@ CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 VERBOSE_ENV = "CNN_EXPLORER_ORT_VERBOSE"
 OPTIMIZATION_LEVEL = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+PREPACK = False  # see the module's docstring; the bench measures both ways
 # Protobuf cannot serialise past 2 GiB. Weights travel outside the protobuf (see _private_copy), so only a
 # graph with huge non-raw constants can hit this.
 _PROTOBUF_LIMIT = 2**31 - 1
@@ -129,27 +135,44 @@ _INJECT_MIN_BYTES = 4096  # small constants stay in the graph where constant fol
 _IN_MEMORY = "cnn-explorer-in-memory"  # placeholder location; onnxruntime takes the data by name instead
 
 
-def _private_copy(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], list[np.ndarray]]:
+def _given(tensor: onnx.TensorProto, array: np.ndarray) -> np.ndarray:
+    """A weight given as an array, checked against the initializer it stands for."""
+    dtype = _INJECT_TYPES.get(tensor.data_type)
+    if dtype is None or array.dtype != dtype or array.shape != tuple(tensor.dims):
+        raise ValueError(f"the array given for initializer {tensor.name!r} is {array.dtype}{list(array.shape)}, "
+                         f"not {onnx.TensorProto.DataType.Name(tensor.data_type)}{list(tensor.dims)}")
+    return np.ascontiguousarray(array)
+
+
+def _private_copy(model: onnx.ModelProto, weights: Mapping[str, np.ndarray] | None = None,
+                  ) -> tuple[onnx.ModelProto, list[str], list[np.ndarray]]:
     """A copy of the model that we may modify, with its large weights moved out as numpy arrays (names, arrays).
 
     The weights go to onnxruntime as external initializers: never serialised to protobuf bytes nor parsed a
     second time. The source proto is left untouched; once the caller drops it, its memory is freed as a whole.
+    ``weights`` are initializers the caller already holds as arrays (a built-in's drawn weights): they are used
+    as they are, and the proto's copy of them (if any) is never read, which would copy it whole holding the GIL.
     """
+    weights = weights or {}
     proto = onnx.ModelProto()
     copy_fields(model, proto, "graph")
     copy_fields(model.graph, proto.graph, "initializer")
     names: list[str] = []
     arrays: list[np.ndarray] = []
     for tensor in model.graph.initializer:
-        dtype = _INJECT_TYPES.get(tensor.data_type)
-        raw = tensor.raw_data if dtype is not None and tensor.HasField("raw_data") else b""
         target = proto.graph.initializer.add()
-        if len(raw) < _INJECT_MIN_BYTES or tensor.data_location == onnx.TensorProto.EXTERNAL:
-            target.CopyFrom(tensor)
-            continue
+        if tensor.name in weights:
+            array = _given(tensor, weights[tensor.name])
+        else:
+            dtype = _INJECT_TYPES.get(tensor.data_type)
+            raw = tensor.raw_data if dtype is not None and tensor.HasField("raw_data") else b""
+            if len(raw) < _INJECT_MIN_BYTES or tensor.data_location == onnx.TensorProto.EXTERNAL:
+                target.CopyFrom(tensor)
+                continue
+            array = np.frombuffer(raw, dtype).reshape(tuple(tensor.dims))
         copy_fields(tensor, target, "raw_data")
         names.append(tensor.name)
-        arrays.append(np.frombuffer(raw, dtype).reshape(tuple(tensor.dims)))
+        arrays.append(array)
         target.data_location = onnx.TensorProto.EXTERNAL
         entry = target.external_data.add()
         entry.key, entry.value = "location", _IN_MEMORY
@@ -205,7 +228,10 @@ def _expose_all(model: onnx.ModelProto) -> list[str]:
 class ActivationSession:
     """One onnxruntime session on a private all-outputs copy of a model; thread-safe cancel()."""
 
-    def __init__(self, model: onnx.ModelProto | str | Path, providers: list | None = None) -> None:
+    def __init__(self, model: onnx.ModelProto | str | Path, providers: list | None = None,
+                 weights: Mapping[str, np.ndarray] | None = None) -> None:
+        """``weights``: initializers held as arrays by name (``catalog.load(..., arrays=)``), used instead of the
+        proto's data for them."""
         started = time.perf_counter()
         proto = _load(model)
         self.notes: list[str] = []  # one-line facts to show the user (dynamic input size, provider fallback)
@@ -215,7 +241,7 @@ class ActivationSession:
         self.input_dtype = _input_dtype(proto, self.input_name)  # fed as the model declares it (uint8, float16)
         self.output_name = proto.graph.output[0].name if proto.graph.output else ""
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
-        proto, weight_names, weights = _private_copy(proto)  # a path's full proto is freed here
+        proto, weight_names, arrays = _private_copy(proto, weights)  # a path's full proto is freed here
         self.tensor_names = _expose_all(proto)
         self.layer_tensor: dict[str, str] = {}
         for node in proto.graph.node:
@@ -237,12 +263,14 @@ class ActivationSession:
         options = ort.SessionOptions()
         options.log_severity_level = log_severity()
         options.graph_optimization_level = OPTIMIZATION_LEVEL
-        # onnxruntime uses these buffers in place: they live as long as the session.
-        self._weights = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights]
-        if weights:
-            options.add_external_initializers(weight_names, self._weights)
+        if not PREPACK:
+            options.add_session_config_entry("session.disable_prepacking", "1")
+        # onnxruntime copies these into the session while it loads (its C API's AddExternalInitializers says so,
+        # and a test checks it): they are dropped with this frame, not kept beside the session's own copy.
+        if arrays:
+            options.add_external_initializers(weight_names, [ort.OrtValue.ortvalue_from_numpy(w) for w in arrays])
         self._session = self._create(proto, options, chosen)
-        del proto, weights
+        del proto, arrays, options
 
         self.provider: str = self._session.get_providers()[0]
         self.requested_provider: str = names[0] if names else CPU

@@ -131,7 +131,8 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
     if untrusted:  # a stranger's file may loop for ever or ask for gigabytes: inspect it where it can be killed
         info = inspect_in_sandbox(ctx, Path(entry.weights.path))
     # The build ends at 1.0; inspecting and starting the session follow, so the bar must not reach 1 before.
-    proto = catalog.load(entry, lambda f, text: ctx.progress(0.1 + 0.88 * f, text), cancelled)
+    weights: dict[str, np.ndarray] = {}  # a built-in's drawn weights, handed to onnxruntime as they are
+    proto = catalog.load(entry, lambda f, text: ctx.progress(0.1 + 0.88 * f, text), cancelled, arrays=weights)
     if not untrusted:
         ctx.progress(0.99, "Inspecting layers…")
         info = core_inspect.inspect_model(proto)
@@ -145,8 +146,8 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
         facts = replace(facts, filters={names.get(k, k): v for k, v in facts.filters.items()})
     own_recipe = preprocess.from_model(proto)
     ctx.progress(0.995, "Starting onnxruntime…")
-    session = ActivationSession(proto)  # built-ins have no file: their weights come from the seed, in memory
-    del proto
+    session = ActivationSession(proto, weights=weights)  # built-ins have no file: weights from the seed
+    del proto, weights
     return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
                        load_ms=(time.perf_counter() - started) * 1000, explainer=Explainer(entry),
                        file_names={paper: file for file, paper in names.items() if paper != file})

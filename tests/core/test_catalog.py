@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from onnx import numpy_helper
 from zoo_server import entry_for, tiny_model
 
 from explorer.core import catalog, metadata, paths, user_cache, zoo
@@ -278,7 +279,7 @@ def test_opening_every_builtin_costs_no_cache_space(own_cache, monkeypatch):
 
     drawn: list[str] = []
     # the weights' values do not matter here, only where the bytes go: skip drawing 250 M numbers
-    monkeypatch.setattr(zoo, "fill_he_normal", lambda model, seed, progress, cancel: drawn.append(model.graph.name))
+    monkeypatch.setattr(zoo, "fill_he_normal", lambda model, seed, progress, cancel, arrays: drawn.append(model.graph.name))
     for entry in catalog.entries():
         if entry.key in zoo.BUILTINS:
             model = models.open_model(entry.key)
@@ -286,3 +287,16 @@ def test_opening_every_builtin_costs_no_cache_space(own_cache, monkeypatch):
     assert drawn == list(zoo.BUILTINS)
     assert sum(item.size for item in user_cache.listing()) == 0
     assert not own_cache.exists() or not any(p.is_file() for p in own_cache.rglob("*"))
+
+
+def test_load_hands_a_builtins_weights_over_as_arrays_and_a_files_not(own_cache):
+    """``arrays`` receives exactly the drawn (He-normal) tensors of a built-in, equal to the proto's own values
+    where the proto keeps them; a model read from a file fills nothing."""
+    arrays: dict[str, np.ndarray] = {}
+    model = catalog.load(catalog.get("googlenet"), arrays=arrays)
+    kept = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer if t.raw_data}
+    assert len(arrays) == 58 and all(name.endswith(".weight") for name in arrays)
+    assert all(np.array_equal(kept[name], value) for name, value in arrays.items() if name in kept)
+    from_file: dict[str, np.ndarray] = {}
+    catalog.load(catalog.get("mlp500"), arrays=from_file)
+    assert from_file == {}

@@ -252,3 +252,34 @@ def test_onnxruntime_stays_quiet_unless_asked(tmp_path):
     loud = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**env, "CNN_EXPLORER_ORT_VERBOSE": "1"})
     assert loud.returncode == 0 and "onnxruntime" in loud.stderr
+
+
+def test_weights_given_as_arrays_are_used_and_checked():
+    """A structure-only initializer (dims, no data) runs with the array given for it, exactly as the full model;
+    an array that does not fit its initializer is refused by name."""
+    full = tiny_cnn()
+    bare = tiny_cnn()
+    fc_w = next(t for t in bare.graph.initializer if t.name == "fc_w")
+    given = {"fc_w": numpy_helper.to_array(fc_w).copy()}
+    fc_w.ClearField("raw_data")
+    x = np.random.default_rng(6).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    expected = ActivationSession(full, providers=["CPUExecutionProvider"]).run(x).tensors
+    got = ActivationSession(bare, providers=["CPUExecutionProvider"], weights=given).run(x).tensors
+    assert list(got) == list(expected)
+    for name, value in expected.items():
+        np.testing.assert_array_equal(got[name], value, err_msg=name)
+    with pytest.raises(ValueError, match="'fc_w' is float32\\[5, 16\\], not FLOAT\\[5, 64\\]"):
+        ActivationSession(bare, weights={"fc_w": given["fc_w"][:, :16]})
+
+
+def test_onnxruntime_keeps_its_own_copy_of_the_weights():
+    """The session does not hold the caller's arrays: onnxruntime copied them (AddExternalInitializers), so
+    changing them afterwards changes nothing."""
+    model = tiny_cnn()
+    weights = {t.name: numpy_helper.to_array(t).copy() for t in model.graph.initializer}
+    session = ActivationSession(model, providers=["CPUExecutionProvider"], weights=weights)
+    x = np.random.default_rng(7).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    before = session.run(x).output
+    for array in weights.values():
+        array[...] = 0
+    np.testing.assert_array_equal(session.run(x).output, before)

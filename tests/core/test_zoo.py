@@ -422,22 +422,27 @@ def test_a_failed_write_leaves_no_file(monkeypatch):
 
 
 
-def test_weights_drawn_in_chunks_equal_whole_tensor_draws(models, monkeypatch):
-    """fill_he_normal draws in GIL-releasing chunks; the values are those of one draw per tensor, in order."""
+@pytest.mark.parametrize("block", [1000, 1 << 20])  # many blocks per tensor / many small tensors per job
+def test_weights_follow_the_seed_scheme_whatever_the_thread_count(models, monkeypatch, block):
+    """Block b of the k-th drawn tensor is default_rng((seed, k, b)).standard_normal × sqrt(2 / fan_in), scaled
+    in float32 (graph.py's seed scheme); one drawing thread gives the same values as many."""
     from explorer.core.zoo import graph
 
-    monkeypatch.setattr(graph, "FILL_CHUNK", 1000)  # many chunks per tensor, some not dividing its size
+    monkeypatch.setattr(graph, "BLOCK", block)
+    monkeypatch.setattr(graph, "WORKERS", 3)
     model = zoo.build("densenet121", seed=3)
-    rng = np.random.default_rng(3)
-    drawn = 0
-    for tensor in model.graph.initializer:
-        expected_random = tensor.name.endswith(".weight") and len(tensor.dims) > 1
-        if expected_random:
-            shape = tuple(tensor.dims)
-            oracle = rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2 / np.prod(shape[1:])))
-            assert np.array_equal(numpy_helper.to_array(tensor), oracle), tensor.name
-            drawn += 1
-    assert drawn == 121  # 120 convolutions + the classifier
+    drawn = [t for t in model.graph.initializer if t.name.endswith(".weight") and len(t.dims) > 1]
+    assert len(drawn) == 121  # 120 convolutions + the classifier
+    for k, tensor in enumerate(drawn):
+        size = int(np.prod(tensor.dims))
+        scale = np.float32(np.sqrt(2 / np.prod(tensor.dims[1:])))
+        oracle = np.concatenate([np.random.default_rng((3, k, b)).standard_normal(min(block, size - start),
+                                                                                  dtype=np.float32) * scale
+                                 for b, start in enumerate(range(0, size, block))])
+        assert np.array_equal(numpy_helper.to_array(tensor).reshape(-1), oracle), tensor.name
+    monkeypatch.setattr(graph, "WORKERS", 1)
+    again = {t.name: t.raw_data for t in zoo.build("densenet121", seed=3).graph.initializer}
+    assert again == {t.name: t.raw_data for t in model.graph.initializer}
 
 
 def test_a_build_can_be_cancelled():
@@ -447,3 +452,23 @@ def test_a_build_can_be_cancelled():
     with pytest.raises(Cancelled, match="cancelled"):
         zoo.build("vgg16", progress=lambda f, m: calls.append(f), cancel=lambda: len(calls) >= 3)
     assert len(calls) == 3
+
+
+def test_weights_handed_over_as_arrays_are_the_drawn_ones(monkeypatch):
+    """With ``arrays``, every He-normal tensor is handed over as an array holding the values of the plain build
+    (same seed, same stream); tensors of OUTSIDE_MIN_BYTES or more are left structure-only in the proto."""
+    from explorer.core.zoo import graph
+
+    monkeypatch.setattr(graph, "OUTSIDE_MIN_BYTES", 1024 * 1000 * 4)  # the classifier (1000×1024) and no conv
+    plain = {t.name: numpy_helper.to_array(t) for t in zoo.build("googlenet", seed=2).graph.initializer}
+    arrays: dict[str, np.ndarray] = {}
+    model = zoo.build("googlenet", seed=2, arrays=arrays)
+    random = {name for name, value in plain.items() if name.endswith(".weight") and value.ndim > 1}
+    assert set(arrays) == random and len(random) == 58  # 57 convolutions + the classifier
+    for name in random:
+        assert arrays[name].dtype == np.float32 and np.array_equal(arrays[name], plain[name]), name
+    for tensor in model.graph.initializer:
+        if tensor.name == "loss3/classifier.weight":
+            assert tuple(tensor.dims) == (1000, 1024) and not tensor.raw_data and not tensor.external_data
+        else:
+            assert np.array_equal(numpy_helper.to_array(tensor), plain[tensor.name]), tensor.name

@@ -37,7 +37,7 @@ from explorer.core.progress import Cancel, Progress
 from . import alexnet, densenet121, googlenet, lenet5, resnet, vgg16
 from .graph import fill_he_normal
 
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2  # 2: per-block seed streams (graph.py), so version-1 files hold other weights
 LENET_WEIGHTS_FILE = "lenet5_mnist.npz"
 WEIGHTS_SOURCE_KEY = "__weights_source__"
 BUILD_SHARE = 0.8   # fraction of the progress bar spent building; the rest is writing
@@ -129,9 +129,11 @@ def _entry(name: str) -> ZooEntry:
     return BUILTINS[name]
 
 
-def build(name: str, *, seed: int = 0, progress: Progress | None = None,
-          cancel: Cancel | None = None) -> onnx.ModelProto:
-    """Build a built-in model in memory: bundled trained weights when present, else He-normal from ``seed``."""
+def build(name: str, *, seed: int = 0, progress: Progress | None = None, cancel: Cancel | None = None,
+          arrays: dict[str, np.ndarray] | None = None) -> onnx.ModelProto:
+    """Build a built-in model in memory: bundled trained weights when present, else He-normal from ``seed``.
+    ``arrays`` receives the drawn weights for ``ActivationSession(model, weights=arrays)``; the largest are then
+    only there, structure-only in the proto (``graph.fill_he_normal``)."""
     entry = _entry(name)
     weights, source = _bundled_weights(entry)
     try:
@@ -139,7 +141,7 @@ def build(name: str, *, seed: int = 0, progress: Progress | None = None,
     except ValueError as exc:
         raise UserError(f"The {entry.title} weights in {entry.bundled} do not fit: {exc}. Re-export them.") from exc
     report = None if progress is None else lambda fraction, message: progress(fraction, f"{entry.title}: {message}")
-    fill_he_normal(model, seed, report, cancel)
+    fill_he_normal(model, seed, report, cancel, arrays)
     props = {md.WEIGHTS: source if weights is not None else random_weights_label(seed),
              md.PREPROCESS: entry.preprocess.to_json(), md.BUILDER_VERSION: str(BUILDER_VERSION),
              md.TITLE: entry.title, md.PAPER: entry.paper}

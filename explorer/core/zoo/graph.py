@@ -7,16 +7,25 @@ Naming scheme shared by every architecture:
 - an activation without a name of its own in the paper is ``<layer>/relu`` (or ``/tanh``).
 
 Weights: the builder lays out the graph only. He-normal tensors are left without data and
-``fill_he_normal(model, seed)`` draws them afterwards, in initializer order from one ``default_rng(seed)``
-stream, in chunks: numpy releases the GIL while it draws, so a 138 M-weight VGG-16 never stalls the GUI thread
-for long, and the values are exactly those of drawing each tensor whole.
+``fill_he_normal(model, seed)`` draws them afterwards. Seed scheme (builder version 2): the k-th tensor left
+empty (initializer order) is cut into blocks of ``BLOCK`` values, and block b is drawn from its own stream
+``default_rng((seed, k, b))``. Blocks are independent, so they are drawn on all cores at once (numpy releases
+the GIL while drawing: the GUI thread never waits long) and the values do not depend on how many threads drew
+them. (Version 1 drew everything from one ``default_rng(seed)`` stream, which only one core can draw.)
+
+Given an ``arrays`` dict, ``fill_he_normal`` also hands every drawn tensor over as a numpy array (for
+``runtime.ActivationSession(model, weights=arrays)``) and leaves those of ``OUTSIDE_MIN_BYTES`` or more
+structure-only in the proto (dims, no data): copying a 411 MB fc6 into protobuf bytes holds the GIL for
+~0.3 s per copy, and onnxruntime takes the array as it is.
 
 Every tensor gets a ``value_info`` with its static shape, so viewers see shapes without running shape inference.
 """
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import onnx
@@ -157,26 +166,67 @@ def _le_bytes(array: np.ndarray) -> bytes:
     return array.astype("<f4", copy=False).tobytes()  # ONNX raw data is little-endian
 
 
-FILL_CHUNK = 1 << 20  # values drawn per numpy call: between two calls the GIL is free and cancel is checked
+BLOCK = 1 << 20  # values per stream: part of the seed scheme (changing it changes every weight)
+WORKERS = os.cpu_count() or 1  # threads drawing blocks; the values do not depend on it
+# Tensors this big stay out of the proto when the caller takes arrays: only the fully connected layers of AlexNet
+# and VGG-16 (every convolution stays, so the filters shown and the layer table read the proto as before).
+OUTSIDE_MIN_BYTES = 16 << 20
+
+
+Block = tuple[np.ndarray, tuple[int, int, int], np.float32]  # (where, stream entropy, scale)
+
+
+def _draw(blocks: list[Block]) -> None:
+    for out, entropy, scale in blocks:
+        np.random.default_rng(entropy).standard_normal(dtype=np.float32, out=out)
+        out *= scale
+
+
+def _jobs(values: list[np.ndarray], empty: list[onnx.TensorProto], seed: int) -> list[tuple[list[Block], str]]:
+    """The blocks in order, consecutive small ones grouped into jobs of at least BLOCK / 4 values (GoogLeNet's 58
+    small tensors would otherwise cost a thread hand-off each; bigger jobs would make the progress bar jumpy),
+    with the tensor each job ends in."""
+    jobs: list[tuple[list[Block], str]] = []
+    job: list[Block] = []
+    size = 0
+    for k, (tensor, flat) in enumerate(zip(empty, values)):
+        scale = np.float32(math.sqrt(2.0 / math.prod(tensor.dims[1:])))
+        for b, start in enumerate(range(0, flat.size, BLOCK)):
+            job.append((flat[start:start + BLOCK], (seed, k, b), scale))
+            size += job[-1][0].size
+            if size >= BLOCK // 4:
+                jobs.append((job, tensor.name))
+                job, size = [], 0
+    if job:
+        jobs.append((job, empty[-1].name))
+    return jobs
 
 
 def fill_he_normal(model: onnx.ModelProto, seed: int, progress: Progress | None = None,
-                   cancel: Cancel | None = None) -> None:
+                   cancel: Cancel | None = None, arrays: dict[str, np.ndarray] | None = None) -> None:
     """Draw every initializer the builder left empty: N(0, 2/fan_in), fan_in = product of all but the first
-    axis (conv: C·k·k, fully connected: inputs), in initializer order from one default_rng(seed) stream."""
-    rng = np.random.default_rng(seed)
+    axis (conv: C·k·k, fully connected: inputs), block by block as the module's docstring describes.
+    With ``arrays``, each drawn tensor is also put there by name, and one of OUTSIDE_MIN_BYTES or more only there."""
     empty = [t for t in model.graph.initializer if not t.raw_data and math.prod(t.dims) > 0]
-    total = sum(math.prod(t.dims) for t in empty)
-    done = 0
-    for tensor in empty:
-        dims = tuple(tensor.dims)
-        values = np.empty(math.prod(dims), dtype=np.float32)
-        for start in range(0, values.size, FILL_CHUNK):
-            check(cancel, f"Building {model.graph.name}")
-            chunk = values[start:start + FILL_CHUNK]
-            rng.standard_normal(dtype=np.float32, out=chunk)
-            chunk *= np.float32(math.sqrt(2.0 / math.prod(dims[1:])))
-            done += chunk.size
-            if progress is not None:
-                progress(done / total, f"drawing the weights of {tensor.name}")
-        tensor.raw_data = _le_bytes(values)
+    values = [np.empty(math.prod(t.dims), dtype=np.float32) for t in empty]
+    total = sum(v.size for v in values)
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="he-normal") as pool:
+        futures = [(pool.submit(_draw, job), name, sum(out.size for out, _, _ in job))
+                   for job, name in _jobs(values, empty, seed)]
+        try:
+            done = 0
+            for future, name, size in futures:
+                future.result()
+                check(cancel, f"Building {model.graph.name}")
+                done += size
+                if progress is not None:
+                    progress(done / total, f"drawing the weights of {name}")
+        except BaseException:
+            for future, _, _ in futures:
+                future.cancel()  # the pool then waits only for the jobs being drawn
+            raise
+    for tensor, flat in zip(empty, values):
+        if arrays is not None:
+            arrays[tensor.name] = flat.reshape(tuple(tensor.dims))
+        if arrays is None or flat.nbytes < OUTSIDE_MIN_BYTES:
+            tensor.raw_data = _le_bytes(flat)
