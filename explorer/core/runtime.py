@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,6 +217,7 @@ class ActivationSession:
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
         proto, weight_names, weights = _private_copy(proto)  # a path's full proto is freed here
         self.tensor_names = _expose_all(proto)
+        self._graph = proto  # weights apart: further sessions over the same model (sharing_weights) start from it
         self.layer_tensor: dict[str, str] = {}
         for node in proto.graph.node:
             first = next((o for o in node.output if o), None)
@@ -234,15 +235,11 @@ class ActivationSession:
         chosen = [(CUDA, {}) if p == CUDA else p for p in chosen]
 
         ort.set_default_logger_severity(log_severity())
-        options = ort.SessionOptions()
-        options.log_severity_level = log_severity()
-        options.graph_optimization_level = OPTIMIZATION_LEVEL
         # onnxruntime uses these buffers in place: they live as long as the session.
+        self._weight_names = weight_names
         self._weights = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights]
-        if weights:
-            options.add_external_initializers(weight_names, self._weights)
-        self._session = self._create(proto, options, chosen)
-        del proto, weights
+        self._session = self._create(proto, self._options(), chosen)
+        del weights
 
         self.provider: str = self._session.get_providers()[0]
         self.requested_provider: str = names[0] if names else CPU
@@ -260,6 +257,36 @@ class ActivationSession:
         self._lock = threading.Lock()
         self._in_flight: list[ort.RunOptions] = []  # runs may overlap (onnxruntime allows it): cancel all
 
+    def _options(self) -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.log_severity_level = log_severity()
+        options.graph_optimization_level = OPTIMIZATION_LEVEL
+        if self._weights:
+            options.add_external_initializers(self._weight_names, self._weights)
+        return options
+
+    def sharing_weights(self, outputs: Sequence[str]) -> ort.InferenceSession:
+        """Another session over this model and its weights (shared, not copied) whose graph outputs are exactly
+        ``outputs``, on the provider this one uses: onnxruntime then fuses and prunes as for a plain session,
+        except at those tensors (core.live_inference)."""
+        proto = onnx.ModelProto()
+        proto.CopyFrom(self._graph)  # the graph alone: the weights travel as the shared OrtValues
+        del proto.graph.output[:]
+        proto.graph.output.extend(onnx.ValueInfoProto(name=name) for name in outputs)
+        return self._create(proto, self._options(), list(dict.fromkeys([self.provider, CPU])))
+
+    def feed(self, tensor: np.ndarray) -> np.ndarray:
+        """The prepared tensor as this model's input: its type, its batch axis; a wrong shape is one line."""
+        tensor = _as_input(tensor, self.input_dtype)
+        expected = self._fixed_dims
+        if tensor.ndim != len(expected) and tensor.size == int(np.prod(self.input_shape)):
+            tensor = tensor.reshape(self.input_shape)  # models whose input has no batch axis, e.g. (C, H, W)
+        if len(expected) != tensor.ndim or any(e is not None and e != t for e, t in zip(expected, tensor.shape)):
+            shown = tuple("?" if e is None else e for e in expected)
+            raise UserError(f"The model expects an input of shape {shown} but got {tensor.shape}: "
+                            "check the preprocessing size and layout.")
+        return tensor
+
     @staticmethod
     def _create(proto: onnx.ModelProto, options: ort.SessionOptions, providers: list) -> ort.InferenceSession:
         if proto.ByteSize() >= _PROTOBUF_LIMIT:
@@ -273,14 +300,7 @@ class ActivationSession:
     def run(self, tensor: np.ndarray, run_options: ort.RunOptions | None = None) -> Activations:
         """Run once and return every node output; raises RunCancelled if cancel() stopped it."""
         started = time.perf_counter()
-        tensor = _as_input(tensor, self.input_dtype)
-        expected = self._fixed_dims
-        if tensor.ndim != len(expected) and tensor.size == int(np.prod(self.input_shape)):
-            tensor = tensor.reshape(self.input_shape)  # models whose input has no batch axis, e.g. (C, H, W)
-        if len(expected) != tensor.ndim or any(e is not None and e != t for e, t in zip(expected, tensor.shape)):
-            shown = tuple("?" if e is None else e for e in expected)
-            raise UserError(f"The model expects an input of shape {shown} but got {tensor.shape}: "
-                            "check the preprocessing size and layout.")
+        tensor = self.feed(tensor)
         options = run_options or ort.RunOptions()
         options.log_severity_level = log_severity()
         with self._lock:

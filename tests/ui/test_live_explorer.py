@@ -1,0 +1,128 @@
+"""The Model Explorer on a live source: while playing it fetches only the shown layer and the output; a layer change
+rebuilds that session and gives the same map as the all-activations run; pausing computes every activation again.
+The source is a fake camera far faster than the consumer (frames are dropped), driven by the real LiveController."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fake_video import FakeCamera
+
+from explorer.core import zoo
+from explorer.core.live_inference import LiveSession
+from explorer.core.runtime import ActivationSession
+from explorer.ui.live_source import LiveController
+from explorer.ui.model_explorer import effective_field, live_runs
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def fetches(monkeypatch):
+    """What every run asked onnxruntime for: ("live", fetched names) or ("all", every tensor), in order."""
+    seen: list[tuple[str, tuple[str, ...]]] = []
+    live_run, full_run = LiveSession.run, ActivationSession.run
+
+    def live(self, *args, **kwargs):
+        seen.append(("live", self.fetch))
+        return live_run(self, *args, **kwargs)
+
+    def full(self, *args, **kwargs):
+        seen.append(("all", tuple(self.tensor_names)))
+        return full_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(LiveSession, "run", live)
+    monkeypatch.setattr(ActivationSession, "run", full)
+    return seen
+
+
+@pytest.fixture
+def playing(explorer_view, qtbot):
+    """The explorer (LeNet-5) with a fake camera playing into its image state; stopped at the end."""
+    view = explorer_view
+    camera = FakeCamera(size=(160, 120))
+    controller = LiveController(view.state, view.runner)
+    qtbot.waitUntil(lambda: view.state.explorer.shown_model() is not None, timeout=WAIT_MS)
+    controller.start(lambda: camera, "camera:fake", camera.name)
+    yield view, controller, camera
+    controller.stop()
+
+
+def live_result_for(view, layer: str):
+    """Wait for a live result holding ``layer`` (while playing, the latest is usually the previous frame's: the
+    next frame goes in as soon as it is painted)."""
+    ex = view.state.explorer
+    return lambda: ex.result is not None and ex.result.live and layer in ex.result.activations.tensors
+
+
+def test_playing_fetches_only_the_shown_layer_and_the_output(playing, qtbot, fetches):
+    view, controller, camera = playing
+    live, ex = view.state.live, view.state.explorer
+    qtbot.waitUntil(lambda: live.shown >= 5 and live.dropped > 0, timeout=WAIT_MS)
+    shown = view.rows[view.current_row].tensor
+    output = ex.shown_model().session.output_name
+    assert fetches and set(fetches) == {("live", (shown, output))}  # never every activation while playing
+    qtbot.waitUntil(live_result_for(view, shown), timeout=WAIT_MS)
+    result = ex.result
+    assert set(result.activations.tensors) == {shown}
+    np.testing.assert_array_equal(view.activations.values, result.activations.tensors[shown][0])
+    # the prediction is painted from the same run's output
+    assert view.predictions.lines.text() and result.top[0][0] == int(np.argmax(result.activations.output))
+
+
+def test_pausing_computes_every_activation_of_the_frozen_frame(playing, qtbot, fetches):
+    view, controller, camera = playing
+    live, ex = view.state.live, view.state.explorer
+    qtbot.waitUntil(lambda: live.shown >= 3, timeout=WAIT_MS)
+    controller.set_playing(False)
+    qtbot.waitUntil(lambda: ex.result is not None and not ex.result.live
+                    and ex.result.image is view.state.image.image, timeout=WAIT_MS)
+    qtbot.wait(100)  # the frame taken as the pause came in is the last one
+    frame = view.state.image.image
+    qtbot.waitUntil(lambda: ex.result.image is frame and not ex.result.live, timeout=WAIT_MS)
+    names = ex.shown_model().session.tensor_names
+    assert set(ex.result.activations.tensors) == set(names)
+    assert fetches[-1] == ("all", tuple(names))
+    # stepping through the layers of the frozen frame needs no further run
+    runs = len(fetches)
+    for index in range(1, len(view.rows)):
+        view.select_row(index)
+        assert not view.runner.is_busy("model-run") and not view.runner.is_busy(live_runs.KIND)
+    assert len(fetches) == runs
+
+
+def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(playing, qtbot, fetches):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    first = view.rows[view.current_row].tensor
+    qtbot.waitUntil(live_result_for(view, first), timeout=WAIT_MS)
+    other = next(row for row in view.rows[view.current_row + 2:] if row.op == "Conv").tensor
+    ex.layer = other
+    qtbot.waitUntil(live_result_for(view, other), timeout=WAIT_MS)
+    result = ex.result
+    assert ("live", (other, ex.shown_model().session.output_name)) in fetches
+    oracle = ActivationSession(zoo.build("lenet5")).run(result.prepared.tensor)  # an independent session
+    np.testing.assert_allclose(result.activations.tensors[other], oracle.tensors[other], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.activations.output, oracle.output, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(view.activations.values, oracle.tensors[other][0], rtol=1e-4, atol=1e-5)
+
+
+def test_the_input_row_while_playing_fetches_the_output_alone(playing, qtbot, fetches):
+    view, controller, camera = playing
+    live = view.state.live
+    view.select_row(0)
+    shown = live.shown
+    qtbot.waitUntil(lambda: live.shown >= shown + 3, timeout=WAIT_MS)
+    output = view.state.explorer.shown_model().session.output_name
+    assert ("live", (output,)) in fetches and all(kind == "live" for kind, _ in fetches)
+    result = view.state.explorer.result
+    assert result.activations.tensors == {}
+    np.testing.assert_array_equal(view.activations.values, result.prepared.tensor[0])
+
+
+def test_the_effective_field_asks_for_a_pause_while_playing(playing, qtbot):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(lambda: view.state.live.shown >= 1, timeout=WAIT_MS)
+    ex.effective_field = True
+    assert ex.field_text == effective_field.LIVE and not view.runner.is_busy(effective_field.KIND)
+    ex.effective_field = False
