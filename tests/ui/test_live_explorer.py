@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fake_video import FakeCamera
+from fake_video import FakeCamera, frame_number
+from PySide6.QtCore import QSettings
 
-from explorer.core import zoo
+from explorer.core import samples, video, zoo
 from explorer.core.live_inference import LiveSession
 from explorer.core.runtime import ActivationSession
 from explorer.ui.live_source import LiveController
+from explorer.ui.main_window import MainWindow
 from explorer.ui.model_explorer import effective_field, live_runs
 
 WAIT_MS = 30_000
@@ -126,3 +128,23 @@ def test_the_effective_field_asks_for_a_pause_while_playing(playing, qtbot):
     ex.effective_field = True
     assert ex.field_text == effective_field.LIVE and not view.runner.is_busy(effective_field.KIND)
     ex.effective_field = False
+
+
+def test_the_command_lines_video_and_model_show_every_activation_of_the_first_frame(qtbot, tmp_path, fetches):
+    """What `--screenshot OUT --video FILE --model NAME` does before its grab (app.run_gui), in the real window."""
+    clip = video.write_video(tmp_path / "clip.avi", video.moving_bars(5, (320, 240)))
+    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.set_image(samples.load_sample(samples.default_sample().name))
+    window.live.open_from_command_line(str(clip), None, playing=False)
+    qtbot.waitUntil(window.live.has_frame, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.explorer)
+    window.explorer.select_model("lenet5")
+    qtbot.waitUntil(window.explorer.has_results, timeout=WAIT_MS)
+    result = window.state.explorer.result
+    assert result.image.source == "clip.avi" and frame_number(result.image.pixels) == 0
+    names = window.state.explorer.shown_model().session.tensor_names
+    assert not result.live and set(result.activations.tensors) == set(names)
+    assert all(kind == "all" for kind, _ in fetches)
+    window.live.stop()
+    window.close()

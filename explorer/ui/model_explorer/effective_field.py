@@ -71,8 +71,9 @@ class EffectiveFieldTask:
         if target is None:
             self.runner.cancel(KIND)
             self._pending = None
+            why = LIVE if self.state.live.playing else CLICK
             with ex.events.paused():
-                ex.field, ex.field_text = None, (LIVE if self.state.live.playing else CLICK) if ex.effective_field else ""
+                ex.field, ex.field_text = None, why if ex.effective_field else ""
             return
         if self.runner.is_busy(KIND) and _same(target, self._pending):
             return

@@ -48,11 +48,7 @@ class LiveRuns:
         return scope is not None and (scope not in loaded.session.tensor_names or scope in result.activations.tensors)
 
     def on_screen(self, result: RunResult | None, loaded: LoadedModel | None, image: LoadedImage | None) -> bool:
-        """The result to paint: the one answering this image, or while playing the newest frame's so far."""
-        if readouts.answers(result, loaded, image):
-            return True
-        return (self.playing() and result is not None and loaded is not None and result.live
-                and result.model_key == loaded.key)
+        return readouts.on_screen(result, loaded, image, self.playing())
 
     def note(self) -> str:
         """Why the shown layer has no values in a live result."""
@@ -61,10 +57,12 @@ class LiveRuns:
     def job(self, request: tuple[LoadedModel, LoadedImage, object], scope: str | None,
             on_error: Callable[[str], None]) -> tuple | None:
         """(task function, *arguments) answering ``request`` for ``scope``; None while its LiveSession builds."""
-        if scope is None:
-            return (tasks.run_model, *request)
         loaded, image, recipe = request
         session = self._session
+        if session is not None and session.loaded is not loaded:
+            self._session = session = None  # another model: the old one's live session frees its memory
+        if scope is None:
+            return (tasks.run_model, *request)
         if session is not None and session.loaded is loaded and session.layer == scope:
             return live_tasks.run_live, session, image, recipe
         if not (self.runner.is_busy(KIND) and self._building == (loaded, scope)):

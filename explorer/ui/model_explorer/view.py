@@ -505,7 +505,7 @@ class ModelExplorerView(QWidget):
     def _show_header(self) -> None:
         ex = self.state.explorer
         self.picker.set_badge(*readouts.badge(ex))
-        text = readouts.summary(ex, self.state.image)
+        text = readouts.summary(ex, self.state.image, self.live_runs.playing())
         self.summary.setText(text)
         self.summary.setToolTip(text)
         shown = ex.shown_model()
