@@ -97,9 +97,10 @@ def summary(explorer: ExplorerState, images: ImageState, playing: bool = False) 
     result = explorer.result
     if not on_screen(result, loaded, source, playing):
         runs_on += " · running…"
+    elif result.live:  # the same words every frame: new text would lay the view out again ~30 times a second
+        runs_on += " · live: shown layer + prediction"
     else:
-        live = "live: " if result.live else ""  # the shown layer and the prediction alone
-        runs_on += f" · {live}{result.run_ms:.0f} ms onnxruntime, {result.total_ms:.0f} ms in all"
+        runs_on += f" · {result.run_ms:.0f} ms onnxruntime, {result.total_ms:.0f} ms in all"
     return f"{facts}{SEPARATOR}{runs_on}"
 
 
