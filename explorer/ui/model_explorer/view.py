@@ -5,6 +5,7 @@ every readout is repainted from the state when what it depends on changes. Work 
 ``model-load`` (tasks.load_model) when the chosen model is not the loaded one, ``model-run`` (tasks.run_model)
 when the activations on screen do not answer (loaded model, model input, recipe), ``inspect-builtins`` for the
 receptive-field comparison. ``_reconcile`` decides which of them is due, so every event can simply call it.
+While a camera or video plays, ``live_runs.py`` makes the run compute the shown layer and the prediction alone.
 """
 from __future__ import annotations
 
@@ -537,7 +538,7 @@ class ModelExplorerView(QWidget):
         row = self.rows[index]
         values = row_values(row, index, result.activations, result.prepared.tensor, result.preprocess.layout)
         self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit)
-        if values is None and result.live:
+        if values is None and result.live and row.tensor not in result.activations.tensors:
             self.activations.stats.setText(self.live_runs.note())
 
     def _show_channel(self) -> None:
