@@ -20,9 +20,10 @@ Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg1
    shown layer and the output → activations and prediction painted; the hidden Playground computes every frame
    too). Counted: live predictions painted per second, from the first to the last painted in a block. Beside it,
    in the same run, a bare onnxruntime session (default options) fetching only the output on the clip's frames
-   (prepare + run, back to back). Blocks alternate bare, window, bare, window; a block lasts --seconds or eight
-   bare frames, whichever is longer; the rates are totals over both blocks of each. A bare session fed by the clip
-   could not go faster than the clip's own rate either, hence the column against min(bare, clip rate).
+   (prepare + run, back to back). Blocks alternate bare, window, bare, window, ... (--blocks of each); a block lasts
+   --seconds or eight bare frames, whichever is longer; the rates are totals over the blocks of each. A bare
+   session fed by the clip could not go faster than the clip's own rate either, hence the column against
+   min(bare, clip rate).
 """
 from __future__ import annotations
 
@@ -104,7 +105,8 @@ def middle_layer(path: Path) -> str:
     return relus[len(relus) // 2].output
 
 
-def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], seconds: float) -> Iterator[tuple]:
+def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], seconds: float,
+                   blocks: int) -> Iterator[tuple]:
     """Per model: (name, layer, window predictions/s, bare/s, frames handed over/s, GUI CPU ms/prediction, 1-minute
     load average at the end)."""
     from PySide6.QtCore import QSettings
@@ -136,7 +138,7 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
             recipe = ex.shown_model().preprocess
             bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = 0.0
             block = seconds
-            for _ in range(2):
+            for _ in range(blocks):
                 n, t = _bare_block(bare, frames, recipe, block)
                 bare_frames, bare_time = bare_frames + n, bare_time + t
                 block = max(seconds, 8 * t / n)
@@ -235,6 +237,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="frames per model and column")
     parser.add_argument("--skip-playground", action="store_true")
     parser.add_argument("--skip-window", action="store_true", help="no Model Explorer rows in the window")
+    parser.add_argument("--blocks", type=int, default=3, help="window and bare blocks per model, alternating")
     args = parser.parse_args()
 
     import cv2
@@ -265,7 +268,8 @@ def main() -> None:
                   f"| window/min(bare, clip's {CLIP_FPS}) | frames handed over /s | GUI-thread CPU ms/prediction "
                   "| load |")
             print("|---|---|---|---|---|---|---|---|---|")
-            for name, layer, painted, bare, shown, gui_ms, load in explorer_rates(clip, names, frames, args.seconds):
+            for name, layer, painted, bare, shown, gui_ms, load in explorer_rates(clip, names, frames, args.seconds,
+                                                                                   args.blocks):
                 # A source gives at most its own frame rate: no consumer of this clip could go faster.
                 print(f"| {name} | {layer} | {painted:.2f} | {bare:.2f} | {painted / bare:.2f} "
                       f"| {painted / min(bare, CLIP_FPS):.2f} | {shown:.1f} | {gui_ms:.1f} | {load:.1f} |", flush=True)

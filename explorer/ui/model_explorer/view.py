@@ -308,7 +308,8 @@ class ModelExplorerView(QWidget):
             return
         needed = max(self.predictions.heightForWidth(self.left.width()), self.predictions.sizeHint().height())
         want = min(needed, int(0.45 * total))
-        self.left.setSizes([total - want, want])
+        if self.left.sizes() != [total - want, want]:  # the same sizes again would still lay the column out
+            self.left.setSizes([total - want, want])
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
