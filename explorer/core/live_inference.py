@@ -40,7 +40,9 @@ class LiveSession:
             raise UserError(f"The model has no tensor named {unknown[0]!r}: pick a layer from its layer table.")
         self.tensors: tuple[str, ...] = tuple(tensors)
         self.fetch: tuple[str, ...] = tuple(dict.fromkeys([*tensors, self.output_name]))
-        self._feed = full.feed  # the input's type and shape checks, as the all-activations run does them
+        # The input's type and shape checks, as the all-activations run does them; holding the session also keeps
+        # the weights alive, which onnxruntime reads in place for both sessions.
+        self._feed = full.feed
         self._session = full.sharing_weights(self.fetch)
         self.provider: str = self._session.get_providers()[0]
 

@@ -217,7 +217,9 @@ class ActivationSession:
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
         proto, weight_names, weights = _private_copy(proto)  # a path's full proto is freed here
         self.tensor_names = _expose_all(proto)
-        self._graph = proto  # weights apart: further sessions over the same model (sharing_weights) start from it
+        # The graph with only the small (or non-raw) tensors left in it: further sessions over the same model
+        # (sharing_weights) start from it.
+        self._graph = proto
         self.layer_tensor: dict[str, str] = {}
         for node in proto.graph.node:
             first = next((o for o in node.output if o), None)
