@@ -108,6 +108,21 @@ def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(play
     np.testing.assert_allclose(view.activations.values, oracle.tensors[other][0], rtol=1e-4, atol=1e-5)
 
 
+def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(playing, qtbot, fetches):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(live_result_for(view, view.rows[view.current_row].tensor), timeout=WAIT_MS)
+    for index in (2, 3, 4):  # faster than a session builds: each build cancels the one before (latest wins)
+        view.select_row(index)
+    last = view.rows[4].tensor
+    qtbot.waitUntil(live_result_for(view, last), timeout=WAIT_MS)
+    shown = view.state.live.shown
+    qtbot.waitUntil(lambda: view.state.live.shown >= shown + 3, timeout=WAIT_MS)
+    output = ex.shown_model().session.output_name
+    assert fetches[-1] == ("live", (last, output))
+    assert not {fetched for kind, fetched in fetches} & {(view.rows[i].tensor, output) for i in (2, 3)}
+
+
 def test_the_input_row_while_playing_fetches_the_output_alone(playing, qtbot, fetches):
     view, controller, camera = playing
     live = view.state.live
