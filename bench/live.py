@@ -205,7 +205,7 @@ def model_rates(name: str, frames: list[np.ndarray], runs: int) -> tuple:
     path = zoo.materialize(name)
     layer = middle_layer(path)
     full = ActivationSession(path)
-    live = LiveSession(full, [layer])  # as the explorer makes it: beside the loaded model, sharing its weights
+    live = LiveSession(full, [layer])  # as the explorer makes it: beside the loaded model's session
     recipe = live.preprocess or preprocess.default_for_input(live.input_shape)[0]
     bare = _bare_session(path)
 

@@ -2,9 +2,10 @@
 
 ``ActivationSession`` makes every node output a graph output so that one run yields all activations; that also
 stops onnxruntime from fusing or dropping any node. For live frames the Model Explorer needs only the layer on
-screen and the prediction, so ``LiveSession`` runs a second session over the same model and weights (shared with
-the ActivationSession, not copied) whose graph outputs are exactly those: onnxruntime then optimises as for a plain
-session (fusions everywhere except at the fetched tensors) and prunes every node that no fetched tensor needs.
+screen and the prediction, so ``LiveSession`` runs a second session over the same model whose graph outputs are
+exactly those (``ActivationSession.sharing_weights``: the weights are handed over in memory, not serialised again):
+onnxruntime then optimises as for a plain session (fusions everywhere except at the fetched tensors) and prunes
+every node that no fetched tensor needs.
 bench/live.py compares it with a bare session fetching only the output.
 """
 from __future__ import annotations

@@ -268,9 +268,10 @@ class ActivationSession:
         return options
 
     def sharing_weights(self, outputs: Sequence[str]) -> ort.InferenceSession:
-        """Another session over this model and its weights (shared, not copied) whose graph outputs are exactly
-        ``outputs``, on the provider this one uses: onnxruntime then fuses and prunes as for a plain session,
-        except at those tensors (core.live_inference)."""
+        """Another session over this model whose graph outputs are exactly ``outputs``, on the provider this one
+        uses: onnxruntime then fuses and prunes as for a plain session, except at those tensors (core.live_inference).
+        The weights go in as this session's OrtValues, not serialised again; onnxruntime still packs its own copy for
+        its fast kernels (measured: +272 MB beside AlexNet's 244 MB of weights, +606 MB beside VGG-16's 553 MB)."""
         proto = onnx.ModelProto()
         proto.CopyFrom(self._graph)  # the graph alone: the weights travel as the shared OrtValues
         del proto.graph.output[:]

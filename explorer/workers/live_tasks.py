@@ -1,7 +1,7 @@
 """The Model Explorer's tasks while a camera or video plays: only the shown layer and the prediction are computed.
 
-``build_live`` makes a ``core.live_inference.LiveSession`` for (loaded model, shown layer), sharing the loaded
-model's weights; ``run_live`` runs one frame through it. Its ``RunResult`` (``live=True``) holds the shown layer's
+``build_live`` makes a ``core.live_inference.LiveSession`` for (loaded model, shown layer) beside the loaded
+model's session (its weights handed over in memory); ``run_live`` runs one frame through it. Its ``RunResult`` (``live=True``) holds the shown layer's
 tensor alone, so every readout made for a full run works on it unchanged; pausing runs ``tasks.run_model`` again.
 No Qt, no state: arguments in, a frozen result out.
 """
