@@ -56,7 +56,7 @@ def live_result_for(view, layer: str):
     return lambda: ex.result is not None and ex.result.live and layer in ex.result.activations.tensors
 
 
-def test_playing_fetches_only_the_shown_layer_and_the_output(playing, qtbot, fetches):
+def test_playing_fetches_only_the_shown_layer_and_the_output(fetches, playing, qtbot):
     view, controller, camera = playing
     live, ex = view.state.live, view.state.explorer
     qtbot.waitUntil(lambda: live.shown >= 5 and live.dropped > 0, timeout=WAIT_MS)
@@ -71,16 +71,17 @@ def test_playing_fetches_only_the_shown_layer_and_the_output(playing, qtbot, fet
     assert view.predictions.lines.text() and result.top[0][0] == int(np.argmax(result.activations.output))
 
 
-def test_pausing_computes_every_activation_of_the_frozen_frame(playing, qtbot, fetches):
+def test_pausing_computes_every_activation_of_the_frozen_frame(fetches, playing, qtbot):
     view, controller, camera = playing
     live, ex = view.state.live, view.state.explorer
     qtbot.waitUntil(lambda: live.shown >= 3, timeout=WAIT_MS)
     controller.set_playing(False)
-    qtbot.waitUntil(lambda: ex.result is not None and not ex.result.live
-                    and ex.result.image is view.state.image.image, timeout=WAIT_MS)
-    qtbot.wait(100)  # the frame taken as the pause came in is the last one
+    # every frame read is shown or dropped (the one waiting in the channel goes in once the views are done) ...
+    qtbot.waitUntil(lambda: live.shown + live.dropped == camera.read_count, timeout=WAIT_MS)
     frame = view.state.image.image
-    qtbot.waitUntil(lambda: ex.result.image is frame and not ex.result.live, timeout=WAIT_MS)
+    # ... and the last one gets every activation
+    qtbot.waitUntil(lambda: ex.result is not None and ex.result.image is frame and not ex.result.live,
+                    timeout=WAIT_MS)
     names = ex.shown_model().session.tensor_names
     assert set(ex.result.activations.tensors) == set(names)
     assert fetches[-1] == ("all", tuple(names))
@@ -92,7 +93,7 @@ def test_pausing_computes_every_activation_of_the_frozen_frame(playing, qtbot, f
     assert len(fetches) == runs
 
 
-def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(playing, qtbot, fetches):
+def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(fetches, playing, qtbot):
     view, controller, camera = playing
     ex = view.state.explorer
     first = view.rows[view.current_row].tensor
@@ -108,7 +109,7 @@ def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(play
     np.testing.assert_allclose(view.activations.values, oracle.tensors[other][0], rtol=1e-4, atol=1e-5)
 
 
-def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(playing, qtbot, fetches):
+def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(fetches, playing, qtbot):
     view, controller, camera = playing
     ex = view.state.explorer
     qtbot.waitUntil(live_result_for(view, view.rows[view.current_row].tensor), timeout=WAIT_MS)
@@ -123,7 +124,7 @@ def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(pl
     assert not {fetched for kind, fetched in fetches} & {(view.rows[i].tensor, output) for i in (2, 3)}
 
 
-def test_the_input_row_while_playing_fetches_the_output_alone(playing, qtbot, fetches):
+def test_the_input_row_while_playing_fetches_the_output_alone(fetches, playing, qtbot):
     view, controller, camera = playing
     live = view.state.live
     view.select_row(0)
