@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from fake_video import FakeCamera, frame_number
 from PySide6.QtCore import QSettings
+from small_models import tiny_rgb
 
 from explorer.core import samples, video, zoo
 from explorer.core.live_inference import LiveSession
@@ -135,6 +136,21 @@ def test_the_input_row_while_playing_fetches_the_output_alone(fetches, playing, 
     result = view.state.explorer.result
     assert result.activations.tensors == {}
     np.testing.assert_array_equal(view.activations.values, result.prepared.tensor[0])
+
+
+def test_another_model_while_playing_runs_live_on_its_own_session(fetches, playing, qtbot, tmp_path):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(live_result_for(view, view.rows[view.current_row].tensor), timeout=WAIT_MS)
+    view.select_model(str(tiny_rgb(tmp_path / "tiny.onnx")))
+    qtbot.waitUntil(lambda: ex.shown_model() is not None and ex.shown_model().title == "Tiny RGB net",
+                    timeout=WAIT_MS)
+    shown = view.rows[view.current_row].tensor  # conv1 of the tiny net: LeNet-5's layer name is not in it
+    qtbot.waitUntil(live_result_for(view, shown), timeout=WAIT_MS)
+    assert ex.result.model_key == ex.model and fetches[-1] == ("live", (shown, "prob"))
+    oracle = ActivationSession(tmp_path / "tiny.onnx").run(ex.result.prepared.tensor)
+    np.testing.assert_allclose(ex.result.activations.tensors[shown], oracle.tensors[shown], rtol=1e-4, atol=1e-5)
+    assert view.predictions.lines.text().startswith("output ")  # random weights: outputs, not class names
 
 
 def test_the_effective_field_asks_for_a_pause_while_playing(playing, qtbot):
