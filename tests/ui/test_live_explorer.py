@@ -64,6 +64,9 @@ def test_playing_fetches_only_the_shown_layer_and_the_output(fetches, playing, q
     shown = view.rows[view.current_row].tensor
     output = ex.shown_model().session.output_name
     assert fetches and set(fetches) == {("live", (shown, output))}  # never every activation while playing
+    # ... and onnxruntime's graph has only those outputs (not just the names asked for at run time)
+    session = view.live_runs._session.session._session
+    assert [o.name for o in session.get_outputs()] == [shown, output]
     qtbot.waitUntil(live_result_for(view, shown), timeout=WAIT_MS)
     result = ex.result
     assert set(result.activations.tensors) == {shown}
