@@ -1,7 +1,7 @@
 """Live video speed: the Playground's frame rate in the real window, and output-only model runs per frame.
 
-Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg16,resnet34]`; results are
-recorded in bench/README.md ("Live video").
+Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg16,resnet34] [--skip-playground]
+[--skip-window]`; results are recorded in bench/README.md ("Live video").
 
 1. Playground: a generated 640×480 clip (MJPG .avi, 60 frames per second: faster than the 30 asked for) plays in the
    offscreen main window through the whole live pipeline (reader task → image state → Playground task → paint).
@@ -15,6 +15,15 @@ recorded in bench/README.md ("Live video").
    - all:  ActivationSession (every activation, what the explorer computes when paused), for scale.
    Runs alternate frame by frame (live, bare, all, live, ...) so load from other processes hits every column;
    frames per second = 1 / median seconds per frame (prepare + run). Built-ins are built into the cache first.
+3. Model Explorer in the window: the same clip plays into the offscreen main window with the Model Explorer shown
+   on the model and the same middle layer, through the whole pipeline (reader task → image state → live run of the
+   shown layer and the output → activations and prediction painted; the hidden Playground computes every frame
+   too). Counted: live predictions painted per second, from the first to the last painted in a block. Beside it,
+   in the same run, a bare onnxruntime session (default options) fetching only the output on the clip's frames
+   (prepare + run, back to back). Blocks alternate bare, window, bare, window, ... (--blocks of each); a block lasts
+   --seconds or eight bare frames, whichever is longer; the rates are totals over the blocks of each. A bare
+   session fed by the clip could not go faster than the clip's own rate either, hence the column against
+   min(bare, clip rate).
 """
 from __future__ import annotations
 
@@ -24,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -95,21 +105,109 @@ def middle_layer(path: Path) -> str:
     return relus[len(relus) // 2].output
 
 
-def model_rates(name: str, frames: list[np.ndarray], runs: int) -> tuple:
+def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], seconds: float,
+                   blocks: int) -> Iterator[tuple]:
+    """Per model: (name, layer, window predictions/s, bare/s, frames handed over/s, GUI CPU ms/prediction, 1-minute
+    load average at the end)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    import explorer.ui  # noqa: F401
+    from explorer.core import samples, zoo
+    from explorer.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(settings=QSettings(str(clip.with_name("explorer.ini")), QSettings.Format.IniFormat))
+    window.resize(1600, 1000)
+    window.show()
+    window.tabs.setCurrentWidget(window.explorer)
+    window.set_image(samples.load_sample(samples.default_sample().name))  # the still picture between models
+    ex, live = window.state.explorer, window.state.live
+    painted: list[float] = []  # when each live prediction reached the screen
+    ex.events.result.connect(lambda *_: painted.append(time.perf_counter()) if ex.result and ex.result.live else None)
+    try:
+        for name in names:
+            window.live.still_image()
+            window.explorer.select_model(name)
+            if not _spin_until(app, window.explorer.has_results, 600):
+                raise SystemExit(f"{name} gave no result on the still image: {window.message_text()}")
+            path = zoo.materialize(name)
+            layer = middle_layer(path)
+            ex.layer = layer
+            bare = _bare_session(path)
+            recipe = ex.shown_model().preprocess
+            bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = 0.0
+            block = seconds
+            for _ in range(blocks):
+                n, t = _bare_block(bare, frames, recipe, block)
+                bare_frames, bare_time = bare_frames + n, bare_time + t
+                block = max(seconds, 8 * t / n)
+                painted.clear()
+                window.live.open_video(clip)
+                if not _spin_until(app, lambda: len(painted) >= 1, 600):  # the first frame builds the session
+                    raise SystemExit(f"{name}: no live prediction painted: {window.message_text()}")
+                first, shown0, gui0 = len(painted), live.shown, time.thread_time()
+                _spin(app, block)
+                spun += block
+                window.live.stop()
+                done = painted[first - 1:]
+                if len(done) < 2:
+                    raise SystemExit(f"{name}: one prediction in {block:.0f} s; give it more --seconds")
+                window_frames += len(done) - 1
+                window_time += done[-1] - done[0]
+                gui_cpu += time.thread_time() - gui0
+                shown += live.shown - shown0
+                _spin_until(app, lambda: not any(t.kind != "frames" for t in window.runner.running_tasks()), 600)
+            window.live.still_image()
+            yield (name, layer, window_frames / window_time, bare_frames / bare_time, shown / spun,
+                   gui_cpu * 1000 / max(window_frames, 1), os.getloadavg()[0])
+    finally:
+        window.close()
+
+
+def _spin_until(app, done, timeout_s: float) -> bool:
+    end = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > end:
+            return False
+        app.processEvents()
+        time.sleep(0.002)
+    return True
+
+
+def _bare_session(path: Path):
     import onnxruntime as ort
 
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _bare_block(bare, frames: list[np.ndarray], recipe, seconds: float) -> tuple[int, float]:
+    """Frames run back to back (prepare + output-only run) for ``seconds`` and at least three: (count, seconds)."""
+    from explorer.core import preprocess
+
+    name, output = bare.get_inputs()[0].name, bare.get_outputs()[0].name
+    bare.run([output], {name: preprocess.prepare(frames[0], recipe).tensor})  # first run allocates
+    started = time.perf_counter()
+    n = 0
+    while n < 3 or time.perf_counter() - started < seconds:
+        bare.run([output], {name: preprocess.prepare(frames[n % len(frames)], recipe).tensor})
+        n += 1
+    return n, time.perf_counter() - started
+
+
+def model_rates(name: str, frames: list[np.ndarray], runs: int) -> tuple:
     from explorer.core import preprocess, zoo
     from explorer.core.live_inference import LiveSession
     from explorer.core.runtime import ActivationSession
 
     path = zoo.materialize(name)
     layer = middle_layer(path)
-    live = LiveSession(path, [layer])
-    recipe = live.preprocess or preprocess.default_for_input(live.input_shape)[0]
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    bare = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     full = ActivationSession(path)
+    live = LiveSession(full, [layer])  # as the explorer makes it: beside the loaded model's session
+    recipe = live.preprocess or preprocess.default_for_input(live.input_shape)[0]
+    bare = _bare_session(path)
 
     def per_frame(run) -> float:
         started = time.perf_counter()
@@ -138,6 +236,8 @@ def main() -> None:
     parser.add_argument("--models", default="lenet5,alexnet,vgg16,resnet34")
     parser.add_argument("--runs", type=int, default=40, help="frames per model and column")
     parser.add_argument("--skip-playground", action="store_true")
+    parser.add_argument("--skip-window", action="store_true", help="no Model Explorer rows in the window")
+    parser.add_argument("--blocks", type=int, default=3, help="window and bare blocks per model, alternating")
     args = parser.parse_args()
 
     import cv2
@@ -162,6 +262,17 @@ def main() -> None:
         source = video.VideoFileSource(clip)
         frames = [source.read() for _ in range(30)]
         source.close()
+        if names and not args.skip_window:
+            print("\nModel Explorer in the window, the same clip, live predictions painted per second\n")
+            print("| model | shown layer | window: predictions painted /s | bare (output only) /s | window/bare "
+                  f"| window/min(bare, clip's {CLIP_FPS}) | frames handed over /s | GUI-thread CPU ms/prediction "
+                  "| load |")
+            print("|---|---|---|---|---|---|---|---|---|")
+            for name, layer, painted, bare, shown, gui_ms, load in explorer_rates(clip, names, frames, args.seconds,
+                                                                                   args.blocks):
+                # A source gives at most its own frame rate: no consumer of this clip could go faster.
+                print(f"| {name} | {layer} | {painted:.2f} | {bare:.2f} | {painted / bare:.2f} "
+                      f"| {painted / min(bare, CLIP_FPS):.2f} | {shown:.1f} | {gui_ms:.1f} | {load:.1f} |", flush=True)
     if not names:
         return
     print(f"\nModels, frames per second (prepare + run), median of {args.runs} frames\n")

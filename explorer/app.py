@@ -198,7 +198,8 @@ def _wait_until(app, condition, timeout: float) -> bool:
 
 
 def _self_test(app) -> int:
-    """Open the window offscreen, convolve a bundled sample, run LeNet-5 on the worker thread, save a screenshot.
+    """Open the window offscreen, convolve a bundled sample and a generated clip's frame, run LeNet-5 on the worker
+    thread on the sample and live on the clip, save a screenshot.
 
     Exit 0 when every step works, 1 with a one-line reason otherwise: it is what CI runs on the packaged app.
     """
@@ -249,6 +250,16 @@ def _self_test_steps(app, window) -> tuple[str | None, list[str]]:
     if not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):
         return f"LeNet-5 inference gave no result within {WAIT_SECONDS:.0f} s: {window.message_text()}", steps
     steps.append(f"LeNet-5 inference through the worker thread ({window.provider_text()})")
+
+    # The clip again, playing: live runs fetch the shown layer and the prediction alone (workers/live_tasks.py).
+    window.live.open_video(clip)
+    painted = _wait_until(app, lambda: getattr(window.state.explorer.result, "live", False), WAIT_SECONDS)
+    window.live.still_image()
+    if not painted:
+        return f"no live LeNet-5 prediction on a generated video: {window.message_text()}", steps
+    steps.append("LeNet-5 live on a video (shown layer and prediction)")
+    if not _wait_until(app, window.explorer.has_results, WAIT_SECONDS):  # every activation of the still again
+        return f"LeNet-5 gave no result on the still image after the video: {window.message_text()}", steps
     _settle(app)
     # A private folder: a fixed /tmp name belongs to whichever user ran the self-test first.
     shot = Path(tempfile.mkdtemp(prefix="cnn-explorer-self-test-")) / "self-test.png"

@@ -33,6 +33,7 @@ def test_self_test_passes():
     result = run_app("--self-test")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "self-test passed" in result.stdout and "LeNet-5 inference" in result.stdout
+    assert "LeNet-5 live on a video" in result.stdout
 
 
 def test_screenshot_with_a_bad_image_exits_2_with_one_line(tmp_path):

@@ -14,10 +14,11 @@ def run_app(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, text=True, timeout=300)
 
 
-def test_a_screenshot_on_a_video_renders_the_window_and_exits_cleanly(tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--model", "lenet5", "--tab", "explorer"]])
+def test_a_screenshot_on_a_video_renders_the_window_and_exits_cleanly(tmp_path, extra):
     clip = video.write_video(tmp_path / "clip.avi", video.moving_bars(5, (320, 240)))
     out = tmp_path / "window.png"
-    result = run_app("--screenshot", str(out), "--video", str(clip))
+    result = run_app("--screenshot", str(out), "--video", str(clip), *extra)
     assert result.returncode == 0, result.stderr[-2000:]
     picture = cv2.imread(str(out))
     assert picture is not None and picture.std() > 10

@@ -15,7 +15,9 @@ the caller already holds as arrays (a built-in's, drawn from its seed) are taken
 
 Pre-packing is off: it copies every Gemm/MatMul weight into a second, packed buffer while the session starts
 (VGG-16's 411 MB fc6: about a second on the bench machine), and for these one-image runs it gains nothing
-measurable (bench/model_load.py, bench/README.md "Opening a built-in model").
+measurable (bench/model_load.py, bench/README.md "Opening a built-in model"). Live sessions (``sharing_weights``,
+one run per video frame) keep it on. The weights' arrays stay alive beside the session so that live sessions can be
+built from them without drawing or reading the weights again (VGG-16: 553 MB).
 
 Providers: CUDA is asked for only when onnxruntime lists it; onnxruntime-gpu without CUDA libraries then falls
 back to CPU on its own (logging to stderr only), so the provider really used is read back from the session and
@@ -28,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,6 +245,9 @@ class ActivationSession:
         self.preprocess: pp.Preprocess | None = pp.from_model(proto)  # the model's own recipe, if stored
         proto, weight_names, arrays = _private_copy(proto, weights)  # a path's full proto is freed here
         self.tensor_names = _expose_all(proto)
+        # The graph with only the small (or non-raw) tensors left in it: further sessions over the same model
+        # (sharing_weights) start from it.
+        self._graph = proto
         self.layer_tensor: dict[str, str] = {}
         for node in proto.graph.node:
             first = next((o for o in node.output if o), None)
@@ -260,17 +265,12 @@ class ActivationSession:
         chosen = [(CUDA, {}) if p == CUDA else p for p in chosen]
 
         ort.set_default_logger_severity(log_severity())
-        options = ort.SessionOptions()
-        options.log_severity_level = log_severity()
-        options.graph_optimization_level = OPTIMIZATION_LEVEL
-        if not PREPACK:
-            options.add_session_config_entry("session.disable_prepacking", "1")
-        # onnxruntime copies these into the session while it loads (its C API's AddExternalInitializers says so,
-        # and a test checks it): they are dropped with this frame, not kept beside the session's own copy.
-        if arrays:
-            options.add_external_initializers(weight_names, [ort.OrtValue.ortvalue_from_numpy(w) for w in arrays])
-        self._session = self._create(proto, options, chosen)
-        del proto, arrays, options
+        # onnxruntime copies these into each session while it loads (its C API's AddExternalInitializers says so,
+        # and a test checks it); they are kept so that live sessions (sharing_weights) can be built beside this one.
+        self._weight_names = weight_names
+        self._weights = [ort.OrtValue.ortvalue_from_numpy(w) for w in arrays]
+        self._session = self._create(proto, self._options(prepack=PREPACK), chosen)
+        del arrays
 
         self.provider: str = self._session.get_providers()[0]
         self.requested_provider: str = names[0] if names else CPU
@@ -288,6 +288,40 @@ class ActivationSession:
         self._lock = threading.Lock()
         self._in_flight: list[ort.RunOptions] = []  # runs may overlap (onnxruntime allows it): cancel all
 
+    def _options(self, prepack: bool) -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.log_severity_level = log_severity()
+        options.graph_optimization_level = OPTIMIZATION_LEVEL
+        if not prepack:
+            options.add_session_config_entry("session.disable_prepacking", "1")
+        if self._weights:
+            options.add_external_initializers(self._weight_names, self._weights)
+        return options
+
+    def sharing_weights(self, outputs: Sequence[str]) -> ort.InferenceSession:
+        """Another session over this model whose graph outputs are exactly ``outputs``, on the provider this one
+        uses: onnxruntime then fuses and prunes as for a plain session, except at those tensors (core.live_inference).
+        The weights go in as this session's OrtValues, not serialised again; onnxruntime still packs its own copy for
+        its fast kernels (measured: +272 MB beside AlexNet's 244 MB of weights, +606 MB beside VGG-16's 553 MB)."""
+        proto = onnx.ModelProto()
+        proto.CopyFrom(self._graph)  # the graph alone: the weights travel as the shared OrtValues
+        del proto.graph.output[:]
+        proto.graph.output.extend(onnx.ValueInfoProto(name=name) for name in outputs)
+        # Pre-packing pays off here: a live session runs every frame.
+        return self._create(proto, self._options(prepack=True), list(dict.fromkeys([self.provider, CPU])))
+
+    def feed(self, tensor: np.ndarray) -> np.ndarray:
+        """The prepared tensor as this model's input: its type, its batch axis; a wrong shape is one line."""
+        tensor = _as_input(tensor, self.input_dtype)
+        expected = self._fixed_dims
+        if tensor.ndim != len(expected) and tensor.size == int(np.prod(self.input_shape)):
+            tensor = tensor.reshape(self.input_shape)  # models whose input has no batch axis, e.g. (C, H, W)
+        if len(expected) != tensor.ndim or any(e is not None and e != t for e, t in zip(expected, tensor.shape)):
+            shown = tuple("?" if e is None else e for e in expected)
+            raise UserError(f"The model expects an input of shape {shown} but got {tensor.shape}: "
+                            "check the preprocessing size and layout.")
+        return tensor
+
     @staticmethod
     def _create(proto: onnx.ModelProto, options: ort.SessionOptions, providers: list) -> ort.InferenceSession:
         if proto.ByteSize() >= _PROTOBUF_LIMIT:
@@ -301,14 +335,7 @@ class ActivationSession:
     def run(self, tensor: np.ndarray, run_options: ort.RunOptions | None = None) -> Activations:
         """Run once and return every node output; raises RunCancelled if cancel() stopped it."""
         started = time.perf_counter()
-        tensor = _as_input(tensor, self.input_dtype)
-        expected = self._fixed_dims
-        if tensor.ndim != len(expected) and tensor.size == int(np.prod(self.input_shape)):
-            tensor = tensor.reshape(self.input_shape)  # models whose input has no batch axis, e.g. (C, H, W)
-        if len(expected) != tensor.ndim or any(e is not None and e != t for e, t in zip(expected, tensor.shape)):
-            shown = tuple("?" if e is None else e for e in expected)
-            raise UserError(f"The model expects an input of shape {shown} but got {tensor.shape}: "
-                            "check the preprocessing size and layout.")
+        tensor = self.feed(tensor)
         options = run_options or ort.RunOptions()
         options.log_severity_level = log_severity()
         with self._lock:

@@ -116,6 +116,7 @@ class RunResult:
     total_ms: float   # prepare + run + collecting
     top: tuple[tuple[int, float], ...] = ()              # (class, probability), best first
     digit_check: digit_likeness.DigitLikeness | None = None  # for a digits-only network: is this input a digit?
+    live: bool = False  # a playing frame: activations holds only the shown layer (workers/live_tasks.py)
 
 
 def load_model(ctx: TaskContext, key: str) -> LoadedModel:
@@ -188,12 +189,19 @@ def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe:
         activations = loaded.session.run(prepared.tensor, options)
     except RunCancelled:
         raise Cancelled() from None
+    return run_result(loaded, image, recipe, prepared, activations, started)
+
+
+def run_result(loaded: LoadedModel, image: LoadedImage, recipe: preprocess.Preprocess,
+               prepared: preprocess.Prepared, activations: Activations, started: float,
+               live: bool = False) -> RunResult:
+    """A run's activations with the prediction read from its output (top five, the digits-only check)."""
     top = tuple(predictions.top_classes(activations.output, loaded.facts.probabilities))
     check = (digit_likeness.judge(image.pixels, top[0][1])
              if top and digit_likeness.applies(loaded.labels) else None)
     return RunResult(model_key=loaded.key, image=image, activations=activations, prepared=prepared,
                      preprocess=recipe, run_ms=activations.timings["run_ms"],
-                     total_ms=(time.perf_counter() - started) * 1000, top=top, digit_check=check)
+                     total_ms=(time.perf_counter() - started) * 1000, top=top, digit_check=check, live=live)
 
 
 def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.ModelInfo]:

@@ -61,6 +61,13 @@ def box_rect(box: tuple[int, int, int, int]) -> QRectF:
     return QRectF(left, top, right - left + 1, bottom - top + 1)
 
 
+def set_title(plot: pg.PlotItem, text: str) -> None:
+    """A new title only: pyqtgraph lays the text out again on every call (~3 ms), and live video repaints the panel
+    on every frame."""
+    if plot.titleLabel.text != text:
+        plot.setTitle(text)
+
+
 def _image_box(title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
     plot = pg.PlotItem(title=title)
     plot.hideAxis("left")
@@ -221,7 +228,7 @@ class ActivationPanel(QWidget):
         plane = self.values[self.channel]
         lo, hi = float(plane.min()), float(plane.max())
         self.channel_item.setImage(plane, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
-        self.channel_plot.setTitle(f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
+        set_title(self.channel_plot, f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
         self.channel_plot.getViewBox().autoRange(padding=0.01)
         y, x = self.mosaic.tile_origin(self.channel)
         th, tw = self.mosaic.tile
@@ -297,14 +304,14 @@ class ActivationPanel(QWidget):
         self.input_item.clear()
         self._clear_maps()
         self.stack.setCurrentWidget(self.mosaic_view)
-        self.mosaic_plot.setTitle(MOSAIC_TITLE)
+        set_title(self.mosaic_plot, MOSAIC_TITLE)
         self.stats.clear()
 
     def _clear_maps(self) -> None:
         self.mosaic = self.channel = self.unit = self.region = None
         self.mosaic_item.clear()
         self.channel_item.clear()
-        self.channel_plot.setTitle("Channel")
+        set_title(self.channel_plot, "Channel")
         self._set_rf_text(HINT)
         for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker, self.field_item):
             item.hide()
@@ -333,7 +340,7 @@ class ActivationPanel(QWidget):
         self.mosaic = core_mosaic.channel_mosaic(values, normalize=normalize, sort_by_mean=sort)
         self.mosaic_item.setImage(mosaic_indices(self.mosaic), autoLevels=False, levels=(0, 255))
         h, w = self.mosaic.image.shape
-        self.mosaic_plot.setTitle(f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
+        set_title(self.mosaic_plot, f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
                                   "(click one)")
         self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
 
@@ -343,7 +350,9 @@ class ActivationPanel(QWidget):
         heights = np.sort(vector)[::-1] if sort else vector
         # A line of touching bars for big vectors (4096 values); gaps between bars only when they are few.
         self.bars.setOpts(x=np.arange(heights.size), height=heights, width=1.0 if heights.size > 64 else 0.8)
-        self.bars_view.setLabel("bottom", "rank (sorted)" if sort else "output index")
+        label = "rank (sorted)" if sort else "output index"
+        if self.bars_view.getAxis("bottom").labelText != label:  # as for titles: a relayout each time
+            self.bars_view.setLabel("bottom", label)
         self.bars_view.autoRange()
         self._set_rf_text(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
 

@@ -3,7 +3,8 @@
 While ``state.explorer.effective_field`` is on, the clicked unit (``state.explorer.unit`` of ``channel`` on the
 shown layer) is measured by ``tasks.measure_field`` (kind "erf", core.erf) around the current model input; a new
 unit, layer, channel, model or image cancels the old measurement. ``state.explorer.field`` only ever holds the
-field of the current unit (it is cleared before a new one is asked for).
+field of the current unit (it is cleared before a new one is asked for). Nothing is measured while a video or camera
+plays (every frame would restart it); the text says to pause.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from explorer.workers.runner import TaskRunner
 KIND = "erf"
 CLICK = "Click a unit of a channel to measure its effective field."
 MEASURING = "Measuring the effective field…"
+LIVE = "Pause the video or camera to measure the effective field: it takes hundreds of runs on one frame."
 # A click wants an answer in seconds: coarser blocks than the CLI's 4096 passes (AlexNet's conv3 field, 99×99×3,
 # took minutes on a busy 2-core machine at 4096; LeNet-5's fields fit whole in this).
 MAX_PASSES = 1024
@@ -41,7 +43,7 @@ class EffectiveFieldTask:
         bind(panel.effective, events.effective_field, lambda: panel.effective.setChecked(ex.effective_field),
              panel.effective_chosen, lambda on: setattr(ex, "effective_field", on))
         for signal in (events.effective_field, events.loaded, events.model, events.layer, events.channel,
-                       events.unit, state.image.events.image, state.image.events.photo):
+                       events.unit, state.image.events.image, state.image.events.photo, state.live.events.playing):
             connect(panel, signal, self.reconcile)
         connect(panel, events.field, self._show)
         connect(panel, events.field_text, self._show)
@@ -50,7 +52,8 @@ class EffectiveFieldTask:
         """The clicked unit on the shown layer, when the box is ticked and the unit exists in that layer."""
         ex = self.state.explorer
         loaded, image, row = ex.shown_model(), self.state.image.model_input(), self.shown_row()
-        if not ex.effective_field or loaded is None or image is None or row is None or row.op == "Input":
+        if not ex.effective_field or loaded is None or image is None or row is None or row.op == "Input" \
+                or self.state.live.playing:
             return None
         shape = row.shape
         if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]) or shape[2] * shape[3] <= 1:
@@ -68,8 +71,9 @@ class EffectiveFieldTask:
         if target is None:
             self.runner.cancel(KIND)
             self._pending = None
+            why = LIVE if self.state.live.playing else CLICK
             with ex.events.paused():
-                ex.field, ex.field_text = None, CLICK if ex.effective_field else ""
+                ex.field, ex.field_text = None, why if ex.effective_field else ""
             return
         if self.runner.is_busy(KIND) and _same(target, self._pending):
             return

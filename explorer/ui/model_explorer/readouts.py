@@ -49,6 +49,15 @@ def answers(result: RunResult | None, loaded: LoadedModel | None, image: LoadedI
             and result.model_key == loaded.key and result.image is image)
 
 
+def on_screen(result: RunResult | None, loaded: LoadedModel | None, image: LoadedImage | None,
+              playing: bool) -> bool:
+    """The result to show: the one answering this image, or while a source plays the newest frame's so far (its
+    panels show the frame it was computed on), rather than a blank view for the length of every run."""
+    if answers(result, loaded, image):
+        return True
+    return playing and result is not None and loaded is not None and result.live and result.model_key == loaded.key
+
+
 def result_is_current(explorer: ExplorerState, images: ImageState) -> bool:
     """The activations in the state answer the chosen model and the current model input."""
     return answers(explorer.result, explorer.shown_model(), images.model_input())
@@ -64,8 +73,9 @@ def badge(explorer: ExplorerState) -> tuple[str, str, str]:
     return facts.badge, BADGE_COLOURS.get(facts.badge, GREY), "\n".join(facts.facts) or facts.weights_text
 
 
-def summary(explorer: ExplorerState, images: ImageState) -> str:
-    """The chosen model's size — what it runs on (source and size) and how long that took."""
+def summary(explorer: ExplorerState, images: ImageState, playing: bool = False) -> str:
+    """The chosen model's size — what it runs on (source and size) and how long that took; ``playing``: a camera
+    or video plays (live runs compute the shown layer and the prediction alone)."""
     loaded = explorer.shown_model()
     title = chosen_title(explorer.model)
     if loaded is None:
@@ -85,8 +95,12 @@ def summary(explorer: ExplorerState, images: ImageState) -> str:
     if source is not images.image:
         runs_on += " (the last photo: the Playground shows a lecture grid)"
     result = explorer.result
-    runs_on += (f" · {result.run_ms:.0f} ms onnxruntime, {result.total_ms:.0f} ms in all"
-                if answers(result, loaded, source) else " · running…")
+    if not on_screen(result, loaded, source, playing):
+        runs_on += " · running…"
+    elif result.live:  # the same words every frame: new text would lay the view out again ~30 times a second
+        runs_on += " · live: shown layer + prediction"
+    else:
+        runs_on += f" · {result.run_ms:.0f} ms onnxruntime, {result.total_ms:.0f} ms in all"
     return f"{facts}{SEPARATOR}{runs_on}"
 
 

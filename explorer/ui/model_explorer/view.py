@@ -5,6 +5,7 @@ every readout is repainted from the state when what it depends on changes. Work 
 ``model-load`` (tasks.load_model) when the chosen model is not the loaded one, ``model-run`` (tasks.run_model)
 when the activations on screen do not answer (loaded model, model input, recipe), ``inspect-builtins`` for the
 receptive-field comparison. ``_reconcile`` decides which of them is due, so every event can simply call it.
+While a camera or video plays, ``live_runs.py`` makes the run compute the shown layer and the prediction alone.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from explorer.ui.model_explorer.effective_field import EffectiveFieldTask
 from explorer.ui.model_explorer.explain_panel import ExplainPanel
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
+from explorer.ui.model_explorer.live_runs import LiveRuns
 from explorer.ui.model_explorer.model_picker import ModelPicker
 from explorer.ui.model_explorer.predictions import PredictionsPanel
 from explorer.ui.model_explorer.random_vs_trained import RandomVsTrainedPanel
@@ -70,12 +72,14 @@ class ModelExplorerView(QWidget):
         self._shown: LoadedModel | None = None         # that model (None: the chosen one is still loading)
         self._load_key = ""                            # the model the latest load task builds
         self._run: RunRequest | None = None            # what the latest run task answers
+        self._scope: str | None = None                 # ... and for which layer (None: all; live_runs.py)
         self._failed_load = ""                         # not retried until the user asks again (error cleared)
         self._failed_run: RunRequest | None = None
         self._recipes: dict[str, preprocess.Preprocess] = {}  # the user's recipes for files without one
         self._dialog: preprocess_dialog.PreprocessDialog | None = None
         self._notes_shown: set[str] = set()
         self._bindings: list[tuple[object, Callable]] = []
+        self.live_runs = LiveRuns(self.state, self.runner, self._reconcile)
         self._build()
         self._connect_intent()
         self._bind_state()
@@ -213,7 +217,8 @@ class ModelExplorerView(QWidget):
                              (ex.unit, self._show_unit), (ex.normalize, self._show_activations),
                              (ex.sort, self._show_activations), (ex.panel, self._show_panel),
                              (ex.progress, self._show_progress), (ex.progress_text, self._show_progress),
-                             (image.image, self._on_model_input), (image.photo, self._on_model_input)):
+                             (image.image, self._on_model_input), (image.photo, self._on_model_input),
+                             (ex.layer, self._reconcile), (self.state.live.events.playing, self._reconcile)):
             signal.connect(slot)
             self._bindings.append((signal, slot))
         self._show_panel()
@@ -309,7 +314,8 @@ class ModelExplorerView(QWidget):
             return
         needed = max(self.predictions.heightForWidth(self.left.width()), self.predictions.sizeHint().height())
         want = min(needed, int(0.45 * total))
-        self.left.setSizes([total - want, want])
+        if self.left.sizes() != [total - want, want]:  # the same sizes again would still lay the column out
+            self.left.setSizes([total - want, want])
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
@@ -340,16 +346,18 @@ class ModelExplorerView(QWidget):
             self.runner.cancel(LOAD)
             self._progress(1.0, "")
         request = self._run_request()
-        if request is None or self._answered(request):
+        scope = self.live_runs.scope(self.rows[self.current_row].tensor) if self.rows else None
+        if request is None or self._answered(request, scope):
             return
-        in_flight = self.runner.is_busy(RUN) and same_request(self._run, request)
+        in_flight = self.runner.is_busy(RUN) and same_request(self._run, request) and self._scope == scope
         failed = bool(ex.error) and same_request(self._failed_run, request)
         if not (in_flight or failed):
-            self._submit_run(request)
+            self._submit_run(request, scope)
 
-    def _answered(self, request: RunRequest) -> bool:
+    def _answered(self, request: RunRequest, scope: str | None) -> bool:
         result = self.state.explorer.result
-        return readouts.answers(result, request[0], request[1]) and result.preprocess == request[2]
+        return (readouts.answers(result, request[0], request[1]) and result.preprocess == request[2]
+                and self.live_runs.covers(result, request[0], scope))
 
     def _run_request(self) -> RunRequest | None:
         loaded, image = self.state.explorer.shown_model(), self.state.image.model_input()
@@ -386,11 +394,15 @@ class ModelExplorerView(QWidget):
             ex.progress, ex.progress_text = 1.0, ""
         self.state.status.show(message, error=True, topic=TOPIC)
 
-    def _submit_run(self, request: RunRequest) -> None:
-        self._run = request
-        self.runner.submit(RUN, tasks.run_model, *request, on_done=self._ran,
-                           on_error=lambda message: self._run_failed(request, message))
-        self.state.explorer.result = None  # the old image's activations never stand beside the new one
+    def _submit_run(self, request: RunRequest, scope: str | None) -> None:
+        failed = lambda message: self._run_failed(request, message)  # noqa: E731
+        job = self.live_runs.job(request, scope, failed)
+        if job is None:
+            return  # the live session for this layer is being built: _reconcile follows
+        self._run, self._scope = request, scope
+        self.runner.submit(RUN, *job, on_done=self._ran, on_error=failed)
+        if not self.live_runs.on_screen(self.state.explorer.result, request[0], request[1]):
+            self.state.explorer.result = None  # the old image's activations never stand beside the new one
 
     def _ran(self, result: RunResult) -> None:
         ex = self.state.explorer
@@ -501,7 +513,7 @@ class ModelExplorerView(QWidget):
     def _show_header(self) -> None:
         ex = self.state.explorer
         self.picker.set_badge(*readouts.badge(ex))
-        text = readouts.summary(ex, self.state.image)
+        text = readouts.summary(ex, self.state.image, self.live_runs.playing())
         self.summary.setText(text)
         self.summary.setToolTip(text)
         shown = ex.shown_model()
@@ -527,12 +539,14 @@ class ModelExplorerView(QWidget):
     def _show_activations(self) -> None:
         ex, index = self.state.explorer, self.current_row
         result = ex.result
-        if index < 0 or not readouts.answers(result, self._shown, self.state.image.model_input()):
+        if index < 0 or not self.live_runs.on_screen(result, self._shown, self.state.image.model_input()):
             self.activations.clear()
             return
         row = self.rows[index]
         values = row_values(row, index, result.activations, result.prepared.tensor, result.preprocess.layout)
         self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit)
+        if values is None and result.live and row.tensor not in result.activations.tensors:
+            self.activations.stats.setText(self.live_runs.note())
 
     def _show_channel(self) -> None:
         self.activations.show_channel(self.state.explorer.channel, self.state.explorer.unit)
@@ -547,7 +561,7 @@ class ModelExplorerView(QWidget):
 
     def _show_predictions(self) -> None:
         result = self.state.explorer.result
-        if readouts.answers(result, self._shown, self.state.image.model_input()):
+        if self.live_runs.on_screen(result, self._shown, self.state.image.model_input()):
             self.predictions.show_result(self._shown, result)
         else:
             self.predictions.clear()

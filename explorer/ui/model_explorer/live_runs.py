@@ -1,0 +1,75 @@
+"""The Model Explorer while a camera or video plays: it computes what is on screen, the shown layer and the prediction.
+
+The view asks ``scope`` what a run must hold now: the shown row's tensor while ``state.live`` plays, None (every
+activation, ``tasks.run_model``) when paused or on a still image, so a frozen frame can be stepped through layer by
+layer. ``job`` turns a request into the task to run; for a live scope that is ``live_tasks.run_live`` on the
+LiveSession of (model, shown layer), which is built on the runner (kind "live-session", latest wins) whenever either
+changes; once built, the view's ``_reconcile`` is called and submits the run. Frames wait for these tasks like for
+any view's (ui/live_source.py hands a frame over only when the views' tasks on the previous one are done).
+
+While playing, the previous frame's result stays on screen until the next one arrives (the activation panel shows
+the frame it was computed on), instead of a blank panel for the length of every run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from explorer.core.images import LoadedImage
+from explorer.state.app import AppState
+from explorer.ui.model_explorer import readouts
+from explorer.workers import live_tasks, tasks
+from explorer.workers.live_tasks import LiveModel
+from explorer.workers.runner import TaskRunner
+from explorer.workers.tasks import LoadedModel, RunResult
+
+KIND = "live-session"
+LIVE_NOTE = "live: only the shown layer is computed; this one comes with the next frame"
+PAUSED_NOTE = "paused: computing every layer of this frame…"
+
+
+class LiveRuns:
+    def __init__(self, state: AppState, runner: TaskRunner, ready: Callable[[], None]) -> None:
+        self.state, self.runner, self._ready = state, runner, ready
+        self._session: LiveModel | None = None              # the LiveSession of the latest (model, layer) built
+        self._building: tuple[LoadedModel, str] | None = None  # what the running build task makes
+
+    def playing(self) -> bool:
+        return self.state.live.playing  # only ever True while a camera or video is the source
+
+    def scope(self, shown: str) -> str | None:
+        """What a run must compute now: the shown tensor while a source plays, None (every activation) otherwise."""
+        return shown if self.playing() else None
+
+    @staticmethod
+    def covers(result: RunResult, loaded: LoadedModel, scope: str | None) -> bool:
+        """A full run covers everything; a live one only its own layer, and only while playing."""
+        if not result.live:
+            return True
+        return scope is not None and (scope not in loaded.session.tensor_names or scope in result.activations.tensors)
+
+    def on_screen(self, result: RunResult | None, loaded: LoadedModel | None, image: LoadedImage | None) -> bool:
+        return readouts.on_screen(result, loaded, image, self.playing())
+
+    def note(self) -> str:
+        """Why the shown layer has no values in a live result."""
+        return LIVE_NOTE if self.playing() else PAUSED_NOTE
+
+    def job(self, request: tuple[LoadedModel, LoadedImage, object], scope: str | None,
+            on_error: Callable[[str], None]) -> tuple | None:
+        """(task function, *arguments) answering ``request`` for ``scope``; None while its LiveSession builds."""
+        loaded, image, recipe = request
+        session = self._session
+        if session is not None and session.loaded is not loaded:
+            self._session = session = None  # another model: the old one's live session frees its memory
+        if scope is None:
+            return (tasks.run_model, *request)
+        if session is not None and session.loaded is loaded and session.layer == scope:
+            return live_tasks.run_live, session, image, recipe
+        if not (self.runner.is_busy(KIND) and self._building == (loaded, scope)):
+            self._building, self._session = (loaded, scope), None  # the old session's memory goes now
+            self.runner.submit(KIND, live_tasks.build_live, loaded, scope, on_done=self._built, on_error=on_error)
+        return None
+
+    def _built(self, session: LiveModel) -> None:
+        self._building, self._session = None, session
+        self._ready()

@@ -1,0 +1,55 @@
+"""The Model Explorer's tasks while a camera or video plays: only the shown layer and the prediction are computed.
+
+``build_live`` makes a ``core.live_inference.LiveSession`` for (loaded model, shown layer) beside the loaded
+model's session (its weights handed over in memory); ``run_live`` runs one frame through it. Its ``RunResult`` (``live=True``) holds the shown layer's
+tensor alone, so every readout made for a full run works on it unchanged; pausing runs ``tasks.run_model`` again.
+No Qt, no state: arguments in, a frozen result out.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from explorer.core import preprocess
+from explorer.core.images import LoadedImage
+from explorer.core.live_inference import LiveSession
+from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
+from explorer.core.runtime import Activations, RunCancelled
+from explorer.workers.runner import Cancelled, TaskContext
+from explorer.workers.tasks import LoadedModel, RunResult, run_result
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    loaded: LoadedModel
+    layer: str             # the shown row's tensor (the model input's name when the input row is shown)
+    session: LiveSession   # fetches that layer (unless it is the input, which needs no run) and the output
+
+
+def build_live(ctx: TaskContext, loaded: LoadedModel, layer: str) -> LiveModel:
+    """A session for live frames of ``loaded`` showing ``layer``; onnxruntime's set-up takes up to a second."""
+    ctx.progress(0.0, f"{loaded.title}: preparing live runs…")
+    tensors = [layer] if layer in loaded.session.tensor_names else []  # the input row is the prepared tensor
+    session = LiveSession(loaded.session, tensors)
+    ctx.check()
+    return LiveModel(loaded, layer, session)
+
+
+def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: preprocess.Preprocess) -> RunResult:
+    """One frame: the shown layer's tensor and the prediction, nothing else."""
+    started = time.perf_counter()
+    prepared = preprocess.prepare(image, recipe)
+    ctx.check()
+    options = ort.RunOptions()
+    ctx.on_cancel(lambda: setattr(options, "terminate", True))
+    ran = time.perf_counter()
+    try:
+        fetched = live.session.run(prepared.tensor, options)
+    except RunCancelled:
+        raise Cancelled() from None
+    run_ms = (time.perf_counter() - ran) * 1000
+    activations = Activations(tensors={name: fetched[name] for name in live.session.tensors},
+                              layer_tensor={}, output=fetched[live.session.output_name],
+                              timings={"run_ms": run_ms, "total_ms": (time.perf_counter() - started) * 1000},
+                              provider=live.session.provider)
+    return run_result(live.loaded, image, recipe, prepared, activations, started, live=True)

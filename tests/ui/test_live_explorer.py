@@ -1,0 +1,185 @@
+"""The Model Explorer on a live source: while playing it fetches only the shown layer and the output; a layer change
+rebuilds that session and gives the same map as the all-activations run; pausing computes every activation again.
+The source is a fake camera far faster than the consumer (frames are dropped), driven by the real LiveController."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fake_video import FakeCamera, frame_number
+from PySide6.QtCore import QSettings
+from small_models import tiny_rgb
+
+from explorer.core import samples, video, zoo
+from explorer.core.live_inference import LiveSession
+from explorer.core.runtime import ActivationSession
+from explorer.ui.live_source import LiveController
+from explorer.ui.main_window import MainWindow
+from explorer.ui.model_explorer import effective_field, live_runs
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def fetches(monkeypatch):
+    """What every run asked onnxruntime for: ("live", fetched names) or ("all", every tensor), in order."""
+    seen: list[tuple[str, tuple[str, ...]]] = []
+    live_run, full_run = LiveSession.run, ActivationSession.run
+
+    def live(self, *args, **kwargs):
+        seen.append(("live", self.fetch))
+        return live_run(self, *args, **kwargs)
+
+    def full(self, *args, **kwargs):
+        seen.append(("all", tuple(self.tensor_names)))
+        return full_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(LiveSession, "run", live)
+    monkeypatch.setattr(ActivationSession, "run", full)
+    return seen
+
+
+@pytest.fixture
+def playing(explorer_view, qtbot):
+    """The explorer (LeNet-5) with a fake camera playing into its image state; stopped at the end."""
+    view = explorer_view
+    camera = FakeCamera(size=(160, 120))
+    controller = LiveController(view.state, view.runner)
+    qtbot.waitUntil(lambda: view.state.explorer.shown_model() is not None, timeout=WAIT_MS)
+    controller.start(lambda: camera, "camera:fake", camera.name)
+    yield view, controller, camera
+    controller.stop()
+
+
+def live_result_for(view, layer: str):
+    """Wait for a live result holding ``layer`` (while playing, the latest is usually the previous frame's: the
+    next frame goes in as soon as it is painted)."""
+    ex = view.state.explorer
+    return lambda: ex.result is not None and ex.result.live and layer in ex.result.activations.tensors
+
+
+def test_playing_fetches_only_the_shown_layer_and_the_output(fetches, playing, qtbot):
+    view, controller, camera = playing
+    live, ex = view.state.live, view.state.explorer
+    qtbot.waitUntil(lambda: live.shown >= 5 and live.dropped > 0, timeout=WAIT_MS)
+    shown = view.rows[view.current_row].tensor
+    output = ex.shown_model().session.output_name
+    assert fetches and set(fetches) == {("live", (shown, output))}  # never every activation while playing
+    # ... and onnxruntime's graph has only those outputs (not just the names asked for at run time)
+    session = view.live_runs._session.session._session
+    assert [o.name for o in session.get_outputs()] == [shown, output]
+    qtbot.waitUntil(live_result_for(view, shown), timeout=WAIT_MS)
+    result = ex.result
+    assert set(result.activations.tensors) == {shown}
+    np.testing.assert_array_equal(view.activations.values, result.activations.tensors[shown][0])
+    # the prediction is painted from the same run's output
+    assert view.predictions.lines.text() and result.top[0][0] == int(np.argmax(result.activations.output))
+
+
+def test_pausing_computes_every_activation_of_the_frozen_frame(fetches, playing, qtbot):
+    view, controller, camera = playing
+    live, ex = view.state.live, view.state.explorer
+    qtbot.waitUntil(lambda: live.shown >= 3, timeout=WAIT_MS)
+    controller.set_playing(False)
+    # every frame read is shown or dropped (the one waiting in the channel goes in once the views are done) ...
+    qtbot.waitUntil(lambda: live.shown + live.dropped == camera.read_count, timeout=WAIT_MS)
+    frame = view.state.image.image
+    # ... and the last one gets every activation
+    qtbot.waitUntil(lambda: ex.result is not None and ex.result.image is frame and not ex.result.live,
+                    timeout=WAIT_MS)
+    names = ex.shown_model().session.tensor_names
+    assert set(ex.result.activations.tensors) == set(names)
+    assert fetches[-1] == ("all", tuple(names))
+    # stepping through the layers of the frozen frame needs no further run
+    runs = len(fetches)
+    for index in range(1, len(view.rows)):
+        view.select_row(index)
+        assert not view.runner.is_busy("model-run") and not view.runner.is_busy(live_runs.KIND)
+    assert len(fetches) == runs
+
+
+def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(fetches, playing, qtbot):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    first = view.rows[view.current_row].tensor
+    qtbot.waitUntil(live_result_for(view, first), timeout=WAIT_MS)
+    other = next(row for row in view.rows[view.current_row + 2:] if row.op == "Conv").tensor
+    ex.layer = other
+    qtbot.waitUntil(live_result_for(view, other), timeout=WAIT_MS)
+    result = ex.result
+    assert ("live", (other, ex.shown_model().session.output_name)) in fetches
+    oracle = ActivationSession(zoo.build("lenet5")).run(result.prepared.tensor)  # an independent session
+    np.testing.assert_allclose(result.activations.tensors[other], oracle.tensors[other], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.activations.output, oracle.output, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(view.activations.values, oracle.tensors[other][0], rtol=1e-4, atol=1e-5)
+
+
+def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(fetches, playing, qtbot):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(live_result_for(view, view.rows[view.current_row].tensor), timeout=WAIT_MS)
+    for index in (2, 3, 4):  # faster than a session builds: each build cancels the one before (latest wins)
+        view.select_row(index)
+    last = view.rows[4].tensor
+    qtbot.waitUntil(live_result_for(view, last), timeout=WAIT_MS)
+    shown = view.state.live.shown
+    qtbot.waitUntil(lambda: view.state.live.shown >= shown + 3, timeout=WAIT_MS)
+    output = ex.shown_model().session.output_name
+    assert fetches[-1] == ("live", (last, output))
+    assert not {fetched for kind, fetched in fetches} & {(view.rows[i].tensor, output) for i in (2, 3)}
+
+
+def test_the_input_row_while_playing_fetches_the_output_alone(fetches, playing, qtbot):
+    view, controller, camera = playing
+    live = view.state.live
+    view.select_row(0)
+    shown = live.shown
+    qtbot.waitUntil(lambda: live.shown >= shown + 3, timeout=WAIT_MS)
+    output = view.state.explorer.shown_model().session.output_name
+    assert ("live", (output,)) in fetches and all(kind == "live" for kind, _ in fetches)
+    result = view.state.explorer.result
+    assert result.activations.tensors == {}
+    np.testing.assert_array_equal(view.activations.values, result.prepared.tensor[0])
+
+
+def test_another_model_while_playing_runs_live_on_its_own_session(fetches, playing, qtbot, tmp_path):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(live_result_for(view, view.rows[view.current_row].tensor), timeout=WAIT_MS)
+    view.select_model(str(tiny_rgb(tmp_path / "tiny.onnx")))
+    qtbot.waitUntil(lambda: ex.shown_model() is not None and ex.shown_model().title == "Tiny RGB net",
+                    timeout=WAIT_MS)
+    shown = view.rows[view.current_row].tensor  # conv1 of the tiny net: LeNet-5's layer name is not in it
+    qtbot.waitUntil(live_result_for(view, shown), timeout=WAIT_MS)
+    assert ex.result.model_key == ex.model and fetches[-1] == ("live", (shown, "prob"))
+    oracle = ActivationSession(tmp_path / "tiny.onnx").run(ex.result.prepared.tensor)
+    np.testing.assert_allclose(ex.result.activations.tensors[shown], oracle.tensors[shown], rtol=1e-4, atol=1e-5)
+    assert view.predictions.lines.text().startswith("output ")  # random weights: outputs, not class names
+
+
+def test_the_effective_field_asks_for_a_pause_while_playing(playing, qtbot):
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(lambda: view.state.live.shown >= 1, timeout=WAIT_MS)
+    ex.effective_field = True
+    assert ex.field_text == effective_field.LIVE and not view.runner.is_busy(effective_field.KIND)
+    ex.effective_field = False
+
+
+def test_the_command_lines_video_and_model_show_every_activation_of_the_first_frame(qtbot, tmp_path, fetches):
+    """What `--screenshot OUT --video FILE --model NAME` does before its grab (app.run_gui), in the real window."""
+    clip = video.write_video(tmp_path / "clip.avi", video.moving_bars(5, (320, 240)))
+    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.set_image(samples.load_sample(samples.default_sample().name))
+    window.live.open_from_command_line(str(clip), None, playing=False)
+    qtbot.waitUntil(window.live.has_frame, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.explorer)
+    window.explorer.select_model("lenet5")
+    qtbot.waitUntil(window.explorer.has_results, timeout=WAIT_MS)
+    result = window.state.explorer.result
+    assert result.image.source == "clip.avi" and frame_number(result.image.pixels) == 0
+    names = window.state.explorer.shown_model().session.tensor_names
+    assert not result.live and set(result.activations.tensors) == set(names)
+    assert all(kind == "all" for kind, _ in fetches)
+    window.live.stop()
+    window.close()
