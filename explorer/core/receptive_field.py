@@ -53,6 +53,9 @@ class UnitBoxes:
     def of(cls, units: np.ndarray, input_hw: tuple[int, int]) -> UnitBoxes:
         """From rf_boxes' (4, rows, cols) form: top, left, -bottom, -right, EMPTY where a unit sees no pixel."""
         top, left, bottom, right = units[0], units[1], -units[2], -units[3]
+        if top.size == 0:  # an empty tensor (a slice or resize to zero rows or columns) has no unit to box
+            rows, cols = top.shape
+            return cls((np.full((rows, 2), -1, np.int32), np.full((cols, 2), -1, np.int32)), top.shape, input_hw)
         if (top < rf_boxes.EMPTY).all() and (top == top[:, :1]).all() and (bottom == bottom[:, :1]).all() \
                 and (left == left[:1]).all() and (right == right[:1]).all():  # the usual case, without a grid
             return cls((np.stack([top[:, 0], bottom[:, 0]], 1).astype(np.int32),

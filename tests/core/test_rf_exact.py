@@ -27,7 +27,7 @@ BIG = 2**31 - 1
 def unit_truth(truth: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
     """(rows, cols, 4): the union over every other dim of the oracle's element boxes (-1s: sees nothing)."""
     t = np.moveaxis(truth, axes, (0, 1))
-    t = t.reshape(t.shape[0], t.shape[1], -1, 4)
+    t = t.reshape(t.shape[0], t.shape[1], int(np.prod(t.shape[2:-1])), 4)  # explicit: -1 fails on 0 units
     seen = t[..., 0] >= 0
     top = np.where(seen, t[..., 0], BIG).min(axis=2)
     left = np.where(seen, t[..., 1], BIG).min(axis=2)
@@ -174,6 +174,15 @@ def test_slice(starts, ends, axes, steps):
     s = b.op("Slice", [c, _const(b, "st", starts), _const(b, "en", ends), _const(b, "ax", axes),
                        _const(b, "sp", steps)], name="s", channels=1 if axes == [1] else 2)
     check(b.build(b.conv(s, 1, k=2, name="after")), "after")
+
+
+def test_a_slice_to_zero_rows_has_no_boxes_and_no_crash():
+    """Found by the generated graphs: an empty tensor crashed the analysis (IndexError)."""
+    b = Builder((1, 1, 12, 12), positive=True)
+    c = b.conv(b.input, 1, k=3, p=1, name="c")
+    b.op("Slice", [c, _const(b, "st", [5]), _const(b, "en", [5]), _const(b, "ax", [2])], name="empty")
+    result = check(b.build("empty"), "empty")
+    assert result.units["empty"].boxes.shape == (0, 12, 4)
 
 
 @pytest.mark.parametrize("axis", [2, 3, 1])
