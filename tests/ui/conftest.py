@@ -73,20 +73,38 @@ def no_dangling_qt_work(qapp, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def explorer_view(qtbot, tmp_path):
-    """A Model Explorer on a fresh AppState with its own runner and a private settings file."""
+def settings(tmp_path):
+    """Never the user's settings: a private ini file per test."""
     from PySide6.QtCore import QSettings
 
-    from explorer.state import AppState
-    from explorer.ui.model_explorer.view import ModelExplorerView
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def runner(qapp):
     from explorer.workers.runner import TaskRunner
 
-    runner = TaskRunner()
-    view = ModelExplorerView(AppState(), runner, settings=QSettings(str(tmp_path / "s.ini"),
-                                                                    QSettings.Format.IniFormat))
+    r = TaskRunner()
+    yield r
+    assert r.shutdown(2.0)
+
+
+@pytest.fixture
+def explorer_view(qtbot, runner, settings):
+    """A Model Explorer on a fresh AppState with its own runner and a private settings file."""
+    from explorer.state import AppState
+    from explorer.ui.model_explorer.view import ModelExplorerView
+
+    view = ModelExplorerView(AppState(), runner, settings=settings)
     qtbot.addWidget(view)
     view.resize(1400, 900)
     view.show()
     yield view
     view.shutdown()
-    runner.shutdown(2.0)
+
+
+@pytest.fixture
+def view(explorer_view):
+    """The explorer at the size the layout tests were written for (files with another kind of view override it)."""
+    explorer_view.resize(1600, 950)
+    return explorer_view

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 
 from explorer.core import samples
 from explorer.core.inspect import inspect_model
-from explorer.state import AppState
 from explorer.ui.model_explorer.architecture_strip import GROUP_AUTO_ROWS, ArchitectureStrip
 from explorer.ui.model_explorer.rows import rows_of
 from explorer.ui.model_explorer.strip_layout import StripNode, group_key, group_nodes, layout
-from explorer.ui.model_explorer.view import ModelExplorerView
-from explorer.workers.runner import TaskRunner
 
 
 @pytest.mark.parametrize("name, key", [
@@ -84,19 +81,6 @@ def test_small_models_start_ungrouped(qtbot):
     assert not strip.is_grouped() and strip.group_button.isEnabled()  # 127 rows: zooming is enough, but offered
     strip.group_button.setChecked(True)
     assert strip.block_count() == 4 + sum(group_key(r.name) is None for r in resnet)
-
-
-@pytest.fixture
-def view(qtbot, tmp_path):
-    runner = TaskRunner()
-    v = ModelExplorerView(AppState(), runner,
-                          settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(v)
-    v.resize(1600, 950)
-    v.show()
-    yield v
-    v.shutdown()
-    runner.shutdown(2.0)
 
 
 def test_clicking_a_group_and_stepping_through_it(qtbot, view):

@@ -3,7 +3,7 @@ mirror, which the explorer's Download then tries first."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QAction
 
 from explorer.core import user_cache
@@ -11,11 +11,6 @@ from explorer.ui.cache_dialog import MIRROR_KEY, CacheDialog
 from explorer.ui.main_window import MainWindow
 from trained_standin import FILE, install
 from zoo_server import tiny_model
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 @pytest.fixture

@@ -9,12 +9,8 @@ import http.server
 import threading
 import onnx
 import pytest
-from PySide6.QtCore import QSettings
 
 from explorer.core import catalog, user_cache
-from explorer.state import AppState
-from explorer.ui.model_explorer.view import ModelExplorerView
-from explorer.workers.runner import TaskRunner
 from small_models import tiny_rgb
 
 
@@ -42,17 +38,6 @@ def served(tmp_path, monkeypatch):
     yield entry
     server.shutdown()
     onnx.checker.check_model(str(model))
-
-
-@pytest.fixture
-def view(qtbot, tmp_path):
-    runner = TaskRunner()
-    v = ModelExplorerView(AppState(), runner, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(v)
-    v.show()
-    yield v
-    v.shutdown()
-    runner.shutdown(2.0)
 
 
 def test_a_missing_zoo_file_is_offered_downloaded_and_loaded(qtbot, view, served):

@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import pytest
 from small_models import tiny_rgb
-from test_model_explorer import runner, settings, view  # noqa: F401 (the explorer's fixtures)
 
 from explorer.core import erf, explain, mnist, zoo
 from explorer.core.images import from_array

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 from small_models import tiny_rgb
 
@@ -23,7 +23,6 @@ from explorer.ui.model_explorer.activation_panel import box_rect
 from explorer.ui.model_explorer.strip_layout import StripNode, layout
 from explorer.ui.model_explorer.view import ModelExplorerView
 from explorer.workers import tasks
-from explorer.workers.runner import TaskRunner
 
 SHOTS = Path("/tmp/shots")
 
@@ -58,29 +57,6 @@ def bare_lenet(tmp_path) -> Path:
     path = tmp_path / "lenet-bare.onnx"
     onnx.save(model, str(path))
     return path
-
-
-@pytest.fixture
-def settings(tmp_path):
-    # Never the user's settings: a private ini file per test.
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def runner(qapp):
-    r = TaskRunner()
-    yield r
-    r.shutdown(2.0)
-
-
-@pytest.fixture
-def view(qtbot, runner, settings):
-    v = ModelExplorerView(AppState(), runner, settings=settings)
-    qtbot.addWidget(v)
-    v.resize(1600, 950)
-    v.show()
-    yield v
-    v.shutdown()
 
 
 def show(qtbot, view, model, image, timeout=60_000):

@@ -20,13 +20,6 @@ def picture(value: int, size: int = 64):
     return from_array(np.full((size, size, 3), value, np.uint8), f"flat {value}")
 
 
-@pytest.fixture
-def runner(qapp):
-    r = TaskRunner()
-    yield r
-    assert r.shutdown(2.0)
-
-
 def load(qtbot, runner, key: str) -> tasks.LoadedModel:
     loaded = []
     runner.submit("model-load", tasks.load_model, key, on_done=loaded.append)
