@@ -19,7 +19,7 @@ def table(qtbot):
     return view
 
 
-@pytest.mark.parametrize("model", ["lenet5", "googlenet"])
+@pytest.mark.parametrize("model", ["lenet5", "alexnet", "googlenet", "densenet121"])
 def test_columns_are_as_wide_as_qt_would_make_them(table, model):
     rows = rows_of(inspect.inspect_model(model))
     table.set_rows(rows)
@@ -27,8 +27,9 @@ def test_columns_are_as_wide_as_qt_would_make_them(table, model):
     table.resizeColumnsToContents()
     qt = [table.columnWidth(c) for c in range(len(COLUMNS))]
     qt[1] = min(qt[1], NAME_WIDTH)
-    # The last column stretches to the table's edge; the others match Qt's own measure to a pixel.
-    assert all(abs(a - b) <= 1 for a, b in zip(ours[:-1], qt[:-1])), (ours, qt)
+    # The last column stretches to the table's edge; the others are as wide as Qt's own measure or a pixel wider
+    # (never narrower: that would elide the widest text).
+    assert all(0 <= a - b <= 1 for a, b in zip(ours[:-1], qt[:-1])), (ours, qt)
 
 
 def test_the_model_shows_the_precomputed_texts(table):

@@ -1,7 +1,10 @@
 """The layer table: one model row per layer (a QAbstractTableModel, not a widget per row)."""
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 from explorer.ui import style
@@ -112,13 +115,15 @@ class LayerTable(QTableView):
         resizeColumnsToContents lays out every cell through the delegate and the style: 100–167 ms on the GUI
         thread for DenseNet-121. The font measures each distinct string once instead (the delegate's margins
         and the grid line added as Qt adds them)."""
-        metrics = self.fontMetrics()
+        metrics = QFontMetricsF(self.font())
         margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
-        margin += 1 if self.showGrid() else 0
+        # + 1: the grid line, and 1 more because Qt's text layout can round a width ending in .94 up to the next
+        # pixel but one ("2.42 k": 49.94 → 51); a column one pixel short elides its widest text.
+        margin += (1 if self.showGrid() else 0) + 1
         header = self.horizontalHeader()
         for column in range(len(COLUMNS)):
             texts = set(self.table_model.column(column))
-            text = max((metrics.horizontalAdvance(t) for t in texts), default=0) + margin
+            text = math.ceil(max((metrics.horizontalAdvance(t) for t in texts), default=0.0)) + margin
             width = max(text, header.sectionSizeHint(column))
             self.setColumnWidth(column, min(width, NAME_WIDTH) if column == 1 else width)
 
