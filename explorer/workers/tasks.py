@@ -60,14 +60,14 @@ class Explainer:
 
     def __init__(self, entry: catalog.ModelEntry) -> None:
         self._entry = entry
-        self.isolated = not sandboxed.trusted(entry)
+        self._isolated = not sandboxed.trusted(entry)
         self._model: explain.ExplainModel | None = None
         self._lock = threading.Lock()
 
     def run(self, ctx: TaskContext, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``job(model, *args, progress=, cancelled=, **kwargs)``: on the shared ExplainModel for our own models;
         for a user's file in a child process with a memory cap and a time limit per step, killed on cancel."""
-        if not self.isolated:
+        if not self._isolated:
             model = self.get(ctx)
             try:
                 return job(model, *args, progress=ctx.progress, cancelled=lambda: ctx.cancelled, **kwargs)
