@@ -5,9 +5,12 @@ sandbox's child counts), plus two peers measured in the same run:
 - the 6324² 16-bit RGBA PNG decoded with the strip-wise conversion vs one whole-image pass (the old code path,
   selected by making a strip as large as the image), each in its own process;
 - the sandbox's cancel latency (cancel.set() -> run_limited raised and the child reaped) and its start-up
-  overhead (run_limited of a trivial function vs calling it directly).
+  overhead (run_limited of a trivial function vs calling it directly);
+- with ``--before DIR`` (a checkout of an earlier commit, e.g. ``git archive COMMIT | tar -x -C DIR``): `explain`
+  and `erf` on our own models (in-process: must not get slower) and on a user's copy of LeNet-5 (now in the
+  sandbox), the same commands in both trees, alternating, in this run.
 
-    python bench/hostile_inputs.py [--quick]      (--quick skips the 30 s default-timeout cases)
+    python bench/hostile_inputs.py [--quick] [--before DIR]   (--quick skips the 30 s default-timeout cases)
 
 Results go in bench/README.md ("## Hostile inputs").
 """
@@ -87,11 +90,67 @@ def cases(folder: Path, quick: bool) -> list[tuple[str, list[str]]]:
                  ["activations", paths["hidden allocation (Abs)"], str(image), "--out", out, "--max-memory", "1"]))
     rows.append(("activations: Loop 1e15 behind an Abs, --timeout 3",
                  ["activations", paths["Loop 1e15 behind an Abs"], str(image), "--out", out, "--timeout", "3"]))
+    # Explanations run only what the class scores need: hostile.scored makes the hostile part feed them.
+    scored = {label: str(hostile.save(hostile.scored(m), folder / f"s{k}.onnx"))
+              for k, (label, m) in enumerate(models.items()) if len(m.graph.output) == 2}
+    for label, path in scored.items():
+        limits = ["--timeout", "3", "--max-memory", "1"] if "behind an Abs" in label else []
+        rows.append((f"explain: {label}{' ' + ' '.join(limits) if limits else ''}",
+                     ["explain", path, str(image), "--method", "occlusion", "--out", out, *limits]))
+    rows.append(("explain: input 65535×65535", ["explain", paths["input 65535×65535"], str(image), "--method",
+                                                 "occlusion", "--out", out]))
+    for label in ("hidden allocation (Abs)", "Loop 1e15 behind an Abs"):
+        rows.append((f"erf: {label}, --timeout 3 --max-memory 1",
+                     ["erf", scored[label], "--layer", "score", "--unit", "0", "0", "0", "--out", out,
+                      "--timeout", "3", "--max-memory", "1"]))
     rows.append(("inspect: Loop 1e15", ["inspect", paths["Loop 1e15"]]))
     rows.append(("inspect: ConstantOfShape from input shape", ["inspect", paths["ConstantOfShape from input shape"]]))
     rows.append(("inspect: hidden allocation (Abs)", ["inspect", paths["hidden allocation (Abs)"]]))
     if not quick:
         rows.append(("inspect: Loop 1e15 behind an Abs", ["inspect", paths["Loop 1e15 behind an Abs"]]))
+    return rows
+
+
+_CLI_SECONDS = """
+import contextlib, io, statistics, sys, time
+from explorer.cli import main
+reps, args = int(sys.argv[1]), sys.argv[2:]
+seconds = []
+for _ in range(reps + 1):  # the first call warms up (imports, LeNet-5's weights)
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(args) == 0
+    seconds.append(time.perf_counter() - started)
+print(statistics.median(seconds[1:]))
+"""
+
+
+def explain_speed(folder: Path, before: Path, reps: int, rounds: int) -> list[tuple[str, float, float]]:
+    """(command, median seconds before, median seconds now): the CLI's main() called in a process whose cwd is
+    each tree (so ``explorer`` is that tree's), rounds alternating between the trees."""
+    digit = folder / "digit.png"
+    cv2.imwrite(str(digit), (np.indices((28, 28)).sum(0) * 4).astype(np.uint8))
+    copy = folder / "my_lenet5.onnx"
+    subprocess.run([sys.executable, "-m", "explorer", "export", "lenet5", "--out", str(copy)], cwd=ROOT, check=True,
+                   capture_output=True)
+    out = str(folder / "heat.png")
+    commands = [(f"explain lenet5 --method {m}", ["explain", "lenet5", str(digit), "--method", m, "--out", out])
+                for m in ("occlusion", "score-cam", "ablation-cam", "eigen-cam")]
+    commands += [("erf lenet5 --layer c3 --unit 2 4 5", ["erf", "lenet5", "--layer", "c3", "--unit", "2", "4", "5",
+                                                         "--out", out]),
+                 ("explain mlp500 --method occlusion", ["explain", "mlp500", str(digit), "--method", "occlusion",
+                                                         "--out", out]),
+                 ("explain my_lenet5.onnx (a user's file) --method eigen-cam",
+                  ["explain", str(copy), str(digit), "--method", "eigen-cam", "--out", out])]
+    rows = []
+    for label, args in commands:
+        times: dict[Path, list[float]] = {before: [], ROOT: []}
+        for _ in range(rounds):
+            for tree in (before, ROOT):
+                done = subprocess.run([sys.executable, "-c", _CLI_SECONDS, str(reps), *args], cwd=tree,
+                                      capture_output=True, text=True, check=True)
+                times[tree].append(float(done.stdout))
+        rows.append((label, statistics.median(times[before]), statistics.median(times[ROOT])))
     return rows
 
 
@@ -138,6 +197,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the cases that wait for the 30 s default timeout")
     parser.add_argument("--trials", type=int, default=10, help="cancel-latency trials")
+    parser.add_argument("--before", type=Path, metavar="DIR", help="an earlier commit's tree: time explain/erf in both")
+    parser.add_argument("--reps", type=int, default=5, help="calls per process in the explain timing")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per tree and command, alternating")
     args = parser.parse_args()
     import onnxruntime
 
@@ -156,6 +218,11 @@ def main() -> None:
         for label, seconds, peak in peers:
             print(f"| {label} | {seconds:.1f} | {peak:.0f} |")
         print(f"\npeak ratio before/now: {peers[1][2] / peers[0][2]:.2f}×")
+        if args.before:
+            print(f"\n| command (median of {args.rounds} processes × {args.reps} calls) | before s | now s | "
+                  "now/before |\n|---|---|---|---|")
+            for label, then, now in explain_speed(folder, args.before.resolve(), args.reps, args.rounds):
+                print(f"| {label} | {then:.3f} | {now:.3f} | {now / then:.2f}× |")
     latencies, trips, direct = sandbox_latency(args.trials)
     print(f"\nsandbox cancel latency over {args.trials} trials: median {statistics.median(latencies) * 1000:.0f} ms, "
           f"max {max(latencies) * 1000:.0f} ms")

@@ -115,6 +115,7 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--class", dest="class_index", type=int, metavar="K", help="class (default: the top one)")
     explain.add_argument("--out", required=True, metavar="HEAT.png", help="the heat map over the image")
     explain.add_argument("--npy", metavar="HEAT.npy", help="the map, float32, the image's height and width")
+    _add_limits(explain, per_step=True)
 
     erf = sub.add_parser("erf", help="the measured effective receptive field of one unit")
     erf.add_argument("model")
@@ -123,6 +124,7 @@ def _build_parser() -> argparse.ArgumentParser:
     erf.add_argument("--image", dest="erf_image", metavar="IMAGE", help="measure around this image (default: grey)")
     erf.add_argument("--out", required=True, metavar="ERF.png")
     erf.add_argument("--npy", metavar="ERF.npy", help="the magnitude map, float32, the model input's size")
+    _add_limits(erf, per_step=True)
 
     sub.add_parser("models", help="list the models: built-in, bundled and downloadable")
 
@@ -141,12 +143,14 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_limits(command: argparse.ArgumentParser) -> None:
-    """--timeout and --max-memory: a user's .onnx file runs in a limited child process (core/sandbox.py)."""
+def _add_limits(command: argparse.ArgumentParser, per_step: bool = False) -> None:
+    """--timeout and --max-memory: a user's .onnx file runs in a limited child process (core/sandbox.py).
+    ``per_step``: the work is many forward passes, and the limit bounds each batch of them, not the whole."""
     from explorer.core import sandbox
 
+    runs = "spends longer than S seconds on one batch of forward passes" if per_step else "runs longer than S seconds"
     command.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT_S, metavar="S",
-                         help=f"stop a model file that runs longer than S seconds (default {DEFAULT_TIMEOUT_S:g})")
+                         help=f"stop a model file that {runs} (default {DEFAULT_TIMEOUT_S:g})")
     default_gb = sandbox.default_memory_bytes() / sandbox.GB
     command.add_argument("--max-memory", type=_positive, default=default_gb, metavar="GB",
                          help=f"stop a model file that needs more memory (default {default_gb:.3g} GB)")
@@ -291,16 +295,20 @@ def _cmd_activations(args: argparse.Namespace) -> int:
     return 0
 
 
-def _limited(args: argparse.Namespace, job, *job_args):
-    """Built-in models (our own files) run in this process; a user's model file runs in a child process
-    that is stopped after --timeout seconds or beyond --max-memory GB (core/sandbox.py)."""
+def _limited(args: argparse.Namespace, job, *job_args, trusted: bool | None = None, progress=None):
+    """Built-in models (our own files; ``trusted`` overrides) run in this process; a user's model file runs in a
+    child process that is stopped after --timeout seconds or beyond --max-memory GB (core/sandbox.py).
+    ``progress``: ``job`` takes it as a keyword and reports through it from either place (in the child the
+    time limit then applies between two reports)."""
     from explorer.core import models, sandbox
 
-    if models.is_builtin(args.model):
-        return job(*job_args)
+    reporting = {} if progress is None else {"progress": progress}
+    if models.is_builtin(args.model) if trusted is None else trusted:
+        return job(*job_args, **reporting)
     try:
         return sandbox.run_limited(job, *job_args, timeout_s=args.timeout,
-                                   memory_bytes=int(args.max_memory * sandbox.GB), what=f"'{Path(args.model).name}'")
+                                   memory_bytes=int(args.max_memory * sandbox.GB), what=f"'{Path(args.model).name}'",
+                                   **reporting)
     except sandbox.OutOfMemory as exc:
         raise UserError(f"{exc} If you trust the model and have the memory, raise --max-memory.") from None
     except sandbox.TimedOut as exc:
@@ -344,43 +352,68 @@ def _activations_report(model_name: str, image_path: str, layer: str | None, out
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from explorer.core import explain, images, models, render
-
-    model = explain.ExplainModel(models.open_model(args.model, progress=_progress_printer()))
-    image = images.load_image(args.image)
-    result = explain.explain(model, image, args.method, layer=args.layer, class_index=args.class_index,
-                             progress=_progress_printer())
-    render.write_png(args.out, explain.overlay(image, result.heat))
-    if args.npy:
-        np.save(args.npy, result.heat.astype(np.float32))
-    name = f" ({result.class_name})" if result.class_name else ""
-    where = f" at {result.layer}" if result.layer else ""
-    head = f" + {result.head_passes} after the layer" if result.head_passes else ""
-    print(f"{args.out}: {result.method}{where} for class {result.class_index}{name}, logit {result.score:.4g}; "
-          f"{result.passes} forward passes{head}, {result.seconds:.2f} s")
-    for note in (*image.notes, *result.notes):
-        print(f"note: {note}", file=sys.stderr)
+    _print_report(_limited(args, _explain_report, args.model, args.image, args.method, args.layer, args.class_index,
+                           args.out, args.npy, trusted=_trusted(args.model), progress=_progress_reporter()))
     return 0
 
 
 def _cmd_erf(args: argparse.Namespace) -> int:
+    _print_report(_limited(args, _erf_report, args.model, args.layer, tuple(args.unit), args.erf_image, args.out,
+                           args.npy, trusted=_trusted(args.model), progress=_progress_reporter()))
+    return 0
+
+
+def _trusted(model: str) -> bool:
+    """Explanations run our own models (built-ins, bundled, zoo files recognised by sha256) in this process and a
+    user's file in the sandbox: they run it many times over, in batches, on sessions over cuts of its graph."""
+    from explorer.core import catalog
+    from explorer.core.explain import sandboxed
+
+    return sandboxed.trusted(catalog.resolve(model))
+
+
+def _print_report(report: tuple[str, tuple[str, ...]]) -> None:
+    line, notes = report
+    print(line)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _explain_report(model_name: str, image_path: str, method: str, layer: str | None, class_index: int | None,
+                    out: str, npy: str | None, progress=None) -> tuple[str, tuple[str, ...]]:
+    """Explain, write the overlay (and the map): the line `explain` prints and its notes."""
+    import numpy as np
+
+    from explorer.core import explain, images, models, render
+
+    model = explain.ExplainModel(models.open_model(model_name, progress=progress))
+    image = images.load_image(image_path)
+    result = explain.explain(model, image, method, layer=layer, class_index=class_index, progress=progress)
+    render.write_png(out, explain.overlay(image, result.heat))
+    if npy:
+        np.save(npy, result.heat.astype(np.float32))
+    name = f" ({result.class_name})" if result.class_name else ""
+    where = f" at {result.layer}" if result.layer else ""
+    head = f" + {result.head_passes} after the layer" if result.head_passes else ""
+    return (f"{out}: {result.method}{where} for class {result.class_index}{name}, logit {result.score:.4g}; "
+            f"{result.passes} forward passes{head}, {result.seconds:.2f} s", (*image.notes, *result.notes))
+
+
+def _erf_report(model_name: str, layer: str, unit: tuple[int, int, int], image_path: str | None, out: str,
+                npy: str | None, progress=None) -> tuple[str, tuple[str, ...]]:
+    """Measure one unit's effective field, write its picture (and the map): the line `erf` prints and its notes."""
     import numpy as np
 
     from explorer.core import erf, explain, images, models, render
 
-    model = explain.ExplainModel(models.open_model(args.model, progress=_progress_printer()))
-    image = images.load_image(args.erf_image) if args.erf_image else None
-    field = erf.effective_receptive_field(model, args.layer, tuple(args.unit), image, progress=_progress_printer())
-    render.write_png(args.out, explain.field_picture(field.magnitude, field.box))
-    if args.npy:
-        np.save(args.npy, field.magnitude.astype(np.float32))
-    print(f"{args.out}: unit {field.unit} of {field.layer}, theoretical box {field.box}; 90 % of the effect in "
-          f"{field.fraction90:.1%} of it; {field.passes} forward passes, {field.seconds:.2f} s")
-    for note in field.notes:
-        print(f"note: {note}", file=sys.stderr)
-    return 0
+    model = explain.ExplainModel(models.open_model(model_name, progress=progress))
+    image = images.load_image(image_path) if image_path else None
+    field = erf.effective_receptive_field(model, layer, unit, image, progress=progress)
+    render.write_png(out, explain.field_picture(field.magnitude, field.box))
+    if npy:
+        np.save(npy, field.magnitude.astype(np.float32))
+    return (f"{out}: unit {field.unit} of {field.layer}, theoretical box {field.box}; 90 % of the effect in "
+            f"{field.fraction90:.1%} of it; {field.passes} forward passes, {field.seconds:.2f} s", field.notes)
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -449,6 +482,12 @@ def _cmd_cache(args: argparse.Namespace) -> int:
         print(f"  {item.name:<20} {item.kind:<11} {item.size / 1e6:>9.1f} MB")
     print(f"  {'total':<32} {sum(i.size for i in items) / 1e6:>9.1f} MB")
     return 0
+
+
+def _progress_reporter():
+    """The progress printer, or a callback that says nothing: a sandboxed job's time limit runs between its
+    reports, so it must report whether or not a person is watching."""
+    return _progress_printer() or (lambda fraction, message: None)
 
 
 def _progress_printer():

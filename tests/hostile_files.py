@@ -154,6 +154,21 @@ def odd_tensor_names() -> onnx.ModelProto:
     return _model(nodes + conv, [_image_input(dims=(1, 1, 16, 16))], [_out("conv1")], inits)
 
 
+def scored(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The same hostile model with its second output feeding the class scores (conv1 flattened + 0 · sum of it),
+    so explanations, which run only what the scores need, run the hostile part too. Its one output is "score"."""
+    graph = model.graph
+    hostile_out = graph.output[1].name
+    nodes = list(graph.node) + [
+        helper.make_node("Flatten", ["conv1"], ["flat"], name="flat"),
+        helper.make_node("Cast", [hostile_out], ["hostile_f"], name="hostile_f", to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["hostile_f"], ["hostile_sum"], name="hostile_sum", keepdims=0),
+        helper.make_node("Mul", ["hostile_sum", "zero"], ["nothing"], name="nothing"),
+        helper.make_node("Add", ["flat", "nothing"], ["score"], name="score")]
+    inits = list(graph.initializer) + [numpy_helper.from_array(np.array(0.0, np.float32), "zero")]
+    return _model(nodes, list(graph.input), [_out("score")], inits)
+
+
 def save(model: onnx.ModelProto, path: Path) -> Path:
     path.write_bytes(model.SerializeToString())  # no checker: some of these are invalid on purpose
     return path

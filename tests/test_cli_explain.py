@@ -71,6 +71,51 @@ def test_a_random_network_is_named_on_stderr(tmp_path):
     assert "explains a random network" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("model", ["lenet5", "mlp500"])
+def test_our_own_models_are_explained_in_process(tmp_path, digit, model, monkeypatch):
+    """Built-ins and bundled files need no child process (its start-up would cost seconds per explanation)."""
+    from explorer.core import sandbox
+
+    monkeypatch.setattr(sandbox, "run_limited", lambda *a, **k: pytest.fail("our own model went to the sandbox"))
+    assert main(["explain", model, str(digit), "--method", "occlusion", "--out", str(tmp_path / "h.png")]) == 0
+    assert main(["erf", model, "--layer", "c1" if model == "lenet5" else "hidden", "--unit", "0", "0", "0",
+                 "--out", str(tmp_path / "e.png")]) == 0
+
+
+@pytest.mark.parametrize("method", ["occlusion", "score-cam"])
+def test_a_users_file_is_explained_in_the_sandbox_exactly_as_in_process(tmp_path, method, monkeypatch):
+    """A user's file runs in core/sandbox.py's child; what comes back is the core's own map, bit for bit."""
+    from explorer.core import sandbox
+
+    path = tmp_path / "square.onnx"
+    onnx.save(square_model(), str(path))
+    image = _png(tmp_path / "tex.png", textured_image())
+    children = []
+    real = sandbox.run_limited
+    monkeypatch.setattr(sandbox, "run_limited", lambda fn, *a, **k: children.append(fn) or real(fn, *a, **k))
+    npy = tmp_path / "heat.npy"
+    assert main(["explain", str(path), str(image), "--method", method, "--out", str(tmp_path / "h.png"),
+                 "--npy", str(npy)]) == 0
+    assert len(children) == 1  # it did go through the sandbox
+    np.testing.assert_array_equal(np.load(npy), explain.explain(str(path), images.load_image(image), method).heat)
+
+
+def test_a_users_file_has_its_field_measured_in_the_sandbox_exactly_as_in_process(tmp_path, monkeypatch):
+    from explorer.core import sandbox
+
+    path = tmp_path / "square.onnx"
+    onnx.save(square_model(), str(path))
+    children = []
+    real = sandbox.run_limited
+    monkeypatch.setattr(sandbox, "run_limited", lambda fn, *a, **k: children.append(fn) or real(fn, *a, **k))
+    npy = tmp_path / "erf.npy"
+    assert main(["erf", str(path), "--layer", "pool1", "--unit", "1", "3", "4", "--out", str(tmp_path / "e.png"),
+                 "--npy", str(npy)]) == 0
+    assert len(children) == 1
+    expected = erf.effective_receptive_field(str(path), "pool1", (1, 3, 4))
+    np.testing.assert_array_equal(np.load(npy), expected.magnitude)
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, text=True, timeout=300)
 

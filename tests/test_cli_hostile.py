@@ -50,6 +50,31 @@ def test_hostile_models_are_refused_by_activations(tmp_path, image, builder, ext
     assert measured.peak_mb < peak_mb, measured
 
 
+# Explanations run only what the class scores need: hostile.scored makes the hostile part feed them.
+@pytest.mark.parametrize("command, builder, extra, words, peak_mb", [
+    ("explain", lambda: hostile.scored(hostile.constant_of_shape()), [], "6.00 GB", 400),  # 7.7 GB before
+    ("explain", lambda: hostile.scored(hostile.constant_of_shape_from_input()), [], "6.02 GB", 400),
+    ("explain", lambda: hostile.huge_input(65535), [], "17.18 GB", 400),  # an OpenCV traceback before
+    ("explain", lambda: hostile.scored(hostile.endless_loop()), [], "runs 1,000,000,000,000,000 times", 400),
+    ("explain", lambda: hostile.scored(hostile.hidden_allocation()), ["--max-memory", "1"], "memory", 1100),
+    # As for activations: the memory cap or the time limit, whichever comes first; the line names the file.
+    ("explain", lambda: hostile.scored(hostile.endless_loop(hidden=True)), ["--timeout", "3", "--max-memory", "1"],
+     "'hostile.onnx'", 1400),
+    ("erf", lambda: hostile.scored(hostile.hidden_allocation()), ["--max-memory", "1"], "memory", 1100),
+    ("erf", lambda: hostile.scored(hostile.endless_loop(hidden=True)), ["--timeout", "3", "--max-memory", "1"],
+     "'hostile.onnx'", 1400),
+], ids=["explain-constant-of-shape", "explain-from-input-shape", "explain-input-65535", "explain-loop-10^15",
+        "explain-hidden-allocation", "explain-hidden-loop", "erf-hidden-allocation", "erf-hidden-loop"])
+def test_hostile_models_are_refused_by_explain_and_erf(tmp_path, image, command, builder, extra, words, peak_mb):
+    model = hostile.save(builder(), tmp_path / "hostile.onnx")
+    what = ([str(image), "--method", "occlusion"] if command == "explain"
+            else ["--layer", "score", "--unit", "0", "0", "0"])
+    measured = hostile.run_measured([command, str(model), *what, "--out", str(tmp_path / "m.png"), *extra])
+    one_line_refusal(measured, words)
+    assert "terminate called" not in measured.stderr
+    assert measured.peak_mb < peak_mb, measured
+
+
 def test_inspect_of_an_endless_loop_stops_at_the_timeout(tmp_path):
     model = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "loop.onnx")
     one_line_refusal(hostile.run_measured(["inspect", str(model), "--timeout", "3"]), "did not finish within 3 s")

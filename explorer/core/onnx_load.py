@@ -270,14 +270,21 @@ def check_tensor_sizes(model: onnx.ModelProto, input_name: str, shape: tuple[int
     with a Loop whose constant trip count exceeds MAX_LOOP_TRIPS.
 
     Shape inference with data propagation sees sizes computed from constants or from the input's shape
-    (Shape -> Mul -> ConstantOfShape); what it cannot see is left to the sandbox's limits (sandbox.py).
+    (Shape -> Mul -> ConstantOfShape); what it cannot see is left to the sandbox's limits (sandbox.py). Plain
+    inference goes first: onnx's data propagation itself allocates a huge tensor's size (a Cast after a 1.5·10⁹
+    element ConstantOfShape took 2.4 GB), so a size plain inference already sees is refused before it runs.
     """
     _check_loop_trips(model.graph)
     skeleton = private_copy(model, input_name, shape, strip=True)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(skeleton, data_prop=True).graph
-    except Exception:  # noqa: BLE001 - inference is a courtesy here: a model it rejects still goes to the sandbox
-        inferred = skeleton.graph
+    for data_prop in (False, True):
+        try:
+            inferred = onnx.shape_inference.infer_shapes(skeleton, data_prop=data_prop).graph
+        except Exception:  # noqa: BLE001 - inference is a courtesy here: a model it rejects still goes to the sandbox
+            inferred = skeleton.graph
+        _check_inferred_sizes(inferred, input_name, max_bytes)
+
+
+def _check_inferred_sizes(inferred: onnx.GraphProto, input_name: str, max_bytes: int) -> None:
     for vi in [*inferred.input, *inferred.value_info, *inferred.output]:
         tensor_type = vi.type.tensor_type
         dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim]

@@ -17,6 +17,7 @@ in runtime.py before any model runs); a Windows job object could add the cap lat
 """
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
@@ -28,11 +29,14 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
 from explorer.core.errors import UserError
+from explorer.core.progress import Progress
 
 T = TypeVar("T")
 GB = 1024**3
 # How often the parent looks at the cancel event: the child dies within this plus the kill itself (~ms).
 _POLL_S = 0.05
+# The child's progress reports are throttled to this (a GUI shows at most one per frame anyway).
+_PROGRESS_S = 0.05
 # Words in an exception that mean an allocation failed (numpy, onnxruntime's C++ std::bad_alloc, its arena).
 _MEMORY_WORDS = ("bad_alloc", "failed to allocate", "cannot allocate memory", "unable to allocate",
                  "out of memory", "memoryerror")  # "out of memory": runtime.py's own words for these
@@ -60,18 +64,25 @@ def default_memory_bytes() -> int:
 
 
 def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes: int,
-                cancel: threading.Event | None = None, what: str = "The model") -> T:
+                cancel: threading.Event | None = None, what: str = "The model",
+                progress: Progress | None = None) -> T:
     """``fn(*args)`` in a child process; its return value, or a one-line ``UserError``.
 
     ``fn`` must be a picklable top-level function and ``args`` picklable; so is the result, which travels back
     through a pipe (return a summary or write files in the child rather than returning gigabytes). A
     ``UserError`` raised inside comes back unchanged; any other exception as a one-line ``UserError``.
     ``what`` starts the messages ("The model did not finish within 30 s ...").
+
+    ``progress``: ``fn`` is called as ``fn(*args, progress=report)``, and every report (at most one per
+    ``_PROGRESS_S`` from the child) reaches ``progress`` here, on the calling thread; an exception it raises (a
+    task runner's ``Cancelled``) kills the child and propagates. The time limit then bounds the time *between*
+    reports, so work made of many steps (an explanation's forward passes) may take longer than ``timeout_s`` as
+    long as no single step does.
     """
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child_main, args=(sender, memory_bytes, fn, args), daemon=True,
-                        name="cnn-explorer-sandbox")
+    child = ctx.Process(target=_child_main, args=(sender, memory_bytes, fn, args, progress is not None),
+                        daemon=True, name="cnn-explorer-sandbox")
     child.start()
     sender.close()  # the child holds the only writer: EOF on the pipe means it is gone
     deadline = time.monotonic() + timeout_s
@@ -81,7 +92,8 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
                 raise Cancelled(f"{what} was cancelled.")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimedOut(f"{what} did not finish within {timeout_s:g} s and was stopped: it may loop for "
+                span = "made no progress for" if progress is not None else "did not finish within"
+                raise TimedOut(f"{what} {span} {timeout_s:g} s and was stopped: it may loop for "
                                "ever or be too big for this machine; try a smaller model or input.")
             ready = wait([receiver, child.sentinel], timeout=min(_POLL_S, remaining))
             if receiver in ready or (ready and receiver.poll()):
@@ -90,6 +102,11 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
                 except EOFError:  # died without a word
                     child.join()
                     raise _death(child.exitcode, what, memory_bytes) from None
+                if status == "progress":
+                    assert progress is not None
+                    progress(*payload)
+                    deadline = time.monotonic() + timeout_s
+                    continue
                 return _outcome(status, payload, what, memory_bytes)
             if ready:  # the sentinel alone: exited and nothing is left in the pipe
                 child.join()
@@ -151,12 +168,27 @@ def _silence_stderr() -> None:
     os.close(devnull)
 
 
-def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tuple) -> None:
+def _reporter(conn: Connection) -> Progress:
+    """The child's progress callback: ("progress", (fraction, text)) through the result pipe, at most one per
+    _PROGRESS_S (a batch loop may report thousands of times) except the last, which says the work is done."""
+    last = -math.inf
+
+    def report(fraction: float, text: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _PROGRESS_S or fraction >= 1:
+            last = now
+            conn.send(("progress", (float(fraction), str(text))))
+
+    return report
+
+
+def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tuple, reports: bool) -> None:
     """Runs in the child: limit, call, send (status, payload) back."""
     _limit_memory(memory_bytes)
     _silence_stderr()
     try:
-        message: tuple[str, Any] = ("ok", fn(*args))
+        message: tuple[str, Any] = ("ok", fn(*args, progress=_reporter(conn)) if reports else fn(*args))
     except UserError as exc:
         message = ("user", str(exc))
     except MemoryError:

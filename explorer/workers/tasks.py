@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +30,7 @@ from explorer.core import (
     zoo,
 )
 from explorer.core import inspect as core_inspect
+from explorer.core.explain import sandboxed
 from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
@@ -36,6 +39,7 @@ from explorer.state.playground import Outcome, Settings, compute
 from explorer.workers.runner import Cancelled, TaskContext
 
 SANDBOX_TIMEOUT_S = 60.0   # a user's model that needs longer than this to run once is refused, in one line
+T = TypeVar("T")
 
 
 # ----- images and the Playground ----------------------------------------------------------------------------
@@ -52,12 +56,33 @@ def compute_playground(ctx: TaskContext, image: LoadedImage, settings: Settings)
 class Explainer:
     """The loaded model prepared for explanations (core.explain.ExplainModel), built by the first task that needs
     it: most sessions never explain, and load_model drops the model proto, so it is rebuilt from the catalog then.
-    One per loaded model, shared by the "explain" and "erf" tasks (the lock makes the second wait for the first)."""
+    One per loaded model, shared by the "explain" and "erf" tasks (the lock makes the second wait for the first).
+    A user's file is never run here: each task runs it in a sandbox child that builds its own (see ``run``)."""
 
     def __init__(self, entry: catalog.ModelEntry) -> None:
         self._entry = entry
+        self._isolated = not sandboxed.trusted(entry)
         self._model: explain.ExplainModel | None = None
         self._lock = threading.Lock()
+
+    def run(self, ctx: TaskContext, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``job(model, *args, progress=, cancelled=, **kwargs)``: on the shared ExplainModel for our own models;
+        for a user's file in a child process with a memory cap and a time limit per step, killed on cancel."""
+        if not self._isolated:
+            model = self.get(ctx)
+            try:
+                return job(model, *args, progress=ctx.progress, cancelled=lambda: ctx.cancelled, **kwargs)
+            except RunCancelled:
+                raise Cancelled() from None
+        from explorer.core import sandbox
+
+        stop = threading.Event()
+        ctx.on_cancel(stop.set)
+        try:
+            return sandboxed.run(self._entry, job, *args, progress=ctx.progress, cancel=stop,
+                                 timeout_s=SANDBOX_TIMEOUT_S, memory_bytes=sandbox.default_memory_bytes(), **kwargs)
+        except sandbox.Cancelled:
+            raise Cancelled() from None
 
     def get(self, ctx: TaskContext) -> explain.ExplainModel:
         with self._lock:
@@ -234,26 +259,16 @@ class Explained:
 def explain_image(ctx: TaskContext, explainer: Explainer, request: tuple, image: LoadedImage, method: str,
                   layer: str, class_index: int | None, options: dict) -> Explained:
     """One explanation (core.explain.explain); ``layer`` "" is the model's default, ``options`` the occlusion's."""
-    model = explainer.get(ctx)
-    try:
-        result = explain.explain(model, image, method, layer=layer or None, class_index=class_index,
-                                 progress=ctx.progress, cancelled=lambda: ctx.cancelled, **options)
-    except RunCancelled:
-        raise Cancelled() from None
-    layers = model.spatial_layers()
-    return Explained(request, image, result, render.unit_to_rgb(explain.unit_heat(result.heat)), layers,
-                     layers[-1] if layers else None, model.classes)
+    got = explainer.run(ctx, sandboxed.answer, image, method, layer or None, class_index, options)
+    heat = got.explanation.heat
+    return Explained(request, image, got.explanation, render.unit_to_rgb(explain.unit_heat(heat)), got.layers,
+                     got.layers[-1] if got.layers else None, got.classes)
 
 
 def measure_field(ctx: TaskContext, explainer: Explainer, layer: str, unit: tuple[int, int, int],
                   image: LoadedImage, max_passes: int) -> erf.EffectiveField:
     """The effective receptive field of ``unit`` (channel, row, col) of ``layer``, measured around ``image``."""
-    model = explainer.get(ctx)
-    try:
-        return erf.effective_receptive_field(model, layer, unit, image, max_passes=max_passes,
-                                             progress=ctx.progress, cancelled=lambda: ctx.cancelled)
-    except RunCancelled:
-        raise Cancelled() from None
+    return explainer.run(ctx, erf.effective_receptive_field, layer, unit, image, max_passes=max_passes)
 
 
 # ----- MNIST -------------------------------------------------------------------------------------------------

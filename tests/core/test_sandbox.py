@@ -99,3 +99,42 @@ def test_importing_the_sandbox_is_cheap():
             "print(sorted(m for m in ('numpy', 'onnx', 'onnxruntime', 'cv2', 'PySide6') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def steps(count: int, pause_s: float, progress) -> int:
+    """Reports step i of ``count`` and then works ``pause_s`` (run in the child; importable as this module)."""
+    for i in range(count):
+        progress(i / count, f"step {i}")
+        time.sleep(pause_s)
+    progress(1.0, "done")
+    return count
+
+
+def test_progress_reports_reach_the_caller_in_order():
+    seen: list[tuple[float, str]] = []
+    # 0.2 s between reports, above the child's 0.05 s throttle: every report is sent.
+    assert run_limited(steps, 4, 0.2, timeout_s=60, memory_bytes=2 * GB,
+                       progress=lambda f, text: seen.append((f, text))) == 4
+    assert seen == [(0.0, "step 0"), (0.25, "step 1"), (0.5, "step 2"), (0.75, "step 3"), (1.0, "done")]
+    assert no_sandbox_children()
+
+
+def test_with_progress_the_time_limit_bounds_each_step_not_the_whole():
+    # Four steps of 2 s each: 8 s in all, twice the 4 s limit, but no step reaches it.
+    assert run_limited(steps, 4, 2.0, timeout_s=4, memory_bytes=2 * GB, progress=lambda f, text: None) == 4
+    with pytest.raises(UserError, match=r"made no progress for 1 s"):
+        run_limited(steps, 1, 10_000, timeout_s=1, memory_bytes=2 * GB, progress=lambda f, text: None)
+    assert no_sandbox_children()
+
+
+def test_a_progress_callback_that_raises_stops_the_child():
+    """A task runner's ctx.progress raises once the task is cancelled: that must end the child too."""
+    class Stop(Exception):
+        pass
+
+    def stop(fraction: float, text: str) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        run_limited(steps, 1, 10_000, timeout_s=600, memory_bytes=2 * GB, progress=stop)
+    assert no_sandbox_children()

@@ -28,7 +28,7 @@ from onnx import helper
 from explorer.core import preprocess as pp
 from explorer.core import runtime
 from explorer.core.errors import UserError
-from explorer.core.onnx_load import find_image_input, load_model, private_copy
+from explorer.core.onnx_load import check_tensor_sizes, find_image_input, load_model, private_copy
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.paths import assets_dir
 from explorer.core.receptive_field import RF, receptive_fields, topological_order
@@ -152,6 +152,7 @@ class ExplainModel:
         if len(self.input_shape) != 4:
             raise UserError(f"The model's input has shape {self.input_shape}; explanations need a batch of images "
                             "(N, C, H, W) or (N, H, W, C). Re-export the model with a batch axis.")
+        check_tensor_sizes(proto, self.input_name, self.input_shape)  # before any session allocates it
         self.preprocess, guessed = pp.for_model(proto, self.input_shape)
         if guessed:
             self.notes.append(guessed)
