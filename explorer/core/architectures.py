@@ -1,10 +1,10 @@
 """The six lecture architectures side by side: what we measure from our built-ins, what was published, what each
 brought.
 
-Measured columns come from ``inspect.inspect_model`` of the built-in graphs (parameters, multiply-adds, weight
-layers along the deepest path, the largest receptive field of any convolution) and from timing one image on this
-machine's CPU. Building VGG-16 takes seconds, so ``facts_for`` runs on a task and the results are cached in the
-user cache (keyed by the zoo's builder version). Published accuracy is copied from the ONNX Model Zoo's tables
+Measured columns come from ``inspect`` of the built-in graphs' layout (``builtin_structure``: no weights drawn;
+parameters, multiply-adds, weight layers along the deepest path, the largest receptive field of any convolution)
+and from timing one image on this machine's CPU. ``facts_for`` runs on a task and the results are cached in the
+user cache (keyed by the zoo's builder version); only timing writes the model file (``zoo.materialize``). Published accuracy is copied from the ONNX Model Zoo's tables
 for the trained versions (the zoo's AlexNet is the two-stream original, ours the single-stream variant).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core import inspect as core_inspect
-from explorer.core import paths, zoo
+from explorer.core import builtin_structure, paths, zoo
 from explorer.core.errors import UserError
 
 WEIGHT_OPS = ("Conv", "Gemm", "MatMul")   # layers that count toward a network's depth (not BatchNorm)
@@ -133,8 +133,7 @@ def facts_for(key: str, progress: Callable[[float, str], None] | None = None) ->
         return known[key]
     if progress:
         progress(0.0, f"Inspecting {zoo.BUILTINS[key].title}…")
-    zoo.materialize(key, progress=progress)
-    facts = facts_of(core_inspect.inspect_model(key))
+    facts = facts_of(builtin_structure.inspect_builtin(key))  # the layout alone: no weights drawn, no file
     known[key] = facts
     try:
         _store(known)

@@ -6,7 +6,7 @@ import onnx
 import pytest
 from model_factory import Builder
 
-from explorer.core import architectures, paths, zoo
+from explorer.core import architectures, builtin_structure, paths, zoo
 from explorer.core import inspect as core_inspect
 from explorer.core.architectures import ARCHITECTURES, Facts, facts_of, rows, sort_rows, to_csv
 from explorer.core.errors import UserError
@@ -43,13 +43,20 @@ def test_six_lecture_architectures_with_zoo_accuracy_and_years():
 def test_facts_are_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path)
     built = []
-    monkeypatch.setattr(zoo, "materialize", lambda name, progress=None: built.append(name) or tmp_path / "x.onnx")
-    monkeypatch.setattr(core_inspect, "inspect_model", lambda name: SMALL)
+    monkeypatch.setattr(builtin_structure, "inspect_builtin", lambda name: built.append(name) or SMALL)
     first = architectures.facts_for("vgg16")
     second = architectures.facts_for("vgg16")
     assert first == second == Facts(4, SMALL.params, SMALL.macs, 7)
-    assert built == ["vgg16"]                          # the second call did not build again
+    assert built == ["vgg16"]                          # the second call did not inspect again
     assert architectures.cached_facts() == {"vgg16": first}
+
+
+def test_facts_come_from_the_layout_alone_and_equal_the_full_models(tmp_path, monkeypatch):
+    """No weights drawn and no model file written (VGG-16's was 553 MB), yet the same numbers as the built model."""
+    monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path)
+    facts = architectures.facts_for("alexnet")
+    assert facts == architectures.facts_of(core_inspect.inspect_model(zoo.build("alexnet")))
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [architectures._cache_file().name]
 
 
 def test_damaged_cache_means_no_facts(tmp_path, monkeypatch):
