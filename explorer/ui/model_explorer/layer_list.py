@@ -1,16 +1,37 @@
 """The layer table: one model row per layer (a QAbstractTableModel, not a widget per row)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
 
-SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool"}  # keep the table narrow
+SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool",  # keep the table narrow
+             "AveragePool": "AvgPool"}
 _ROOT = QModelIndex()  # the invalid index: a flat table's only parent
 NAME_WIDTH = 210  # pixels; longer names are elided at the start (full name in the tooltip)
-COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "RF (stride)")
+# Compact headers, so Params, MACs and RF stay in view beside the activations at 1024 px; the tooltip says it all.
+COLUMNS = ("#", "Layer", "Op", "Shape", "Params", "MACs", "RF (s)")
+HEADER_TIPS = ("Position in the graph", "Layer name (as the paper names it)", "ONNX operator",
+               "Output shape: channels × height × width", "Learned parameters", "Multiply-adds per image",
+               "Receptive field: input pixels one unit sees (stride between neighbouring units)")
+# When the column is narrower than every column's text (1024 px: 375 px for LeNet-5's 453, DenseNet's 695), the
+# row number gives way first (hidden), then the operator, then the name (down to a few characters), then the
+# mult-adds (hidden; the summary line has the total); shapes, parameters and the RF never do.
+GIVE_WAY = ((0, ""), (2, "Conv"), (1, "…v1"), (5, ""))
+
+
+def fit_widths(natural: list[int], available: int, floors: dict[int, int]) -> list[int]:
+    """Column widths within ``available`` pixels: ``natural`` ones, the columns of ``floors`` (in its order)
+    narrowed towards their floor by what does not fit."""
+    widths = list(natural)
+    excess = sum(natural) - available
+    for column, floor in floors.items():
+        cut = max(0, min(excess, widths[column] - floor))
+        widths[column] -= cut
+        excess -= cut
+    return widths
 
 
 def compact(n: int) -> str:
@@ -47,8 +68,10 @@ class LayerTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[section]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -63,8 +86,7 @@ class LayerTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == 6:
-                return ("Receptive field: input pixels one unit sees (stride between neighbouring units)"
-                        if row.rf else "Every unit sees the whole input.")
+                return HEADER_TIPS[6] if row.rf else "Every unit sees the whole input."
             in_file = f"\nin the file: {row.file_name}" if row.file_name else ""
             return f"{row.name} ({row.op}) -> tensor {row.tensor}{in_file}"
         return None
@@ -91,15 +113,40 @@ class LayerTable(QTableView):
         # Long names (denseblock1/denselayer1/norm1) keep their most specific end; the tooltip has the rest.
         self.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.setWordWrap(False)  # wrapping would split names at "/" and defeat the eliding
+        self._natural = [0] * len(COLUMNS)
 
     def set_rows(self, rows: list[Row]) -> None:
         self.table_model.set_rows(rows)
-        self.resizeColumnsToContents()
-        self.setColumnWidth(1, min(self.columnWidth(1), NAME_WIDTH))
+        self._measure()
 
     def content_width(self) -> int:
-        """Width that shows every column without scrolling."""
-        return self.horizontalHeader().length() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        """Width that shows every column whole without scrolling."""
+        return sum(self._natural) + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def _measure(self) -> None:
+        """Each column's width for its widest text, once per model and zoom (not on every relayout)."""
+        header = self.horizontalHeader()
+        self._natural = [max(self.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(len(COLUMNS))]
+        self._natural[1] = min(self._natural[1], NAME_WIDTH)
+        self._fit()
+
+    def _fit(self) -> None:
+        floors = {c: self.fontMetrics().horizontalAdvance(text + "  ") if text else 0 for c, text in GIVE_WAY}
+        widths = fit_widths(self._natural, self.viewport().width(), floors)
+        for column, width in enumerate(widths):
+            self.setColumnWidth(column, width)
+        for column, text in GIVE_WAY:   # a cut number would read as a wrong one: whole or hidden
+            if not text:
+                self.setColumnHidden(column, widths[column] < self._natural[column])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # zoom: wider text, wider columns, fitted again
+            self._measure()
 
     def current_row(self) -> int:
         index = self.currentIndex()
