@@ -42,6 +42,7 @@ def open_window(qtbot, tmp_path, monkeypatch):
 
     yield make
     for win in windows:
+        win.state.theme = "normal"    # the theme's palette and style sheet are the application's: leave none behind
         win.close()
     style.set_zoom(1.0)
 
@@ -54,12 +55,15 @@ def wrapped_height(widget, width: int, text: str) -> int:
 
 # ----- Model Explorer ------------------------------------------------------------------------------------------
 
-def test_fit_widths_takes_the_excess_from_the_columns_that_give_way_in_order():
-    # 453 px of columns in 375: 78 to cut. "#" gives all 28, the op 34 (74 → its floor 40), the name the last 16.
-    natural = [28, 84, 74, 95, 58, 58, 56]
-    assert fit_widths(natural, 375, {0: 0, 2: 40, 1: 30, 5: 0}) == [0, 68, 40, 95, 58, 58, 56]
-    assert fit_widths(natural, 500, {0: 0, 2: 40}) == natural                 # room enough: nothing changes
-    assert fit_widths(natural, 300, {2: 40}) == [28, 84, 40, 95, 58, 58, 56]  # floors hold; the view scrolls
+def test_fit_widths_hides_or_narrows_the_columns_that_give_way_in_order():
+    natural = [28, 84, 74, 95, 58, 58, 56]                    # LeNet-5's columns: 453 px
+    give_way = [(0, 0), (5, 0), (2, 40), (1, 30)]
+    # 375 px: 78 too many. "#" goes (28), then the mult-adds (58): 8 to spare, the names stay whole.
+    assert fit_widths(natural, 375, give_way) == [0, 84, 74, 95, 58, 0, 56]
+    # 300 px: 153 too many: 28 + 58, the op 74 → 40 (34), the name the last 33 (84 → 51).
+    assert fit_widths(natural, 300, give_way) == [0, 51, 40, 95, 58, 0, 56]
+    assert fit_widths(natural, 200, give_way) == [0, 30, 40, 95, 58, 0, 56]   # floors hold: the view scrolls
+    assert fit_widths(natural, 500, give_way) == natural                       # room enough: nothing changes
 
 
 def test_layer_table_shows_every_column_whole_at_1024_by_768(open_window):

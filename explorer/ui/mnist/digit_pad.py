@@ -38,9 +38,6 @@ class DigitPad(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(SHOWN_SIZE, SHOWN_SIZE)
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt naming)
-        return True
-
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt naming)
         return width
 

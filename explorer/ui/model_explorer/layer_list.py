@@ -17,18 +17,21 @@ HEADER_TIPS = ("Position in the graph", "Layer name (as the paper names it)", "O
                "Output shape: channels × height × width", "Learned parameters", "Multiply-adds per image",
                "Receptive field: input pixels one unit sees (stride between neighbouring units)")
 # When the column is narrower than every column's text (1024 px: 375 px for LeNet-5's 453, DenseNet's 695), the
-# row number gives way first (hidden), then the operator, then the name (down to a few characters), then the
-# mult-adds (hidden; the summary line has the total); shapes, parameters and the RF never do.
-GIVE_WAY = ((0, ""), (2, "Conv"), (1, "…v1"), (5, ""))
+# row number gives way first, then the mult-adds (the summary line has the total), both hidden whole; then the
+# operator and the name are elided down to a few characters. Shapes, parameters and the RF never give way.
+GIVE_WAY = ((0, ""), (5, ""), (2, "Conv"), (1, "…v1"))
 
 
-def fit_widths(natural: list[int], available: int, floors: dict[int, int]) -> list[int]:
-    """Column widths within ``available`` pixels: ``natural`` ones, the columns of ``floors`` (in its order)
-    narrowed towards their floor by what does not fit."""
+def fit_widths(natural: list[int], available: int, give_way: list[tuple[int, int]]) -> list[int]:
+    """Column widths within ``available`` pixels: the ``natural`` ones, with the (column, floor) pairs of
+    ``give_way`` narrowed in order towards their floor by what does not fit; a floor of 0 hides the column whole
+    (a cut number would read as a wrong one)."""
     widths = list(natural)
     excess = sum(natural) - available
-    for column, floor in floors.items():
-        cut = max(0, min(excess, widths[column] - floor))
+    for column, floor in give_way:
+        if excess <= 0:
+            break
+        cut = widths[column] if floor == 0 else max(0, min(excess, widths[column] - floor))
         widths[column] -= cut
         excess -= cut
     return widths
@@ -131,13 +134,12 @@ class LayerTable(QTableView):
         self._fit()
 
     def _fit(self) -> None:
-        floors = {c: self.fontMetrics().horizontalAdvance(text + "  ") if text else 0 for c, text in GIVE_WAY}
-        widths = fit_widths(self._natural, self.viewport().width(), floors)
-        for column, width in enumerate(widths):
+        if not any(self._natural):    # no model yet: Qt's default widths
+            return
+        floors = [(c, self.fontMetrics().horizontalAdvance(text + "  ") if text else 0) for c, text in GIVE_WAY]
+        for column, width in enumerate(fit_widths(self._natural, self.viewport().width(), floors)):
+            self.setColumnHidden(column, width == 0)
             self.setColumnWidth(column, width)
-        for column, text in GIVE_WAY:   # a cut number would read as a wrong one: whole or hidden
-            if not text:
-                self.setColumnHidden(column, widths[column] < self._natural[column])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
