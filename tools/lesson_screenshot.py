@@ -1,7 +1,8 @@
 """Render one lesson step offscreen, as the class would see it after clicking to it (the app's --screenshot has
 no way to pick a step; this drives the same state the clicker does).
 
-    .venv/bin/python -m tools.lesson_screenshot sparse /tmp/sparse.png --size 1024x768   (from the repository root)
+    .venv/bin/python -m tools.lesson_screenshot sparse /tmp/sparse.png --size 1024x768 [--zoom 1.5 --theme projector]
+    (from the repository root)
 """
 from __future__ import annotations
 
@@ -27,11 +28,14 @@ def main() -> int:
     parser.add_argument("step", choices=[s.key for s in lesson_steps.STEPS])
     parser.add_argument("out")
     parser.add_argument("--size", default="1024x768", help="window size WxH")
+    parser.add_argument("--zoom", type=float, default=1.0, help="presentation zoom, e.g. 1.5")
+    parser.add_argument("--theme", choices=("normal", "projector"), default="normal")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
     app = QApplication(sys.argv[:1])
     settings = QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat)  # not the user's
     window = MainWindow(settings=settings)
+    window.state.zoom, window.state.theme = args.zoom, args.theme
     window.resize(width, height)
     window.show()
     try:

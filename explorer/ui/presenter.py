@@ -4,6 +4,7 @@ without the window knowing the details; everything it changes goes through the s
 """
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -122,7 +123,12 @@ def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
         theme.setChecked(state.theme == "projector")
         app = QApplication.instance()
         app.setPalette(zoom.palette(state.theme))
-        app.setStyleSheet(zoom.PROJECTOR_SHEET if state.theme == "projector" else "")
+        # Under a style sheet Qt stops passing a parent's font on to its children unless told to: with the
+        # projector theme, a zoom changed after the window showed left the Compare table and labels at 9 pt.
+        app.setAttribute(Qt.ApplicationAttribute.AA_UseStyleSheetPropagationInWidgetStyles)
+        sheet = zoom.PROJECTOR_SHEET if state.theme == "projector" else ""
+        if app.styleSheet() != sheet:   # setting it again would re-polish every widget on each zoom step
+            app.setStyleSheet(sheet)
         zoom.apply(window, state.zoom, state.theme)
 
     for signal in (state.events.zoom, state.events.theme, state.events.tab):  # a tab's lazily built widgets too

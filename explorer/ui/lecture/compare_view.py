@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -32,6 +31,7 @@ from explorer.ui import style
 from explorer.ui.binding import bind, connect
 from explorer.ui.lecture.inception_panel import InceptionPanel
 from explorer.ui.lecture.shortcut_strips import PAIR, ShortcutStrips
+from explorer.ui.wrapped_label import WrappedLabel
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -45,6 +45,12 @@ class FittedTable(QTableWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
         return QSize(super().sizeHint().width(), rows + self.horizontalHeader().height() + 2 * self.frameWidth())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # zoom: rows sized for the old font cut the wrapped text
+            self.resizeRowsToContents()
+            self.updateGeometry()
 
 
 class CompareView(QWidget):
@@ -65,8 +71,7 @@ class CompareView(QWidget):
         self.table.setToolTip("Click a row's name to order the architectures by it (again to reverse); "
                               f"top-1/top-5: {architectures.ZOO_SOURCE}.")
 
-        self.progress = QLabel()
-        self.progress.setWordWrap(True)
+        self.progress = WrappedLabel(height_for_width=False)   # (the table scrolls; the calculator keeps its lines)
         self.measure = QPushButton("Measure CPU time here")
         self.measure.setToolTip("Run one image through each network on this machine's CPU (takes a while).")
         self.measure.clicked.connect(self.measure_times)
@@ -78,11 +83,10 @@ class CompareView(QWidget):
         for button in (self.measure, csv_button, png_button):
             buttons.addWidget(button)
         # One line, so the table keeps its rows above the page below at 768 px; the full source on hover.
-        source = QLabel("Top-1/top-5: the trained versions on ImageNet, from the ONNX Model Zoo. "
-                        "Every other number: measured from our built-ins.")
+        source = WrappedLabel("Top-1/top-5: the trained versions on ImageNet, from the ONNX Model Zoo. "
+                              "Every other number: measured from our built-ins.", height_for_width=False)
         source.setToolTip(f"Accuracy of the trained versions (ImageNet, percent): {architectures.ZOO_SOURCE}. "
                           "Parameters, multiply-adds, depth and receptive fields: measured from our built-ins.")
-        source.setWordWrap(True)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QSpi
 from explorer.state.compare import CompareState
 from explorer.ui import style
 from explorer.ui.binding import bind, connect
+from explorer.ui.wrapped_label import WrappedLabel
 
 # (state field, label, upper limit); every value is at least 1
 FIELDS = (("height", "height", 4096), ("width", "width", 4096), ("channels", "input channels", 8192),
@@ -29,9 +30,9 @@ class InceptionPanel(QGroupBox):
             grid.addWidget(QLabel(label), 0, i)
             grid.addWidget(spin, 1, i)
             self.spins[name] = spin
-        self.formula = QLabel()
+        # All three lines whatever the zoom: the saving line was cut at 1280×720, zoom 1.5.
+        self.formula = WrappedLabel(height_for_width=False)
         self.formula.setFont(style.font(style.FORMULA_PT - 2, mono=True))
-        self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.direct_bar, self.bottleneck_bar = QProgressBar(), QProgressBar()
         for bar, fmt in ((self.direct_bar, "directly: %v"), (self.bottleneck_bar, "with the 1×1 squeeze: %v")):

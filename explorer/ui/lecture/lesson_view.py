@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QPushButton,
     QVBoxLayout,
@@ -42,6 +43,10 @@ class LessonView(QWidget):
         self.steps.addItems([f"{i + 1}. {s.title}" for i, s in enumerate(STEPS)])
         self.steps.setFont(style.font(style.TITLE_PT))
         self.steps.setMinimumWidth(200)
+        # Zoomed names wrap onto a second line instead of hiding behind a sideways scroll bar.
+        self.steps.setWordWrap(True)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setResizeMode(QListView.ResizeMode.Adjust)   # re-wrap when the column or the zoom changes
         self.steps.itemActivated.connect(lambda item: go_to(state, self.steps.row(item)))
         self.steps.itemClicked.connect(lambda item: go_to(state, self.steps.row(item)))
         self.heading = QLabel()

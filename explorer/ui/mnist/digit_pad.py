@@ -3,12 +3,13 @@ events when the widget does not take them)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 PAD_SIZE = 280          # canvas pixels: 10x the 28-pixel digit, so strokes are smooth after normalising
 SHOWN_SIZE = 420        # on screen: big enough to see from the back of a lecture room; pointer maps back
+SMALLEST = 280          # where the window is narrow (1024 px, zoomed) the pad gives way before the chart does
 DEFAULT_STROKE = 22     # about MNIST's stroke once the drawing is scaled into a 20-pixel box
 
 
@@ -26,13 +27,23 @@ class DigitPad(QWidget):
         self._last: QPointF | None = None
         self._example = False  # the canvas shows a held-out digit; the first stroke starts a fresh drawing
         self.stroke_width = DEFAULT_STROKE
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setFixedSize(SHOWN_SIZE, SHOWN_SIZE)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)   # square
+        self.setSizePolicy(policy)
+        self.setMinimumSize(SMALLEST, SMALLEST)
+        self.setMaximumSize(SHOWN_SIZE, SHOWN_SIZE)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit 0-9 with the mouse or a pen")
 
     def sizeHint(self) -> QSize:
         return QSize(SHOWN_SIZE, SHOWN_SIZE)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt naming)
+        return width
+
+    def side(self) -> int:
+        """The drawn square's side in pixels (the widget may be given a rectangle)."""
+        return min(self.width(), self.height())
 
     def pixels(self) -> np.ndarray:
         """A copy of the canvas as uint8 (H, W)."""
@@ -76,7 +87,7 @@ class DigitPad(QWidget):
             self._draw_to(self._to_canvas(event.position()))
 
     def _to_canvas(self, point: QPointF) -> QPointF:
-        return point * (PAD_SIZE / self.width())
+        return point * (PAD_SIZE / self.side())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._last is not None:
@@ -97,5 +108,5 @@ class DigitPad(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(self.rect(), self._canvas)
+        painter.drawImage(QRect(0, 0, self.side(), self.side()), self._canvas)
         painter.end()

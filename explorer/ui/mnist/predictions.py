@@ -1,23 +1,42 @@
 """Ten probability bars per network, side by side, so LeNet-5 and the fully connected network can be compared."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from explorer.ui import style
+from explorer.ui.wrapped_label import WrappedLabel
 
 COLORS = {"LeNet-5": style.POSITIVE, "Fully connected": style.NEGATIVE}
 WIDTH = 0.38
+LEGEND_INSET = 10   # pixels between the legend and the plot's right edge
+
+
+class LegendWideChart(pg.PlotWidget):
+    """A chart never narrower than its legend: at zoom 1.15 on 1024 px the legend overflowed the plot, cutting
+    off its colour squares and first letters."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        item = self.getPlotItem()
+        hint = super().minimumSizeHint()
+        if item.legend is None:
+            return hint
+        around_plot = self.width() - item.vb.width()          # the axis, its title and the margins
+        needed = around_plot + item.legend.boundingRect().width() + 2 * LEGEND_INSET
+        return QSize(max(hint.width(), math.ceil(needed)), hint.height())
 
 
 class PredictionBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.verdict = QLabel("Draw a digit or pick a held-out one.")
+        # One line per network: both on one line need ~520 px, and wrapped they left a stray "·" at 1024 px.
+        self.verdict = WrappedLabel("Draw a digit or pick a held-out one.")
         self.verdict.setFont(style.font(style.TITLE_PT, bold=True))
-        self.verdict.setWordWrap(True)  # both verdicts on one line need ~520 px; a 1024 px screen cannot spare it
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = LegendWideChart(background="w")
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setYRange(0, 128, padding=0)  # headroom above 100 % holds the legend, clear of every bar
@@ -29,7 +48,8 @@ class PredictionBars(QWidget):
         self.plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 20)]])
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTickFont(style.font(11))
-        self.plot.addLegend(offset=(-10, 5), labelTextSize=f"{style.LABEL_PT}pt")
+        legend = self.plot.addLegend(offset=(-LEGEND_INSET, 5), labelTextSize=f"{style.LABEL_PT}pt")
+        legend.geometryChanged.connect(self.plot.updateGeometry)   # zoomed labels widen it a moment later
         self.bars: dict[str, pg.BarGraphItem] = {}
         for i, (name, color) in enumerate(COLORS.items()):
             offset = (i - 0.5) * WIDTH
@@ -50,7 +70,7 @@ class PredictionBars(QWidget):
             bar.setOpts(height=p * 100)
             best = int(np.argmax(p))
             parts.append(f"{name}: {best} ({p[best]:.0%})")
-        self.verdict.setText("   ·   ".join(parts))
+        self.verdict.setText("\n".join(parts))
 
     def clear(self) -> None:
         for bar in self.bars.values():

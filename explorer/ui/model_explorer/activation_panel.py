@@ -123,8 +123,7 @@ class ActivationPanel(QWidget):
         controls.addWidget(self.normalize)
         controls.addWidget(self.sort)
         controls.addWidget(self.effective)
-        controls.addSpacing(16)
-        controls.addWidget(self.stats, 1)
+        controls.addStretch(1)
 
         self.mosaic_view = pg.GraphicsLayoutWidget()
         self.mosaic_plot, self.mosaic_item = _image_box(MOSAIC_TITLE)
@@ -187,6 +186,7 @@ class ActivationPanel(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(controls)
+        box.addWidget(self.stats)   # a line of its own: beside the controls it was cut to "min … ma" at 1280×720
         box.addWidget(split, 1)
 
         self.normalize.activated.connect(lambda i: self.normalize_chosen.emit(self.normalize.itemData(i)))

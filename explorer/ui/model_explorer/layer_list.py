@@ -3,17 +3,41 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 from explorer.ui import style
 from explorer.ui.model_explorer.rows import Row
 
-SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool"}  # keep the table narrow
+SHORT_OPS = {"BatchNormalization": "BatchNorm", "GlobalAveragePool": "GlobalAvgPool",  # keep the table narrow
+             "AveragePool": "AvgPool"}
 _ROOT = QModelIndex()  # the invalid index: a flat table's only parent
 NAME_WIDTH = 210  # pixels; longer names are elided at the start (full name in the tooltip)
-COLUMNS = ("#", "Layer", "Op", "Output shape", "Params", "Mult-adds", "RF (stride)")
+# Compact headers, so Params, MACs and RF stay in view beside the activations at 1024 px; the tooltip says it all.
+COLUMNS = ("#", "Layer", "Op", "Shape", "Params", "MACs", "RF (s)")
+HEADER_TIPS = ("Position in the graph", "Layer name (as the paper names it)", "ONNX operator",
+               "Output shape: channels × height × width", "Learned parameters", "Multiply-adds per image",
+               "Receptive field: input pixels one unit sees (stride between neighbouring units)")
+# When the column is narrower than every column's text (1024 px: 375 px for LeNet-5's 453, DenseNet's 695), the
+# row number gives way first, then the mult-adds (the summary line has the total), both hidden whole; then the
+# operator and the name are elided down to a few characters. Shapes, parameters and the RF never give way.
+GIVE_WAY = ((0, ""), (5, ""), (2, "Conv"), (1, "…v1"))
+
+
+def fit_widths(natural: list[int], available: int, give_way: list[tuple[int, int]]) -> list[int]:
+    """Column widths within ``available`` pixels: the ``natural`` ones, with the (column, floor) pairs of
+    ``give_way`` narrowed in order towards their floor by what does not fit; a floor of 0 hides the column whole
+    (a cut number would read as a wrong one)."""
+    widths = list(natural)
+    excess = sum(natural) - available
+    for column, floor in give_way:
+        if excess <= 0:
+            break
+        cut = widths[column] if floor == 0 else max(0, min(excess, widths[column] - floor))
+        widths[column] -= cut
+        excess -= cut
+    return widths
 
 
 def compact(n: int) -> str:
@@ -62,8 +86,10 @@ class LayerTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[section]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -76,8 +102,7 @@ class LayerTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == 6:
-                return ("Receptive field: input pixels one unit sees (stride between neighbouring units)"
-                        if row.rf else "Every unit sees the whole input.")
+                return HEADER_TIPS[6] if row.rf else "Every unit sees the whole input."
             in_file = f"\nin the file: {row.file_name}" if row.file_name else ""
             return f"{row.name} ({row.op}) -> tensor {row.tensor}{in_file}"
         return None
@@ -105,31 +130,51 @@ class LayerTable(QTableView):
         # Long names (denseblock1/denselayer1/norm1) keep their most specific end; the tooltip has the rest.
         self.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.setWordWrap(False)  # wrapping would split names at "/" and defeat the eliding
+        self._natural = [0] * len(COLUMNS)
 
     def set_rows(self, rows: list[Row]) -> None:
         self.table_model.set_rows(rows)
-        self._fit_columns()
+        self._measure()
 
-    def _fit_columns(self) -> None:
-        """Each column as wide as its widest text or its header (the name column at most NAME_WIDTH).
-        resizeColumnsToContents lays out every cell through the delegate and the style: 100–167 ms on the GUI
-        thread for DenseNet-121. The font measures each distinct string once instead (the delegate's margins
-        and the grid line added as Qt adds them)."""
+    def content_width(self) -> int:
+        """Width that shows every column whole without scrolling."""
+        return sum(self._natural) + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def _measure(self) -> None:
+        """Each column's width for its widest text or its header (the name column at most NAME_WIDTH), once per
+        model and zoom (not on every relayout). sizeHintForColumn lays out every cell through the delegate and the
+        style: 100–167 ms on the GUI thread for DenseNet-121. The font measures each distinct string once instead
+        (the delegate's margins and the grid line added as Qt adds them)."""
         metrics = QFontMetricsF(self.font())
         margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
         # + 1: the grid line, and 1 more because Qt's text layout can round a width ending in .94 up to the next
         # pixel but one ("2.42 k": 49.94 → 51); a column one pixel short elides its widest text.
         margin += (1 if self.showGrid() else 0) + 1
         header = self.horizontalHeader()
+        self._natural = []
         for column in range(len(COLUMNS)):
             texts = set(self.table_model.column(column))
             text = math.ceil(max((metrics.horizontalAdvance(t) for t in texts), default=0.0)) + margin
-            width = max(text, header.sectionSizeHint(column))
-            self.setColumnWidth(column, min(width, NAME_WIDTH) if column == 1 else width)
+            self._natural.append(max(text, header.sectionSizeHint(column)))
+        self._natural[1] = min(self._natural[1], NAME_WIDTH)
+        self._fit()
 
-    def content_width(self) -> int:
-        """Width that shows every column without scrolling."""
-        return self.horizontalHeader().length() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+    def _fit(self) -> None:
+        if not any(self._natural):    # no model yet: Qt's default widths
+            return
+        floors = [(c, self.fontMetrics().horizontalAdvance(text + "  ") if text else 0) for c, text in GIVE_WAY]
+        for column, width in enumerate(fit_widths(self._natural, self.viewport().width(), floors)):
+            self.setColumnHidden(column, width == 0)
+            self.setColumnWidth(column, width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # zoom: wider text, wider columns, fitted again
+            self._measure()
 
     def current_row(self) -> int:
         index = self.currentIndex()

@@ -26,7 +26,9 @@ class ModelPicker(QWidget):
         self._settings = settings
         self.combo = QComboBox()
         self.combo.setFont(style.font(style.LABEL_PT))
-        self.combo.setMinimumContentsLength(22)  # long titles elide: the whole top row must fit 1024 px
+        # Long titles elide where the row is short of room: the whole top row must fit 1024 px at zoom 1.3
+        # (at least 22 characters made it 1099 px there); where there is room, the whole title shows.
+        self.combo.setMinimumContentsLength(14)
         self.combo.setToolTip("Built-in architectures of the lecture and the .onnx files you opened recently.")
         self.badge = QLabel()
         self.badge.setFont(style.font(style.LABEL_PT, bold=True))

@@ -1,0 +1,159 @@
+"""The lecture room, second pass: what was still cut off at projector sizes and zooms — the MNIST legend and
+verdict, long lesson step names, the Compare table's text rows and the Inception formula, the Model Explorer's
+top row, layer table columns and activation statistics."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtGui import QFontMetrics
+
+from explorer.core import architectures, samples
+from explorer.ui import style
+from explorer.ui.lecture.inception_panel import InceptionPanel
+from explorer.ui.main_window import MainWindow
+from explorer.ui.model_explorer.layer_list import COLUMNS, fit_widths
+
+FACTS = architectures.Facts(5, 61_706, 416_520, 32)
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path, monkeypatch):
+    """A window opened as `--screenshot --size WxH --zoom Z --tab T --theme projector` opens it: zoom, theme and
+    tab set before it is first shown (widgets measure their zoomed text then)."""
+    monkeypatch.setattr(architectures, "facts_for", lambda key, progress=None: FACTS)   # VGG-16 takes seconds
+    monkeypatch.setattr(architectures, "cpu_ms_per_image", lambda key: 1.0)
+    windows = []
+
+    def make(size: tuple[int, int], zoom: float, tab: str) -> MainWindow:
+        win = MainWindow(settings=QSettings(str(tmp_path / f"{len(windows)}.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        windows.append(win)
+        win.set_image(samples.load_sample(samples.default_sample().name))
+        win.state.tab = tab
+        win.state.zoom = zoom
+        win.state.theme = "projector"
+        win.resize(*size)
+        win.show()
+        qtbot.waitExposed(win)
+        if tab == "explorer":
+            qtbot.waitUntil(win.explorer.has_results, timeout=20_000)
+        qtbot.wait(50)            # layouts that follow fonts applied a moment after they were set
+        return win
+
+    yield make
+    for win in windows:
+        win.state.theme = "normal"    # the theme's palette and style sheet are the application's: leave none behind
+        win.close()
+    style.set_zoom(1.0)
+
+
+def wrapped_height(widget, width: int, text: str) -> int:
+    """Height of ``text`` word-wrapped to ``width`` pixels in the widget's font (an oracle beside Qt's layout)."""
+    flags = int(Qt.TextFlag.TextWordWrap)
+    return QFontMetrics(widget.font()).boundingRect(QRect(0, 0, width, 100_000), flags, text).height()
+
+
+# ----- Model Explorer ------------------------------------------------------------------------------------------
+
+def test_fit_widths_hides_or_narrows_the_columns_that_give_way_in_order():
+    natural = [28, 84, 74, 95, 58, 58, 56]                    # LeNet-5's columns: 453 px
+    give_way = [(0, 0), (5, 0), (2, 40), (1, 30)]
+    # 375 px: 78 too many. "#" goes (28), then the mult-adds (58): 8 to spare, the names stay whole.
+    assert fit_widths(natural, 375, give_way) == [0, 84, 74, 95, 58, 0, 56]
+    # 300 px: 153 too many: 28 + 58, the op 74 → 40 (34), the name the last 33 (84 → 51).
+    assert fit_widths(natural, 300, give_way) == [0, 51, 40, 95, 58, 0, 56]
+    assert fit_widths(natural, 200, give_way) == [0, 30, 40, 95, 58, 0, 56]   # floors hold: the view scrolls
+    assert fit_widths(natural, 500, give_way) == natural                       # room enough: nothing changes
+
+
+def test_layer_table_shows_every_column_whole_at_1024_by_768(open_window):
+    win = open_window((1024, 768), 1.0, "explorer")
+    table = win.explorer.table
+    viewport = table.viewport().width()
+    shown = [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)]
+    assert {"Layer", "Params", "RF (s)"} <= {COLUMNS[c] for c in shown}
+    for column in shown:
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= viewport, COLUMNS[column]
+    assert not table.horizontalScrollBar().isVisible()
+    rf = COLUMNS.index("RF (s)")
+    assert table.columnWidth(rf) >= table.sizeHintForColumn(rf)                 # the RF text whole, not elided
+    assert table.model().headerData(rf, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole).startswith(
+        "Receptive field")
+
+
+@pytest.mark.parametrize("zoom", [1.0, 1.15, 1.3])
+def test_model_explorer_fits_1024_wide_up_to_zoom_1_3(open_window, zoom):
+    win = open_window((1024, 768), zoom, "explorer")
+    win.explorer.picker.set_download(True, False)      # the widest top row: a model still to download
+    assert win.minimumSizeHint().width() <= 1024
+    assert win.width() == 1024
+
+
+def test_activation_statistics_show_whole_at_1280_by_720(open_window, qtbot):
+    win = open_window((1280, 720), 1.0, "explorer")
+    stats = win.explorer.activations.stats
+    qtbot.waitUntil(lambda: stats.text().startswith("min ") and "…" not in stats.text())
+    assert stats.fontMetrics().horizontalAdvance(stats.text()) <= stats.contentsRect().width()
+
+
+# ----- Lesson, Compare, MNIST ----------------------------------------------------------------------------------
+
+def test_long_step_names_wrap_instead_of_scrolling_sideways(open_window):
+    win = open_window((1024, 768), 1.15, "lesson")
+    steps = win.lesson.steps
+    assert not steps.horizontalScrollBar().isVisible()
+    width = steps.viewport().width()
+    wrapped = 0
+    for row in range(steps.count()):
+        rect = steps.visualItemRect(steps.item(row))
+        text = steps.item(row).text()
+        assert rect.right() < width, text
+        assert rect.height() >= wrapped_height(steps, rect.width(), text), text
+        wrapped += rect.height() > 1.5 * steps.fontMetrics().lineSpacing()
+    assert wrapped >= 1                                 # "3. Why fully connected layers explode" takes two lines
+
+
+def test_compare_table_rows_grow_with_the_zoom(open_window):
+    win = open_window((1920, 1080), 1.0, "compare")
+    table = win.compare.table
+    introduced = architectures.COLUMNS.index("introduced") - 1
+    one = table.rowHeight(introduced)
+    win.state.zoom = 2.0
+    assert table.rowHeight(introduced) > 1.5 * one
+    for row in range(table.rowCount()):
+        assert table.rowHeight(row) >= table.sizeHintForRow(row), table.verticalHeaderItem(row).text()
+
+
+@pytest.mark.parametrize(("size", "zoom"), [((1280, 720), 1.5), ((1920, 1080), 2.0), ((1024, 768), 1.0)])
+def test_inception_formula_keeps_every_line(open_window, size, zoom):
+    win = open_window(size, zoom, "compare")
+    panel = win.compare.findChild(InceptionPanel)
+    formula = panel.formula
+    assert formula.text().splitlines()[-1].startswith("saving: 12,443,648 / 120,422,400")
+    assert formula.height() >= wrapped_height(formula, formula.contentsRect().width(), formula.text())
+    assert formula.geometry().bottom() < panel.direct_bar.geometry().top()      # the bars do not cover it
+
+
+def test_mnist_legend_inside_its_chart_and_one_verdict_line_per_network(open_window, qtbot):
+    win = open_window((1024, 768), 1.15, "mnist")
+    bars = win.mnist.bars
+    qtbot.waitUntil(lambda: bars.verdict.text().startswith("LeNet-5"), timeout=20_000)
+    plot = bars.plot.getPlotItem()
+    qtbot.wait(50)
+    assert plot.vb.sceneBoundingRect().contains(plot.legend.sceneBoundingRect())
+    lines = bars.verdict.text().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["LeNet-5", "Fully connected"] and "·" not in bars.verdict.text()
+    assert bars.verdict.height() >= wrapped_height(bars.verdict, bars.verdict.contentsRect().width(),
+                                                   bars.verdict.text())
+
+
+def test_zoom_changed_under_the_projector_theme_reaches_every_inherited_font(open_window):
+    """Under the theme's style sheet Qt stopped passing the window's zoomed font on to children that inherit it:
+    Ctrl+= after the window showed left the Compare table, its labels and the tab bar at the application's size."""
+    win = open_window((1920, 1080), 1.0, "compare")
+    inherited = [win.compare.table, win.tabs.tabBar(), win.lesson.where]
+    one = [w.font().pointSizeF() for w in inherited]
+    win.state.zoom = 2.0
+    assert [w.font().pointSizeF() for w in inherited] == pytest.approx([2 * size for size in one])
+    win.state.zoom = 1.0
+    assert [w.font().pointSizeF() for w in inherited] == pytest.approx(one)
