@@ -7,9 +7,9 @@ Peers measured in the same run, alternating (in-process, sandboxed, in-process, 
 1. Opening: ``ActivationSession(path)`` vs ``SandboxedSession(path)`` (spawn, imports, the same session built in
    the child, its facts sent back), then the first run of each, for a small net and one whose activations are 100 MB.
 2. Repeat runs: every activation (``run``) and a live frame (one layer + the output), medians.
-3. Transfer of the 100 MB activation set from a spawned child: raw bytes received straight into numpy arrays (what
-   SandboxedSession does) vs pickling the dict of arrays (``Connection.send``) vs the child writing into a
-   shared-memory block the parent made once and the parent copying out; an in-process copy as the floor.
+3. Transfer of the 100 MB activation set from a spawned child: raw bytes through the pipe received straight into
+   numpy arrays vs pickling the dict of arrays (``Connection.send``) vs the child writing into a shared-memory block
+   the parent made once and the parent copying out (what SandboxedSession does); an in-process copy as the floor.
 4. Cancel: from ``RunOptions.terminate`` set to ``run`` raising RunCancelled (the child killed and reaped), on a
    Loop that never ends.
 """
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import hostile_files as hostile  # noqa: E402  (the same generators as the tests)
 from bench.machine import describe  # noqa: E402
-from explorer.core import sandbox, sandboxed_session  # noqa: E402
+from explorer.core import sandbox  # noqa: E402
 from explorer.core.live_inference import LiveSession  # noqa: E402
 from explorer.core.ort_setup import ort  # noqa: E402
 from explorer.core.runtime import ActivationSession, RunCancelled  # noqa: E402
@@ -110,7 +110,8 @@ def _sender(conn, arrays: dict[str, np.ndarray], trials: int) -> None:
 
     for _ in range(trials):
         conn.recv()
-        sandboxed_session._send(conn, list(arrays), list(arrays.values()))
+        for array in arrays.values():
+            conn.send_bytes(memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B"))
         conn.recv()
         conn.send(arrays)
         block = shared_memory.SharedMemory(conn.recv())
@@ -141,8 +142,8 @@ def transfer(arrays: dict[str, np.ndarray], trials: int) -> dict[str, list[float
             offset += array.nbytes
 
     def raw() -> None:
-        _, header = here.recv()
-        [sandboxed_session._receive(here, dtype, shape) for dtype, shape in header["arrays"]]
+        for array in arrays.values():  # the parent knows the layout from a header
+            here.recv_bytes_into(memoryview(np.empty_like(array).reshape(-1)).cast("B"))
 
     for _ in range(trials):
         here.send("go")
@@ -222,7 +223,7 @@ def main() -> None:
     mb = sum(a.nbytes for a in arrays.values()) / 1e6
     t = transfer(arrays, args.trials)
     print(f"\nTransfer of {mb:.1f} MB ({len(arrays)} arrays) from a child, median of {args.trials} (ms)")
-    print("| raw bytes into arrays (used) | pickled dict | shared memory (block reused) | in-process copy | "
+    print("| raw bytes into arrays | pickled dict | shared memory, block reused (used) | in-process copy | "
           "pickled / raw | shared / raw |")
     print("|---|---|---|---|---|---|")
     print(f"| {med(t['raw'])} | {med(t['pickled'])} | {med(t['shared'])} | {med(t['copy'])} | "

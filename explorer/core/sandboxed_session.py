@@ -4,8 +4,9 @@
 the loaded model on every image and every video frame, so a child that rebuilt the onnxruntime session each time
 would cost a session start per run. ``SandboxedSession`` keeps one spawned child per loaded user model, with the
 memory cap (RLIMIT_AS) set before onnxruntime starts, holding the session. Requests (all activations for a tensor;
-a live fetch of some tensors + the output) go down a pipe; answers come back as raw array bytes received straight
-into numpy arrays (no pickling of the data: bench/user_model.py measured both ways).
+a live fetch of some tensors + the output) go down a pipe; the answer's arrays come back through a shared-memory
+block the parent owns (grown when an answer needs more, reused otherwise): the child writes them there and the parent
+copies them out. bench/user_model.py measured 100 MB: 3.4× faster than bytes through the pipe, 4× than pickling.
 
 A run that exceeds the time limit, dies, or is cancelled (its RunOptions.terminate, as an ActivationSession's run
 is cancelled) kills the child; the next request starts a fresh one. ``close`` (or dropping the object) stops it.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+from multiprocessing import shared_memory
 import threading
 import time
 import weakref
@@ -53,6 +55,8 @@ class SandboxedSession:
         self._child: Any = None                  # multiprocessing.Process while one runs
         self._conn: Connection | None = None
         self._finalizer: weakref.finalize | None = None
+        self._block: list[shared_memory.SharedMemory] = []  # the answers' shared memory, once one needed it
+        weakref.finalize(self, _free, self._block)
         started = time.perf_counter()
         with self._lock:
             facts = self._start(lambda: cancel is not None and cancel.is_set())
@@ -94,9 +98,11 @@ class SandboxedSession:
             options.terminate = True
 
     def close(self) -> None:
-        """Stop the child (the model was replaced, or the app closes); a later request would start a new one."""
+        """Stop the child (the model was replaced, or the app closes) and free the shared memory; a later request
+        would start a new child."""
         with self._lock:
             self._stop()
+            _free(self._block)
 
     @property
     def alive(self) -> bool:
@@ -165,8 +171,9 @@ class SandboxedSession:
                 status, header = conn.recv()
                 if status != "ok":
                     sandbox.outcome(status, header, self._what, self._memory_bytes)  # raises
-                self._check_size(header.get("arrays", ()))
-                return header, [_receive(conn, dtype, shape) for dtype, shape in header.get("arrays", ())]
+                layout = header.get("arrays", ())
+                self._check_size(layout)
+                return header, self._receive(conn, layout)
             except EOFError:
                 child.join()
                 raise sandbox.death(child.exitcode, self._what, self._memory_bytes) from None
@@ -187,22 +194,68 @@ class SandboxedSession:
                                       "smaller model or input.")
 
 
-def _receive(conn: Connection, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
-    """One array sent by ``_send``: its bytes land straight in a new array."""
-    array = np.empty(shape, np.dtype(dtype))
-    if array.nbytes:
-        conn.recv_bytes_into(memoryview(array).cast("B"))
-    return array
+    def _receive(self, conn: Connection, layout: Sequence[tuple[str, tuple[int, ...]]]) -> list[np.ndarray]:
+        """The arrays ``_send`` announced: the child is told which block to write them to, then they are copied
+        out (the block is overwritten by the next answer)."""
+        offsets, total = _layout(layout)
+        if not total:
+            return [np.empty(shape, np.dtype(dtype)) for dtype, shape in layout]
+        if not self._block or self._block[0].size < total:
+            _free(self._block)
+            self._block.append(shared_memory.SharedMemory(create=True, size=total))
+        block = self._block[0]
+        conn.send(block.name)
+        if conn.recv() != "written":
+            raise UserError(f"{self._what} answered out of turn.")
+        return [np.frombuffer(block.buf, np.dtype(dtype), math.prod(shape), offset).reshape(shape).copy()
+                for (dtype, shape), offset in zip(layout, offsets)]
+
+
+def _layout(layout: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[list[int], int]:
+    """Where each array starts in the block (64-byte aligned) and the bytes needed."""
+    offsets, end = [], 0
+    for dtype, shape in layout:
+        offsets.append(end)
+        end += -(-math.prod(shape) * np.dtype(dtype).itemsize // 64) * 64
+    return offsets, end
 
 
 def _send(conn: Connection, names: Sequence[str], arrays: Sequence[Any], **extra: Any) -> None:
+    """In the child: the answer's header, then (when the parent names its block) the arrays written into it."""
     arrays = [np.ascontiguousarray(a) for a in arrays]
     if any(a.dtype.hasobject for a in arrays):  # strings: only pickling can carry them
         raise UserError("This model produces text tensors, which the explorer cannot show.")
-    conn.send(("ok", {"names": list(names), "arrays": [(a.dtype.str, a.shape) for a in arrays], **extra}))
-    for array in arrays:
-        if array.nbytes:
-            conn.send_bytes(memoryview(array).cast("B"))
+    layout = [(a.dtype.str, a.shape) for a in arrays]
+    conn.send(("ok", {"names": list(names), "arrays": layout, **extra}))
+    offsets, total = _layout(layout)
+    if not total:
+        return
+    block = _attached(conn.recv())
+    for array, offset in zip(arrays, offsets):
+        if array.nbytes:  # an empty array's memoryview cannot be cast to bytes
+            block.buf[offset:offset + array.nbytes] = memoryview(array.reshape(-1)).cast("B")
+    conn.send("written")
+
+
+_ATTACHED: dict[str, shared_memory.SharedMemory] = {}  # the child's view of the parent's current block
+
+
+def _attached(name: str) -> shared_memory.SharedMemory:
+    if name not in _ATTACHED:
+        for old in _ATTACHED.values():
+            old.close()
+        _ATTACHED.clear()
+        # Python < 3.13 registers an attached block with the resource tracker too; a spawned child shares its
+        # parent's tracker, which keeps a set of names, so that is a no-op and the parent's unlink unregisters it.
+        _ATTACHED[name] = shared_memory.SharedMemory(name)
+    return _ATTACHED[name]
+
+
+def _free(holder: list[shared_memory.SharedMemory]) -> None:
+    for block in holder:
+        block.close()
+        block.unlink()
+    holder.clear()
 
 
 def _kill(child: Any, conn: Connection) -> None:

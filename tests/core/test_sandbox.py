@@ -176,9 +176,11 @@ def test_a_sandboxed_model_gives_what_an_in_process_session_gives(plain_model):
     np.testing.assert_array_equal(got.output, want.output)
     live = SandboxedLive(there, ["conv1"]).run(x)
     np.testing.assert_array_equal(live["conv1"], LiveSession(here, ["conv1"]).run(x)["conv1"])
-    pid = there.pid
+    pid, block = there.pid, there._block[0].name  # the answers' shared memory
     there.close()
     assert pid is not None and _gone(pid) and not _model_children()
+    if sys.platform.startswith("linux"):
+        assert not os.path.exists(f"/dev/shm/{block}")  # unlinked, not left for the resource tracker
 
 
 def test_a_child_that_died_is_replaced_by_a_fresh_one_on_the_next_run(plain_model):
