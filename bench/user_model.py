@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import hostile_files as hostile  # noqa: E402  (the same generators as the tests)
+
 from bench.machine import describe  # noqa: E402
 from explorer.core import sandbox  # noqa: E402
 from explorer.core.live_inference import LiveSession  # noqa: E402

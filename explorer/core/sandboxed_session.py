@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from multiprocessing import shared_memory
 import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from multiprocessing import shared_memory
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,6 @@ class SandboxedSession:
                 self._stop()
             raise
 
-
     def _check_size(self, arrays: Sequence[tuple[str, tuple[int, ...]]]) -> None:
         """Refuse an answer bigger than the app will hold: the child may have room for a hidden 6 GB tensor under
         its cap, and receiving it would put those gigabytes in the app's process after all."""
@@ -192,7 +191,6 @@ class SandboxedSession:
             raise sandbox.OutOfMemory(f"{self._what} produced {total / sandbox.GB:.3g} GB of activations, more "
                                       f"than the {MAX_ANSWER_BYTES / sandbox.GB:.3g} GB the explorer holds: use a "
                                       "smaller model or input.")
-
 
     def _receive(self, conn: Connection, layout: Sequence[tuple[str, tuple[int, ...]]]) -> list[np.ndarray]:
         """The arrays ``_send`` announced: the child is told which block to write them to, then they are copied

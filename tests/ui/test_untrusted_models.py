@@ -5,6 +5,7 @@ a normal file gives exactly the in-process activations, and no child outlives it
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import subprocess
@@ -12,12 +13,11 @@ import sys
 import textwrap
 import time
 
-from PySide6.QtCore import QSettings
-
+import hostile_files as hostile
 import numpy as np
+from PySide6.QtCore import QSettings
 from small_models import tiny_rgb
 
-import hostile_files as hostile
 from explorer.core import samples, sandbox
 from explorer.core.runtime import ActivationSession
 from explorer.core.sandboxed_session import SandboxedSession
@@ -156,7 +156,7 @@ def test_a_hidden_loop_is_one_status_line_then_lenet5_loads_and_runs(qtbot, expl
 def test_no_model_child_outlives_the_app(tmp_path):
     path = tiny_rgb(tmp_path / "tiny.onnx")
     script = textwrap.dedent(f"""
-        import multiprocessing, time
+        import json, multiprocessing, time
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
@@ -171,13 +171,13 @@ def test_no_model_child_outlives_the_app(tmp_path):
                                               and window.state.explorer.model == {str(path)!r}):
             app.processEvents()
             time.sleep(0.01)
-        print([p.pid for p in multiprocessing.active_children() if p.name == "cnn-explorer-model"])
+        print(json.dumps([p.pid for p in multiprocessing.active_children() if p.name == "cnn-explorer-model"]))
         window.close()
         del window
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
-    pids = eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own script's list of ints
+    pids = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(pids) == 1, done.stdout  # the user's model ran in its child
     assert not _alive(pids[0])
