@@ -101,16 +101,16 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
                     status, payload = receiver.recv()
                 except EOFError:  # died without a word
                     child.join()
-                    raise _death(child.exitcode, what, memory_bytes) from None
+                    raise death(child.exitcode, what, memory_bytes) from None
                 if status == "progress":
                     assert progress is not None
                     progress(*payload)
                     deadline = time.monotonic() + timeout_s
                     continue
-                return _outcome(status, payload, what, memory_bytes)
+                return outcome(status, payload, what, memory_bytes)
             if ready:  # the sentinel alone: exited and nothing is left in the pipe
                 child.join()
-                raise _death(child.exitcode, what, memory_bytes)
+                raise death(child.exitcode, what, memory_bytes)
     finally:
         if child.is_alive():
             child.kill()
@@ -118,7 +118,8 @@ def run_limited(fn: Callable[..., T], *args: Any, timeout_s: float, memory_bytes
         receiver.close()
 
 
-def _outcome(status: str, payload: Any, what: str, memory_bytes: int) -> Any:
+def outcome(status: str, payload: Any, what: str, memory_bytes: int) -> Any:
+    """The child's (status, payload): the payload when "ok", else the one-line UserError it stands for."""
     if status == "ok":
         return payload
     if status == "memory" or any(w in payload.lower() for w in _MEMORY_WORDS):
@@ -133,7 +134,7 @@ def _memory_error(what: str, memory_bytes: int) -> OutOfMemory:
                      "model or input.")
 
 
-def _death(exitcode: int | None, what: str, memory_bytes: int) -> UserError:
+def death(exitcode: int | None, what: str, memory_bytes: int) -> UserError:
     """A child that died without reporting: a signal from a failed allocation (abort, segfault) or the OOM killer."""
     if exitcode is not None and exitcode < 0:
         try:
@@ -146,7 +147,7 @@ def _death(exitcode: int | None, what: str, memory_bytes: int) -> UserError:
                      "'cnn-explorer inspect' or re-export it.")
 
 
-def _limit_memory(memory_bytes: int) -> None:
+def limit_memory(memory_bytes: int) -> None:
     """Cap this process's address space (Linux; see the module docstring for other systems), and let a crash
     write no core file (a hostile model's would be gigabytes)."""
     if not sys.platform.startswith("linux"):
@@ -159,13 +160,23 @@ def _limit_memory(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _silence_stderr() -> None:
+def silence_stderr() -> None:
     """Everything the child has to say travels back through the pipe as one line; what native code writes to fd 2
     on its way down (onnxruntime's "terminate called after throwing…" when the cap makes an allocation fail) would
     otherwise land beside that line on the user's terminal."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+
+
+def failure(exc: BaseException) -> tuple[str, str]:
+    """A child's exception as the (status, text) message that ``outcome`` turns back into a one-line UserError."""
+    if isinstance(exc, UserError):
+        return "user", str(exc)
+    if isinstance(exc, MemoryError):
+        return "memory", ""
+    text = " ".join(str(exc).split()) or "no details"
+    return "error", f"{type(exc).__name__}: {text[:300]}"
 
 
 def _reporter(conn: Connection) -> Progress:
@@ -185,17 +196,12 @@ def _reporter(conn: Connection) -> Progress:
 
 def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], args: tuple, reports: bool) -> None:
     """Runs in the child: limit, call, send (status, payload) back."""
-    _limit_memory(memory_bytes)
-    _silence_stderr()
+    limit_memory(memory_bytes)
+    silence_stderr()
     try:
         message: tuple[str, Any] = ("ok", fn(*args, progress=_reporter(conn)) if reports else fn(*args))
-    except UserError as exc:
-        message = ("user", str(exc))
-    except MemoryError:
-        message = ("memory", "")
-    except BaseException as exc:  # noqa: BLE001 - everything else becomes one line for the user
-        text = " ".join(str(exc).split()) or "no details"
-        message = ("error", f"{type(exc).__name__}: {text[:300]}")
+    except BaseException as exc:  # noqa: BLE001 - everything becomes one line for the user
+        message = failure(exc)
     try:
         conn.send(message)
     except MemoryError:

@@ -15,6 +15,7 @@ from explorer.core.images import LoadedImage
 from explorer.core.live_inference import LiveSession
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.runtime import Activations, RunCancelled
+from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
 from explorer.workers.runner import Cancelled, TaskContext
 from explorer.workers.tasks import LoadedModel, RunResult, run_result
 
@@ -23,14 +24,15 @@ from explorer.workers.tasks import LoadedModel, RunResult, run_result
 class LiveModel:
     loaded: LoadedModel
     layer: str             # the shown row's tensor (the model input's name when the input row is shown)
-    session: LiveSession   # fetches that layer (unless it is the input, which needs no run) and the output
+    session: LiveSession | SandboxedLive   # fetches that layer (unless it is the input, which needs no run) and the output
 
 
 def build_live(ctx: TaskContext, loaded: LoadedModel, layer: str) -> LiveModel:
     """A session for live frames of ``loaded`` showing ``layer``; onnxruntime's set-up takes up to a second."""
     ctx.progress(0.0, f"{loaded.title}: preparing live runs…")
     tensors = [layer] if layer in loaded.session.tensor_names else []  # the input row is the prepared tensor
-    session = LiveSession(loaded.session, tensors)
+    session = (SandboxedLive(loaded.session, tensors) if isinstance(loaded.session, SandboxedSession)
+               else LiveSession(loaded.session, tensors))  # a user's file runs in its own child process
     ctx.check()
     return LiveModel(loaded, layer, session)
 

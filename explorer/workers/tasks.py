@@ -35,6 +35,7 @@ from explorer.core.images import LoadedImage
 from explorer.core.model_facts import Filters, ModelFacts
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
+from explorer.core.sandboxed_session import SandboxedSession
 from explorer.state.playground import Outcome, Settings, compute
 from explorer.workers.runner import Cancelled, TaskContext
 
@@ -100,7 +101,7 @@ class LoadedModel:
     facts: ModelFacts                          # title, weights, badge, labels, filters, one-line facts
     info: core_inspect.ModelInfo
     preprocess: preprocess.Preprocess | None   # the model's own recipe; None asks the user
-    session: ActivationSession
+    session: ActivationSession | SandboxedSession   # the same run(tensor, options) and cancel()
     load_ms: float
     explainer: Explainer
     file_names: dict[str, str] = field(default_factory=dict)  # paper's layer name -> the file's, where renamed
@@ -172,7 +173,9 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
         facts = replace(facts, filters={names.get(k, k): v for k, v in facts.filters.items()})
     own_recipe = preprocess.from_model(proto)
     ctx.progress(0.995, "Starting onnxruntime…")
-    session = ActivationSession(proto, weights=weights)  # built-ins have no file: weights from the seed
+    # Built-ins have no file: weights from the seed. A stranger's file is run only in its own child process.
+    session = (sandboxed_session(ctx, Path(entry.weights.path)) if untrusted
+               else ActivationSession(proto, weights=weights))
     del proto, weights
     return LoadedModel(key=key, entry=entry, facts=facts, info=info, preprocess=own_recipe, session=session,
                        load_ms=(time.perf_counter() - started) * 1000, explainer=Explainer(entry),
@@ -190,6 +193,19 @@ def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
     try:
         return sandbox.run_limited(core_inspect.inspect_model, str(path), timeout_s=SANDBOX_TIMEOUT_S,
                                    memory_bytes=sandbox.default_memory_bytes(), cancel=stop, what=f"'{path.name}'")
+    except sandbox.Cancelled:
+        raise Cancelled() from None
+
+
+def sandboxed_session(ctx: TaskContext, path: Path) -> SandboxedSession:
+    """A user's file held in a child process with a memory cap; each run has a time limit and cancelling kills it."""
+    from explorer.core import sandbox
+
+    stop = threading.Event()
+    ctx.on_cancel(stop.set)
+    try:
+        return SandboxedSession(path, memory_bytes=sandbox.default_memory_bytes(), timeout_s=SANDBOX_TIMEOUT_S,
+                                cancel=stop)
     except sandbox.Cancelled:
         raise Cancelled() from None
 

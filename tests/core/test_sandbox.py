@@ -138,3 +138,152 @@ def test_a_progress_callback_that_raises_stops_the_child():
     with pytest.raises(Stop):
         run_limited(steps, 1, 10_000, timeout_s=600, memory_bytes=2 * GB, progress=stop)
     assert no_sandbox_children()
+
+
+# ----- SandboxedSession: a user's model held in a long-lived child -------------------------------------------
+def _model_children() -> list:
+    return [p for p in multiprocessing.active_children() if p.name == "cnn-explorer-model"]
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited and been reaped (a zombie would still be listed in /proc)."""
+    return not os.path.exists(f"/proc/{pid}") if sys.platform.startswith("linux") else True
+
+
+@pytest.fixture
+def plain_model(tmp_path):
+    import hostile_files as hostile
+
+    return hostile.save(hostile.huge_input(16), tmp_path / "plain.onnx")  # a 16×16 conv net: nothing hostile
+
+
+def test_a_sandboxed_model_gives_what_an_in_process_session_gives(plain_model):
+    import numpy as np
+
+    from explorer.core.live_inference import LiveSession
+    from explorer.core.runtime import ActivationSession
+    from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
+
+    x = np.random.default_rng(1).standard_normal((1, 1, 16, 16)).astype(np.float32)
+    here = ActivationSession(plain_model)
+    there = SandboxedSession(plain_model, memory_bytes=2 * GB, timeout_s=60)
+    assert (there.input_name, there.input_shape, there.tensor_names, there.layer_tensor, there.output_name) == (
+        here.input_name, here.input_shape, here.tensor_names, here.layer_tensor, here.output_name)
+    got, want = there.run(x), here.run(x)
+    assert list(got.tensors) == list(want.tensors) == ["conv1"]
+    assert got.tensors["conv1"].dtype == np.float32
+    np.testing.assert_array_equal(got.tensors["conv1"], want.tensors["conv1"])
+    np.testing.assert_array_equal(got.output, want.output)
+    live = SandboxedLive(there, ["conv1"]).run(x)
+    np.testing.assert_array_equal(live["conv1"], LiveSession(here, ["conv1"]).run(x)["conv1"])
+    pid, block = there.pid, there._block[0].name  # the answers' shared memory
+    there.close()
+    assert pid is not None and _gone(pid) and not _model_children()
+    if sys.platform.startswith("linux"):
+        assert not os.path.exists(f"/dev/shm/{block}")  # unlinked, not left for the resource tracker
+
+
+def test_a_child_that_died_is_replaced_by_a_fresh_one_on_the_next_run(plain_model):
+    import numpy as np
+
+    from explorer.core.sandboxed_session import SandboxedSession
+
+    x = np.ones((1, 1, 16, 16), np.float32)
+    session = SandboxedSession(plain_model, memory_bytes=2 * GB, timeout_s=60)
+    first = session.run(x).tensors["conv1"]
+    old = session.pid
+    os.kill(old, 9)
+    while session.alive:  # the kill lands asynchronously
+        time.sleep(0.01)
+    np.testing.assert_array_equal(session.run(x).tensors["conv1"], first)
+    assert session.pid != old and _gone(old)
+    session.close()
+
+
+def test_a_hidden_allocation_is_one_line_and_the_child_is_gone(tmp_path):
+    """ConstantOfShape behind an Abs passes every static check; under a 2 GB cap its 6 GB fail in the child."""
+    import hostile_files as hostile
+    import numpy as np
+
+    from explorer.core.sandboxed_session import SandboxedSession
+
+    path = hostile.save(hostile.hidden_allocation(), tmp_path / "alloc.onnx")
+    session = SandboxedSession(path, memory_bytes=2 * GB, timeout_s=60)
+    pid = session.pid
+    with pytest.raises(UserError, match=r"^'alloc.onnx' needed more than 2 GB of memory and was stopped"):
+        session.run(np.zeros((1, 1, 8, 8), np.float32))
+    assert _gone(pid) and not session.alive
+
+
+def test_an_answer_bigger_than_the_app_holds_is_refused(tmp_path, monkeypatch):
+    """Under a cap with room for it, the hidden tensor is computed in the child but never sent to the app."""
+    import hostile_files as hostile
+    import numpy as np
+
+    from explorer.core import sandboxed_session
+    from explorer.core.sandboxed_session import SandboxedSession
+
+    monkeypatch.setattr(sandboxed_session, "MAX_ANSWER_BYTES", 100_000)
+    path = hostile.save(hostile.hidden_allocation(elements=1_000_000), tmp_path / "alloc.onnx")  # 4 MB
+    session = SandboxedSession(path, memory_bytes=2 * GB, timeout_s=60)
+    with pytest.raises(UserError, match=r"produced 0.00373 GB of activations, more than the 9.31e-05 GB"):
+        session.run(np.zeros((1, 1, 8, 8), np.float32))
+    assert not session.alive
+
+
+def test_an_endless_run_times_out_and_the_next_request_gets_a_fresh_child(tmp_path):
+    import hostile_files as hostile
+    import numpy as np
+
+    from explorer.core.sandboxed_session import SandboxedSession
+
+    path = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "loop.onnx")
+    session = SandboxedSession(path, memory_bytes=4 * GB, timeout_s=60)
+    session.timeout_s = 1  # the start above may take longer on a busy machine; the run may not
+    pid = session.pid
+    with pytest.raises(UserError, match=r"^'loop.onnx' did not finish within 1 s and was stopped"):
+        session.run(np.zeros((1, 1, 8, 8), np.float32))
+    assert _gone(pid) and not _model_children()
+
+
+def test_cancelling_a_run_from_another_thread_kills_the_child(tmp_path):
+    import hostile_files as hostile
+    import numpy as np
+
+    from explorer.core.ort_setup import ort
+    from explorer.core.runtime import RunCancelled
+    from explorer.core.sandboxed_session import SandboxedSession
+
+    path = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "loop.onnx")
+    session = SandboxedSession(path, memory_bytes=4 * GB, timeout_s=600)
+    pid = session.pid
+    options = ort.RunOptions()
+    outcome: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            session.run(np.zeros((1, 1, 8, 8), np.float32), options)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not session._in_flight and worker.is_alive():  # the run was sent
+        time.sleep(0.01)
+    session.cancel()
+    worker.join(timeout=60)  # a hang guard; bench/user_model.py measures the latency
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], RunCancelled), outcome
+    assert _gone(pid) and not _model_children()
+
+
+def test_a_session_dropped_without_close_stops_its_child(plain_model):
+    import gc
+
+    from explorer.core.sandboxed_session import SandboxedSession
+
+    session = SandboxedSession(plain_model, memory_bytes=2 * GB, timeout_s=60)
+    pid = session.pid
+    del session
+    gc.collect()
+    assert _gone(pid) and not _model_children()

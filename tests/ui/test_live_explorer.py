@@ -12,6 +12,7 @@ from small_models import tiny_rgb
 from explorer.core import samples, video, zoo
 from explorer.core.live_inference import LiveSession
 from explorer.core.runtime import ActivationSession
+from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
 from explorer.ui.live_source import LiveController
 from explorer.ui.main_window import MainWindow
 from explorer.ui.model_explorer import effective_field, live_runs
@@ -21,20 +22,23 @@ WAIT_MS = 30_000
 
 @pytest.fixture
 def fetches(monkeypatch):
-    """What every run asked onnxruntime for: ("live", fetched names) or ("all", every tensor), in order."""
+    """What every run asked onnxruntime for: ("live", fetched names) or ("all", every tensor), in order; a user's
+    file asks from its sandbox child (the same interfaces: SandboxedLive, SandboxedSession)."""
     seen: list[tuple[str, tuple[str, ...]]] = []
-    live_run, full_run = LiveSession.run, ActivationSession.run
 
-    def live(self, *args, **kwargs):
-        seen.append(("live", self.fetch))
-        return live_run(self, *args, **kwargs)
+    def recording(cls, kind: str, names) -> None:
+        run = cls.run
 
-    def full(self, *args, **kwargs):
-        seen.append(("all", tuple(self.tensor_names)))
-        return full_run(self, *args, **kwargs)
+        def recorded(self, *args, **kwargs):
+            seen.append((kind, names(self)))
+            return run(self, *args, **kwargs)
 
-    monkeypatch.setattr(LiveSession, "run", live)
-    monkeypatch.setattr(ActivationSession, "run", full)
+        monkeypatch.setattr(cls, "run", recorded)
+
+    for cls in (LiveSession, SandboxedLive):
+        recording(cls, "live", lambda session: session.fetch)
+    for cls in (ActivationSession, SandboxedSession):
+        recording(cls, "all", lambda session: tuple(session.tensor_names))
     return seen
 
 

@@ -11,7 +11,6 @@ from small_models import slow_rgb
 
 from explorer.core import zoo
 from explorer.core.images import from_array
-from explorer.core.runtime import ActivationSession
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -75,15 +74,15 @@ def test_an_unexpected_exception_is_one_line(qtbot, runner, monkeypatch):
 
 
 def test_closing_during_a_long_run_is_fast_and_clean(qtbot, qapp, tmp_path, monkeypatch):
-    running, original = threading.Event(), ActivationSession.run
+    runner = TaskRunner()
+    slow = load(qtbot, runner, str(slow_rgb(tmp_path / "slow.onnx")))
+    running, original = threading.Event(), type(slow.session).run  # a user's file: its SandboxedSession
 
     def run(self, *args, **kwargs):
         running.set()  # on the task thread, just before onnxruntime starts
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(ActivationSession, "run", run)
-    runner = TaskRunner()
-    slow = load(qtbot, runner, str(slow_rgb(tmp_path / "slow.onnx")))
+    monkeypatch.setattr(type(slow.session), "run", run)
     results = []
     runner.submit("model-run", tasks.run_model, slow, picture(128, 512), slow.preprocess, on_done=results.append)
     assert running.wait(10)
