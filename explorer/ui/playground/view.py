@@ -163,6 +163,8 @@ class PlaygroundView(QWidget):
             if not same_size:  # the next video frame keeps the pinned unit; its readout follows the new map
                 self.state.hover, self.state.pinned = None, False
         self._schedule()
+        if self.app.live.playing:
+            self._compute.flush()  # frames come one at a time already; the live controller counts the task as busy
 
     def _schedule(self, *_: object) -> None:
         if self.app.image.image is None:
