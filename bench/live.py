@@ -17,8 +17,8 @@ Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg1
    frames per second = 1 / median seconds per frame (prepare + run). Built-ins are built into the cache first.
 3. Model Explorer in the window: the same clip plays into the offscreen main window with the Model Explorer shown
    on the model and the same middle layer, through the whole pipeline (reader task → image state → live run of the
-   shown layer and the output → activations and prediction painted; the hidden Playground computes every frame
-   too). Counted: live predictions painted per second, from the first to the last painted in a block. Beside it,
+   shown layer and the output → activations and prediction painted; the hidden Playground computes nothing until
+   it is shown). Counted: live predictions painted per second, from the first to the last painted in a block. Beside it,
    in the same run, a bare onnxruntime session (default options) fetching only the output on the clip's frames
    (prepare + run, back to back). Blocks alternate bare, window, bare, window, ... (--blocks of each); a block lasts
    --seconds or eight bare frames, whichever is longer; the rates are totals over the blocks of each. A bare

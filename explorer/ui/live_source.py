@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, Signal
 
 from explorer.core import render, video
 from explorer.core.errors import UserError
@@ -24,6 +24,8 @@ TOPIC = "live"
 
 
 class LiveController(QObject):
+    _take_soon = Signal()  # queued to this object: see _frame_ready
+
     def __init__(self, app: AppState, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.app = app
@@ -38,10 +40,8 @@ class LiveController(QObject):
         self._meter = video.RateMeter()
         self._handed_over = 0  # newest task id when the last frame went in: later tasks are the views' work on it
         # Runner callbacks must not re-enter the runner: a finished task schedules the next take instead.
-        self._take_timer = QTimer(self)
-        self._take_timer.setSingleShot(True)
-        self._take_timer.setInterval(0)
-        self._take_timer.timeout.connect(self._take_when_idle)
+        self._take_posted = False  # one queued take at a time however many frames and tasks report meanwhile
+        self._take_soon.connect(self._take_when_idle, Qt.ConnectionType.QueuedConnection)
         runner.busy_changed.connect(self._task_changed)
         connect(self, app.image.events.image, self._image_replaced)
         connect(self, self.live.events.loop, self._loop_changed)
@@ -105,7 +105,6 @@ class LiveController(QObject):
 
     def stop(self) -> None:
         self.runner.cancel(TASK)  # the cancel closes the channel; the reader releases the source on its thread
-        self._take_timer.stop()
         self._channel, self._file = None, None
 
     def shutdown(self) -> None:
@@ -155,19 +154,27 @@ class LiveController(QObject):
     # Latest wins end to end: a new frame goes in only once the views have finished with the previous one (the
     # tasks submitted since it went in); meanwhile newer frames replace it in the channel. Handing frames over
     # faster would cancel every view's work before it finishes, and nothing would ever be painted.
+    # The take is a queued call, an ordinary posted event: Qt handles it before the repaint of what the finished
+    # task changed (a low-priority event), so the next frame's run overlaps this frame's painting instead of
+    # waiting for it. Every view submits its task for a frame while the frame goes in (the Playground included),
+    # so those tasks count as busy before the next take.
     def _frame_ready(self, _name: str) -> None:
-        # Through a zero-delay timer: the views' own zero-delay timers for the last frame fire first, so their
-        # tasks exist (and count as busy) before the next frame is taken.
-        self._take_timer.start()
+        self._post_take()
 
     def _task_changed(self, kind: str, busy: bool) -> None:
         if not busy and kind != TASK and self._channel is not None:
-            self._take_timer.start()
+            self._post_take()
+
+    def _post_take(self) -> None:
+        if not self._take_posted:
+            self._take_posted = True
+            self._take_soon.emit()
 
     def _views_busy(self) -> bool:
         return any(task.id > self._handed_over and task.kind != TASK for task in self.runner.current_tasks())
 
     def _take_when_idle(self) -> None:
+        self._take_posted = False
         if self._channel is not None and not self._views_busy():
             self._hand_over()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import QWidget
 
 from explorer.core import render
 
@@ -77,3 +78,10 @@ def measure_axis_text(axis: pg.AxisItem) -> None:
     finally:
         painter.end()
     axis.picture = None
+
+
+def restyle(widget: QWidget, sheet: str) -> None:
+    """Set a style sheet unless it is already set: setting one re-polishes and lays out the widget even when it is
+    the same, which on every live frame costs a layout pass of the window."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)

@@ -119,6 +119,57 @@ def test_paused_step_shows_one_frame_at_a_time_and_the_playground_explains_it(wi
     assert shown.unit == (10, 20) and shown.value == pytest.approx(float(expected_map[10, 20]))
 
 
+def test_the_hidden_playground_computes_nothing_while_a_source_plays_and_catches_up_when_shown(window, qtbot):
+    window.show()
+    window.tabs.setCurrentWidget(window.explorer)
+    pg = window.playground
+    qtbot.waitUntil(lambda: not (pg._compute.pending or window.runner.is_busy("playground")), timeout=WAIT_MS)
+    computed = pg.recompute_count
+    camera, live = FakeCamera(), window.state.live
+    window.live.start(lambda: camera, "camera:fake", camera.name)
+    qtbot.waitUntil(lambda: live.shown >= 5, timeout=WAIT_MS)
+    assert pg.recompute_count == computed  # no map for frames nobody sees
+    # an export (or a test) asking for the map gets the frame on screen all the same
+    np.testing.assert_array_equal(pg.output_map(), compute(window.image, window.state.playground.settings())
+                                  .result.output)
+    shown_before = live.shown
+    qtbot.waitUntil(lambda: live.shown > shown_before + 2, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(pg)  # on screen again while playing: it computes the current frame at once
+    qtbot.waitUntil(lambda: pg.recompute_count > computed, timeout=WAIT_MS)
+    window.live.set_playing(False)
+    qtbot.waitUntil(lambda: live.shown + live.dropped == camera.read_count, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not (pg._compute.pending or window.runner.is_busy("playground")), timeout=WAIT_MS)
+    outcome = window.state.playground.outcome
+    assert outcome.image is window.image
+    np.testing.assert_array_equal(outcome.result.output,
+                                  compute(window.image, window.state.playground.settings()).result.output)
+
+
+def test_the_shown_playground_maps_every_frame_handed_over_and_no_frame_twice(window, qtbot):
+    """A live frame's map is submitted while the frame goes in, so the controller waits for it before the next."""
+    window.show()
+    window.tabs.setCurrentWidget(window.playground)
+    pg, live = window.playground, window.state.live
+    qtbot.waitUntil(lambda: not (pg._compute.pending or window.runner.is_busy("playground")), timeout=WAIT_MS)
+    handed, mapped = [], []
+    on_image = lambda *_: handed.append(window.image)  # noqa: E731
+    on_outcome = lambda *_: mapped.append(window.state.playground.outcome.image)  # noqa: E731
+    window.state.image.events.image.connect(on_image)
+    window.state.playground.events.outcome.connect(on_outcome)
+    camera = FakeCamera()
+    try:
+        window.live.start(lambda: camera, "camera:fake", camera.name)
+        qtbot.waitUntil(lambda: live.shown >= 8, timeout=WAIT_MS)
+        window.live.set_playing(False)
+        qtbot.waitUntil(lambda: live.shown + live.dropped == camera.read_count, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: not (pg._compute.pending or window.runner.is_busy("playground")), timeout=WAIT_MS)
+    finally:
+        window.state.image.events.image.disconnect(on_image)
+        window.state.playground.events.outcome.disconnect(on_outcome)
+    assert len(handed) == live.shown and live.dropped > 0
+    assert [id(image) for image in mapped] == [id(image) for image in handed]
+
+
 def test_snapshot_saves_the_frame_on_screen(window, qtbot, clip, tmp_path):
     window.live.open_video(clip, playing=False)
     window.live.step()

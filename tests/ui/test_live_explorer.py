@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from fake_video import FakeCamera, frame_number
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
 from small_models import tiny_rgb
 
 from explorer.core import samples, video, zoo
@@ -167,6 +167,30 @@ def test_the_effective_field_asks_for_a_pause_while_playing(playing, qtbot):
     ex.effective_field = True
     assert ex.field_text == effective_field.LIVE and not view.runner.is_busy(effective_field.KIND)
     ex.effective_field = False
+
+
+def test_live_predictions_do_not_restyle_the_badges_on_every_frame(playing, qtbot):
+    """Setting a style sheet (even the same one) re-polishes the label and lays the window out again."""
+    view, controller, camera = playing
+    live = view.state.live
+    qtbot.waitUntil(lambda: live.shown >= 2, timeout=WAIT_MS)
+
+    class StyleChanges(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt naming)
+            self.count += event.type() == QEvent.Type.StyleChange
+            return False
+
+    changes = StyleChanges()
+    badges = (view.picker.badge, view.predictions.badge)
+    for badge in badges:
+        badge.installEventFilter(changes)
+    shown = live.shown
+    qtbot.waitUntil(lambda: live.shown >= shown + 5, timeout=WAIT_MS)
+    for badge in badges:
+        badge.removeEventFilter(changes)
+    assert changes.count == 0 and view.predictions.lines.text()
 
 
 def test_the_command_lines_video_and_model_show_every_activation_of_the_first_frame(qtbot, tmp_path, fetches):

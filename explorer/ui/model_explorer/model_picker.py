@@ -80,7 +80,7 @@ class ModelPicker(QWidget):
 
     def set_badge(self, text: str, colour: str, tooltip: str) -> None:
         self.badge.setText(text)
-        self.badge.setStyleSheet(f"color: {colour};")
+        style.restyle(self.badge, f"color: {colour};")
         self.badge.setToolTip(tooltip)
 
     def _fill(self, current: str | None = None) -> None:

@@ -53,16 +53,16 @@ class PredictionsPanel(QWidget):
         if is_random(loaded.weights):
             # Names would be fake: an untrained network's "top class" means nothing.
             self.badge.setText("Untrained: random weights — these outputs are not predictions.")
-            self.badge.setStyleSheet(WARN)
+            style.restyle(self.badge, WARN)
             self.lines.setText("<br>".join(f"output {i}: {p:.1%}" for i, p in result.top))
             return
         check = result.digit_check
         if check is not None and not check.digit_like:
             self.badge.setText(f"{loaded.title} only knows digits, and this input does not look like one: "
                                f"{check.reason}. Its answer below says nothing about the picture.")
-            self.badge.setStyleSheet(WARN)
+            style.restyle(self.badge, WARN)
         else:
-            self.badge.setStyleSheet("")
+            style.restyle(self.badge, "")
             self.badge.setText(f"Weights: {loaded.weights}" if loaded.weights else "Weights: from the model file")
         self.lines.setText("<br>".join(
             f"<b>{names[i].split(',')[0] if i < len(names) else f'output {i}'}</b>: {p:.1%}" for i, p in result.top))

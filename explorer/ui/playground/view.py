@@ -1,8 +1,9 @@
 """Convolution Playground: one kernel over one image, every parameter live, every number explained.
 
 The view binds to ``AppState.playground`` and ``AppState.image``: controls write intent, a change of anything the
-map depends on schedules one compute task (at most one per frame; while one runs, only the newest waits), and
-the canvases, formula, caption, taps and arithmetic are repainted from the state. Readouts come from
+map depends on schedules one compute task (at most one per frame; while one runs, only the newest waits; while a
+camera or video plays and this tab is hidden, none until it is shown), and the canvases, formula, caption, taps and
+arithmetic are repainted from the state. Readouts come from
 ``state.playground.readout`` on the outcome on screen, so they can never describe an older kernel or map.
 """
 from __future__ import annotations
@@ -58,6 +59,7 @@ class PlaygroundView(QWidget):
         self.recompute_count = 0
         self._input_key: tuple[int, str] | None = None  # (image id, mode) last painted on the input canvas
         self._input_fit: tuple | None = None  # (input hw, padding) the input view was last fitted to
+        self._stale = False  # a map input changed while hidden during playback: compute when shown (or flushed)
 
         self.controls = ParamControls(self.state)
         self.kernel_editor = KernelEditor(self.state, lambda text: app.status.show(text, error=True,
@@ -119,8 +121,9 @@ class PlaygroundView(QWidget):
         """Compute now on this thread when a recompute is pending (exports and tests want the latest map)."""
         self.kernel_editor.flush()
         image = self.app.image.image
-        if image is None or not (self._compute.pending or self.runner.is_busy(TASK)):
+        if image is None or not (self._compute.pending or self._stale or self.runner.is_busy(TASK)):
             return
+        self._stale = False
         self._compute.stop()
         self.runner.cancel(TASK)
         self.state.accept(compute(image, self.state.settings()))
@@ -160,10 +163,18 @@ class PlaygroundView(QWidget):
             if not same_size:  # the next video frame keeps the pinned unit; its readout follows the new map
                 self.state.hover, self.state.pinned = None, False
         self._schedule()
+        if self.app.live.playing:
+            self._compute.flush()  # frames come one at a time already; the live controller counts the task as busy
 
     def _schedule(self, *_: object) -> None:
-        if self.app.image.image is not None:
-            self._compute.trigger()
+        if self.app.image.image is None:
+            return
+        if self.app.live.playing and not self.isVisible():
+            # Nobody sees this map; computing it on every frame would slow the view that is on screen.
+            self._stale = True
+            return
+        self._stale = False
+        self._compute.trigger()
 
     def _submit(self) -> None:
         self.recompute_count += 1
@@ -344,6 +355,11 @@ class PlaygroundView(QWidget):
             self.export_output_png(path)
 
     # ----- lifecycle: no timer outlives the view ---------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._stale:  # catch up with the frame on screen now
+            self._schedule()
+
     def hideEvent(self, event) -> None:
         self.animator.pause()
         super().hideEvent(event)
