@@ -145,6 +145,24 @@ def test_the_hidden_playground_computes_nothing_while_a_source_plays_and_catches
                                   compute(window.image, window.state.playground.settings()).result.output)
 
 
+def test_the_hidden_explorer_runs_no_model_while_a_source_plays_and_catches_up_when_shown(window, qtbot):
+    window.show()
+    explorer, ex = window.explorer, window.state.explorer
+    window.tabs.setCurrentWidget(explorer)
+    qtbot.waitUntil(explorer.has_results, timeout=60_000)  # LeNet-5 on the still picture
+    window.tabs.setCurrentWidget(window.playground)
+    still_result = ex.result
+    camera, live = FakeCamera(), window.state.live
+    window.live.start(lambda: camera, "camera:fake", camera.name)
+    qtbot.waitUntil(lambda: live.shown >= 5, timeout=WAIT_MS)
+    assert ex.result is None or ex.result is still_result  # no run for frames nobody sees
+    assert not window.runner.is_busy("model-run")
+    window.tabs.setCurrentWidget(explorer)  # on screen again while playing: it runs the frame then on screen
+    qtbot.waitUntil(lambda: ex.result is not None and ex.result is not still_result and ex.result.live,
+                    timeout=WAIT_MS)
+    window.live.set_playing(False)
+
+
 def test_the_shown_playground_maps_every_frame_handed_over_and_no_frame_twice(window, qtbot):
     """A live frame's map is submitted while the frame goes in, so the controller waits for it before the next."""
     window.show()

@@ -79,6 +79,7 @@ class ModelExplorerView(QWidget):
         self._dialog: preprocess_dialog.PreprocessDialog | None = None
         self._notes_shown: set[str] = set()
         self._bindings: list[tuple[object, Callable]] = []
+        self._stale = False  # a run was due while hidden during playback: run when shown
         self.live_runs = LiveRuns(self.state, self.runner, self._reconcile)
         self._build()
         self._connect_intent()
@@ -321,6 +322,8 @@ class ModelExplorerView(QWidget):
         super().showEvent(event)
         for shortcut in self.shortcuts:
             shortcut.setEnabled(True)
+        if self._stale:  # frames went by while hidden: catch up with the one on screen
+            self._reconcile()
 
     def hideEvent(self, event) -> None:  # noqa: N802
         super().hideEvent(event)
@@ -345,6 +348,12 @@ class ModelExplorerView(QWidget):
         if self.runner.is_busy(LOAD):  # back to the loaded model while another one was building
             self.runner.cancel(LOAD)
             self._progress(1.0, "")
+        if self.live_runs.playing() and not self.isVisible():
+            # Nobody sees this frame's activations; running the model on every frame would slow the view on
+            # screen (and hold back the next frame). Shown again, the explorer runs the frame then on screen.
+            self._stale = True
+            return
+        self._stale = False
         request = self._run_request()
         scope = self.live_runs.scope(self.rows[self.current_row].tensor) if self.rows else None
         if request is None or self._answered(request, scope):
