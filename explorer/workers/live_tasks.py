@@ -1,8 +1,9 @@
 """The Model Explorer's tasks while a camera or video plays: only the shown layer and the prediction are computed.
 
 ``build_live`` makes a ``core.live_inference.LiveSession`` for (loaded model, shown layer) beside the loaded
-model's session (its weights handed over in memory); ``run_live`` runs one frame through it. Its ``RunResult`` (``live=True``) holds the shown layer's
-tensor alone, so every readout made for a full run works on it unchanged; pausing runs ``tasks.run_model`` again.
+model's session (its weights handed over in memory); ``run_live`` runs one frame through it. Its ``RunResult``
+(``live=True``) holds the shown layer's tensor alone, so every readout made for a full run works on it unchanged;
+pausing runs ``tasks.run_model`` again.
 No Qt, no state: arguments in, a frozen result out.
 """
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass
 from explorer.core import preprocess
 from explorer.core.images import LoadedImage
 from explorer.core.live_inference import LiveSession
-from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
-from explorer.core.runtime import Activations, RunCancelled
+from explorer.core.runtime import Activations
 from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
-from explorer.workers.runner import Cancelled, TaskContext
-from explorer.workers.tasks import LoadedModel, RunResult, run_result
+from explorer.workers.runner import TaskContext
+from explorer.workers.tasks import LoadedModel, RunResult, cancellable_run, run_result
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,8 @@ def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: prep
     started = time.perf_counter()
     prepared = preprocess.prepare(image, recipe)
     ctx.check()
-    options = ort.RunOptions()
-    ctx.on_cancel(lambda: setattr(options, "terminate", True))
     ran = time.perf_counter()
-    try:
-        fetched = live.session.run(prepared.tensor, options)
-    except RunCancelled:
-        raise Cancelled() from None
+    fetched = cancellable_run(ctx, live.session.run, prepared.tensor)
     run_ms = (time.perf_counter() - ran) * 1000
     activations = Activations(tensors={name: fetched[name] for name in live.session.tensors},
                               layer_tensor={}, output=fetched[live.session.output_name],

@@ -224,13 +224,18 @@ def run_model(ctx: TaskContext, loaded: LoadedModel, image: LoadedImage, recipe:
     started = time.perf_counter()
     prepared = preprocess.prepare(image, recipe)
     ctx.check()
+    activations = cancellable_run(ctx, loaded.session.run, prepared.tensor)
+    return run_result(loaded, image, recipe, prepared, activations, started)
+
+
+def cancellable_run(ctx: TaskContext, run: Callable[[np.ndarray, Any], T], tensor: np.ndarray) -> T:
+    """``run(tensor, run_options)`` that the task's cancel stops inside onnxruntime (RunOptions.terminate)."""
     options = ort.RunOptions()
     ctx.on_cancel(lambda: setattr(options, "terminate", True))
     try:
-        activations = loaded.session.run(prepared.tensor, options)
+        return run(tensor, options)
     except RunCancelled:
         raise Cancelled() from None
-    return run_result(loaded, image, recipe, prepared, activations, started)
 
 
 def run_result(loaded: LoadedModel, image: LoadedImage, recipe: preprocess.Preprocess,

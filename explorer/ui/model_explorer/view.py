@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from explorer.core import preprocess, zoo
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
+from explorer.core.sandboxed_session import SandboxedSession
 from explorer.state.app import AppState
 from explorer.state.explorer import PANELS
 from explorer.ui import cache_dialog, style
@@ -219,7 +220,8 @@ class ModelExplorerView(QWidget):
                              (ex.sort, self._show_activations), (ex.panel, self._show_panel),
                              (ex.progress, self._show_progress), (ex.progress_text, self._show_progress),
                              (image.image, self._on_model_input), (image.photo, self._on_model_input),
-                             (ex.layer, self._reconcile), (self.state.live.events.playing, self._reconcile)):
+                             (ex.layer, self._reconcile), (self.state.live.events.playing, self._reconcile),
+                             (ex.result, self._on_result)):
             signal.connect(slot)
             self._bindings.append((signal, slot))
         self._show_panel()
@@ -287,6 +289,7 @@ class ModelExplorerView(QWidget):
         for signal, slot in self._bindings:
             signal.disconnect(slot)
         self._bindings.clear()
+        _release(self.state.explorer.loaded)
 
     # ----- layers --------------------------------------------------------------------------------------------
     @property
@@ -387,7 +390,10 @@ class ModelExplorerView(QWidget):
     def _loaded(self, loaded: LoadedModel) -> None:
         ex = self.state.explorer
         if loaded.key != ex.model:
+            _release(loaded)
             return
+        if ex.loaded is not loaded:
+            _release(ex.loaded)  # the run on it was cancelled when this load began
         with ex.events.paused():
             ex.loaded = loaded
             ex.progress, ex.progress_text = 1.0, ""
@@ -416,6 +422,7 @@ class ModelExplorerView(QWidget):
     def _ran(self, result: RunResult) -> None:
         ex = self.state.explorer
         if not readouts.answers(result, ex.shown_model(), self.state.image.model_input()):
+            self._reconcile()  # an answer to an older question: ask the current one
             return
         with ex.events.paused():
             ex.result = result
@@ -484,6 +491,10 @@ class ModelExplorerView(QWidget):
                 self._ask_recipe(loaded)
         self._show_model()
         self._reconcile()
+
+    def _on_result(self) -> None:
+        if self.state.explorer.result is None:  # whoever cleared it, the run now due must follow
+            self._reconcile()
 
     def _on_error(self) -> None:
         self._show_error()
@@ -590,3 +601,11 @@ class ModelExplorerView(QWidget):
         error = self.state.explorer.error
         self.message.setText(error)
         self.message.setVisible(bool(error))
+
+
+def _release(loaded: LoadedModel | None) -> None:
+    """A user's model runs in its own child process: stop it as soon as the model leaves, not whenever the garbage
+    collector gets to it (a stray child would hold its memory, and tests count children)."""
+    if loaded is not None and isinstance(loaded.session, SandboxedSession):
+        loaded.session.cancel()
+        loaded.session.close()
