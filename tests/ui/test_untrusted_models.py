@@ -62,8 +62,22 @@ def test_closing_while_an_endless_model_loads_takes_under_a_second(qtbot, tmp_pa
 def test_the_process_exits_cleanly_after_closing_on_an_endless_model(tmp_path):
     """The old worker made Qt abort with "QThread: Destroyed while thread 'inference' is still running"."""
     loop = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "loop.onnx")
+    done = run_window_with_model(tmp_path, loop, """
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            app.processEvents()
+        window.close()
+        del window
+    """)
+    assert done.returncode == 0, done.stderr
+    assert "QThread" not in done.stderr and "Traceback" not in done.stderr
+
+
+def run_window_with_model(tmp_path, model, body: str) -> subprocess.CompletedProcess:
+    """A separate app process: the main window on the default sample opens ``model``, then runs ``body`` (which
+    may use app, window, time, json and multiprocessing)."""
     script = textwrap.dedent(f"""
-        import time
+        import json, multiprocessing, time
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
@@ -72,17 +86,10 @@ def test_the_process_exits_cleanly_after_closing_on_an_endless_model(tmp_path):
         from explorer.ui.main_window import MainWindow
         window = MainWindow(settings=QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
         window.set_image(samples.load_sample(samples.default_sample().name))
-        window.explorer.open_model_file({str(loop)!r})
-        end = time.monotonic() + 2
-        while time.monotonic() < end:
-            app.processEvents()
-        window.close()
-        del window
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+        window.explorer.open_model_file({str(model)!r})
+    """) + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
-    assert done.returncode == 0, done.stderr
-    assert "QThread" not in done.stderr and "Traceback" not in done.stderr
 
 
 def model_children() -> list:
@@ -155,17 +162,7 @@ def test_a_hidden_loop_is_one_status_line_then_lenet5_loads_and_runs(qtbot, expl
 
 def test_no_model_child_outlives_the_app(tmp_path):
     path = tiny_rgb(tmp_path / "tiny.onnx")
-    script = textwrap.dedent(f"""
-        import json, multiprocessing, time
-        from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication
-        app = QApplication([])
-        import explorer.ui
-        from explorer.core import samples
-        from explorer.ui.main_window import MainWindow
-        window = MainWindow(settings=QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
-        window.set_image(samples.load_sample(samples.default_sample().name))
-        window.explorer.open_model_file({str(path)!r})
+    done = run_window_with_model(tmp_path, path, f"""
         end = time.monotonic() + 60
         while time.monotonic() < end and not (window.explorer.has_results()
                                               and window.state.explorer.model == {str(path)!r}):
@@ -175,8 +172,6 @@ def test_no_model_child_outlives_the_app(tmp_path):
         window.close()
         del window
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     pids = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(pids) == 1, done.stdout  # the user's model ran in its child
