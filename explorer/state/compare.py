@@ -12,7 +12,7 @@ from psygnal import evented
 
 from explorer.core import architectures
 from explorer.core.inception_cost import InceptionCost, inception_cost
-
+from explorer.state.batch import batched
 
 PAGES = ("inception", "shortcuts")   # under the table: the Inception calculator, the ResNet-34 / plain-34 strips
 
@@ -42,6 +42,6 @@ class CompareState:
 
     def sort_by(self, column: str) -> None:
         """A header click: the same column again flips the direction."""
-        with self.events.paused():
+        with batched(self.events):
             self.descending = not self.descending if column == self.sort else column not in ("architecture", "year")
             self.sort = column

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from psygnal import evented
 
+from explorer.state.batch import batched
+
 NORMALIZE = ("channel", "layer")
 PANELS = ("activations", "filters", "rf-growth", "explain", "random-vs-trained")  # the tabs, in order
 
@@ -52,7 +54,7 @@ class ExplorerState:
         """Another model: everything derived from the old one stops being shown at once."""
         if model == self.model and self.error == "":
             return
-        with self.events.paused():
+        with batched(self.events):
             self.model = model
             self.error = ""
             self.result = None

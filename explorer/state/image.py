@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from psygnal import evented
 
 from explorer.core.images import LoadedImage
-
+from explorer.state.batch import batched
 
 TOY_GRID_SIDE = 32  # the lecture's grids are 4×4 … 7×7; no network can say anything about them
 
@@ -33,7 +33,7 @@ class ImageState:
     loading: str = ""   # the file being decoded, "" when idle
 
     def set(self, image: LoadedImage, origin: str = "") -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.origin = origin
             self.image = image
             if not is_toy_grid(image):

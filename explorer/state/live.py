@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from psygnal import evented
 
+from explorer.state.batch import batched
+
 RESOLUTIONS = ((320, 240), (640, 480), (1280, 720))
 
 
@@ -32,22 +34,22 @@ class LiveState:
         return bool(self.source)
 
     def started(self, source: str, name: str, playing: bool = True) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.source, self.name, self.running, self.playing = source, name, True, playing
             self.shown, self.dropped, self.fps, self.error = 0, 0, 0.0, ""
 
     def frame_shown(self, dropped: int, fps: float) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.dropped, self.fps = dropped, fps
             self.shown += 1  # last: readouts repaint on this one event per frame
 
     def stopped(self, error: str = "") -> None:
         """The reader ended (a failure, the end of a file): the last frame stays on screen."""
-        with self.events.paused():
+        with batched(self.events):
             self.running, self.playing, self.fps, self.error = False, False, 0.0, error
 
     def back_to_still(self) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.source, self.name, self.running, self.playing, self.fps, self.error = "", "", False, False, 0.0, ""
 
     def rate_text(self) -> str:

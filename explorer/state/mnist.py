@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import evented
 
+from explorer.state.batch import batched
 
 PAGES = ("draw", "compare", "weights")   # the tab's pages: draw & test, CNN vs fully connected, weight explosion
 
@@ -22,11 +23,11 @@ class MnistState:
     page: str = "draw"                  # one of PAGES: a lesson step opens the weight explosion directly
 
     def show_heldout(self, index: int) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.source, self.index, self.drawing = "heldout", index, None
 
     def draw(self, canvas: np.ndarray) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.source, self.drawing = "drawing", canvas
 
     def request(self) -> tuple:

@@ -25,6 +25,7 @@ from explorer.core.conv import (
 )
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
+from explorer.state.batch import batched
 
 Kernel = tuple[tuple[float, ...], ...]
 CUSTOM = "custom"
@@ -175,7 +176,7 @@ class PlaygroundState:
         weights are resized."""
         if size == self.size:
             return
-        with self.events.paused():
+        with batched(self.events):
             self.kernel = as_kernel(kernels.resize_kernel(np.array(self.kernel, np.float32), size)
                                     if self.preset == CUSTOM else kernels.make_kernel(self.preset, size))
             self.size = size
@@ -184,7 +185,7 @@ class PlaygroundState:
         if name == CUSTOM:
             self.preset = CUSTOM  # keep the numbers; they are now the user's
             return
-        with self.events.paused():
+        with batched(self.events):
             self.kernel = as_kernel(kernels.make_kernel(name, self.size))
             self.preset = name
 
@@ -193,19 +194,19 @@ class PlaygroundState:
             raise UserError(f"Kernel weight {value} is not a finite number: type a number such as 0.5 or -1.")
         rows = [list(r) for r in self.kernel]
         rows[row][col] = float(value)
-        with self.events.paused():
+        with batched(self.events):
             self.kernel = tuple(tuple(r) for r in rows)
             self.preset = CUSTOM
 
     def set_kernel(self, kernel: np.ndarray, preset: str = CUSTOM) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.kernel = as_kernel(kernel)
             self.size = len(self.kernel)
             self.preset = preset if preset in kernels.PRESET_NAMES else CUSTOM
 
     def apply(self, settings: Settings, preset: str = CUSTOM, lesson: str = "") -> None:
         """Set everything at once (a lecture example, a restored session)."""
-        with self.events.paused():
+        with batched(self.events):
             p, q = settings.params, settings.pool
             self.size, self.stride, self.padding, self.dilation = p.size, p.stride, p.padding, p.dilation
             self.pool_kind, self.pool_size, self.pool_stride = q.kind, q.size, q.stride
@@ -238,7 +239,7 @@ class PlaygroundState:
         if outcome.error:
             self.error = outcome.error
             return
-        with self.events.paused():
+        with batched(self.events):
             self.error = ""
             self.outcome = outcome
 
@@ -248,7 +249,7 @@ class PlaygroundState:
             self.hover = unit
 
     def click_unit(self, unit: tuple[int, int]) -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.pinned = not (self.pinned and self.hover == unit)
             self.hover = unit
 

@@ -20,6 +20,7 @@ from explorer.core.conv import ConvParams, PoolParams, output_size
 from explorer.core.errors import UserError
 from explorer.core.explain import FILLS, METHODS
 from explorer.state.app import TABS, THEMES, ZOOM_STEPS, AppState
+from explorer.state.batch import batched
 from explorer.state.explorer import NORMALIZE, PANELS
 from explorer.state.playground import MODES, Settings, as_kernel
 
@@ -75,7 +76,7 @@ def apply_dict(state: AppState, data: dict[str, Any]) -> None:
     if method not in METHODS or fill not in FILLS or not 0.0 <= opacity <= 1.0:
         raise ValueError("unknown explain option")
     state.playground.apply(settings, str(p["preset"]), str(p.get("lesson", "")))
-    with state.explorer.events.paused():
+    with batched(state.explorer.events):
         state.explorer.model = str(e["model"])
         state.explorer.layer = str(e["layer"])
         state.explorer.channel = None if e["channel"] is None else int(e["channel"])

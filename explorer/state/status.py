@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from psygnal import evented
 
+from explorer.state.batch import batched
+
 
 @evented
 @dataclass
@@ -18,7 +20,7 @@ class StatusState:
     topic: str = ""
 
     def show(self, text: str, *, error: bool = False, topic: str = "") -> None:
-        with self.events.paused():
+        with batched(self.events):
             self.text, self.error, self.topic = text, error, topic
 
     def clear_topic(self, topic: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from explorer.state.app import AppState
+from explorer.state.batch import batched
 from explorer.ui.binding import bind, connect
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.rows import Row
@@ -72,14 +73,14 @@ class EffectiveFieldTask:
             self.runner.cancel(KIND)
             self._pending = None
             why = LIVE if self.state.live.playing else CLICK
-            with ex.events.paused():
+            with batched(ex.events):
                 ex.field, ex.field_text = None, why if ex.effective_field else ""
             return
         if self.runner.is_busy(KIND) and _same(target, self._pending):
             return
         self._pending = target
         loaded, image, layer, unit = target
-        with ex.events.paused():
+        with batched(ex.events):
             ex.field, ex.field_text = None, MEASURING
         self.runner.submit(KIND, tasks.measure_field, loaded.explainer, layer, unit, image, MAX_PASSES,
                            on_done=lambda field: self._done(target, field), on_error=self._failed,
@@ -87,7 +88,7 @@ class EffectiveFieldTask:
 
     def _done(self, target: Target, field) -> None:
         self._held, self._pending = target, None
-        with self.state.explorer.events.paused():
+        with batched(self.state.explorer.events):
             self.state.explorer.field, self.state.explorer.field_text = field, ""
 
     def _failed(self, message: str) -> None:

@@ -31,6 +31,7 @@ from explorer.core import explain, render
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.state.app import AppState
+from explorer.state.batch import batched
 from explorer.ui import style
 from explorer.ui.binding import bind, connect
 from explorer.ui.model_explorer.activation_panel import _image_box
@@ -242,7 +243,7 @@ class ExplainPanel(QWidget):
                            ex.explain_layer, ex.explain_class, options, on_done=self._done,
                            on_error=lambda message: self._failed_with(request, message),
                            on_progress=self._progress)
-        with ex.events.paused():
+        with batched(ex.events):
             ex.explain_progress, ex.explain_text = 0.0, f"{TITLES[ex.explain_method]}…"
 
     def _stop(self) -> None:
@@ -254,7 +255,7 @@ class ExplainPanel(QWidget):
         self.cache.put(value)
         self._choices[value.request[:2]] = (value.layers, value.default_layer, value.classes)
         ex = self.state.explorer
-        with ex.events.paused():
+        with batched(ex.events):
             ex.explain_progress, ex.explain_text = 1.0, ""
             ex.explanation = value
 
@@ -265,7 +266,7 @@ class ExplainPanel(QWidget):
 
     def _progress(self, fraction: float, text: str) -> None:
         ex = self.state.explorer
-        with ex.events.paused():
+        with batched(ex.events):
             ex.explain_progress, ex.explain_text = fraction, text
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)

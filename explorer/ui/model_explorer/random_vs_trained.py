@@ -28,13 +28,18 @@ from explorer.core import mosaic as core_mosaic
 from explorer.core.images import LoadedImage
 from explorer.core.random_vs_trained import Pair, conv_layers, pair
 from explorer.state.app import AppState
+from explorer.state.batch import batched
 from explorer.ui import style
 from explorer.ui.model_explorer import readouts
-from explorer.ui.model_explorer.activation_panel import MOSAIC_LUT, _image_box, mosaic_indices
+from explorer.ui.model_explorer.activation_panel import (
+    MOSAIC_LUT,
+    _image_box,
+    mosaic_indices,
+)
 from explorer.ui.model_explorer.filters_panel import filters_rgb
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
-from explorer.workers.tasks import Comparison, ComparedSide
+from explorer.workers.tasks import ComparedSide, Comparison
 
 PANEL = "random-vs-trained"
 LOAD, RUN = "compare-load", "compare-run"
@@ -192,7 +197,7 @@ class RandomVsTrainedPanel(QWidget):
         self.note.setVisible(bool(text))
         cmp = self.state.random_vs_trained
         if cmp.loaded is not None and (self._pair is None or not self._answers_pair(cmp.loaded)):
-            with cmp.events.paused():  # another architecture: let the old pair go (two VGG-16s are 1 GB)
+            with batched(cmp.events):  # another architecture: let the old pair go (two VGG-16s are 1 GB)
                 cmp.loaded, cmp.result = None, None
 
     def _submit_load(self) -> None:
@@ -237,7 +242,7 @@ class RandomVsTrainedPanel(QWidget):
 
     def _progress(self, fraction: float, text: str) -> None:
         cmp = self.state.random_vs_trained
-        with cmp.events.paused():
+        with batched(cmp.events):
             cmp.progress, cmp.progress_text = fraction, text
 
     # ----- state -> widgets ------------------------------------------------------------------------------------

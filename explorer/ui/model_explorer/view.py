@@ -34,6 +34,7 @@ from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.core.sandboxed_session import SandboxedSession
 from explorer.state.app import AppState
+from explorer.state.batch import batched
 from explorer.state.explorer import PANELS
 from explorer.ui import cache_dialog, style
 from explorer.ui.model_explorer import preprocess_dialog, readouts
@@ -382,7 +383,7 @@ class ModelExplorerView(QWidget):
         ex = self.state.explorer
         self._load_key = key
         self.runner.cancel(RUN)  # the old model's run would only be thrown away
-        with ex.events.paused():
+        with batched(ex.events):
             ex.progress, ex.progress_text = 0.0, f"Loading {readouts.chosen_title(key)}…"
         self.runner.submit(LOAD, tasks.load_model, key, on_done=self._loaded,
                            on_error=lambda message: self._load_failed(key, message), on_progress=self._progress)
@@ -394,7 +395,7 @@ class ModelExplorerView(QWidget):
             return
         if ex.loaded is not loaded:
             _release(ex.loaded)  # the run on it was cancelled when this load began
-        with ex.events.paused():
+        with batched(ex.events):
             ex.loaded = loaded
             ex.progress, ex.progress_text = 1.0, ""
 
@@ -402,7 +403,7 @@ class ModelExplorerView(QWidget):
         """Keep the previous model working (the choice goes back to it) and say why in one line."""
         ex = self.state.explorer
         self._failed_load = key
-        with ex.events.paused():
+        with batched(ex.events):
             if ex.loaded is not None:
                 ex.model = ex.loaded.key
             ex.error = message
@@ -424,7 +425,7 @@ class ModelExplorerView(QWidget):
         if not readouts.answers(result, ex.shown_model(), self.state.image.model_input()):
             self._reconcile()  # an answer to an older question: ask the current one
             return
-        with ex.events.paused():
+        with batched(ex.events):
             ex.result = result
             if self._failed_run is not None:
                 ex.error, self._failed_run = "", None
@@ -436,7 +437,7 @@ class ModelExplorerView(QWidget):
 
     def _progress(self, fraction: float, text: str) -> None:
         ex = self.state.explorer
-        with ex.events.paused():
+        with batched(ex.events):
             ex.progress, ex.progress_text = fraction, text
 
     def _compare_builtins(self) -> None:

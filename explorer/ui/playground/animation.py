@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from explorer.state.batch import batched
 from explorer.state.playground import PlaygroundState
 
 
@@ -53,7 +54,7 @@ class StepAnimator(QObject):
         if index >= rows * cols:
             self.pause()
             return
-        with self.state.events.paused():
+        with batched(self.state.events):
             self.state.animation = index
             self.state.pinned = False
             self.state.hover = divmod(index, cols)

@@ -30,6 +30,7 @@ from explorer.core import render
 from explorer.core.conv import resolve_padding
 from explorer.core.errors import UserError
 from explorer.state.app import AppState
+from explorer.state.batch import batched
 from explorer.state.playground import compute, readout
 from explorer.ui import style
 from explorer.ui.binding import Coalesced, bind, connect
@@ -156,7 +157,7 @@ class PlaygroundView(QWidget):
         outcome = self.state.outcome
         same_size = outcome is not None and image.image is not None and \
             outcome.image.pixels.shape[:2] == image.image.pixels.shape[:2]
-        with self.state.events.paused():
+        with batched(self.state.events):
             if self.state.lesson and image.origin != f"lesson:{self.state.lesson}":
                 self.state.lesson = ""  # another picture ends the lecture example
             self.state.animation = -1
