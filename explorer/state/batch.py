@@ -17,10 +17,13 @@ from psygnal import SignalGroup
 _depth: dict[int, int] = {}  # id(group) -> open batches on it: only the outermost pauses and resumes
 
 
-def _latest(queue: deque[tuple]) -> tuple:
+def _take_latest(queue: deque[tuple]) -> tuple:
     """One emission for a field assigned several times: its newest value (and, for evented fields, the oldest old
-    value), so a listener sees the net change."""
+    value), so a listener sees the net change. The queue is emptied here, before the emission: a listener that
+    starts a batch of its own would otherwise resume these arguments again, and again (a loop until the stack
+    runs out)."""
     newest, oldest = queue[-1], queue[0]
+    queue.clear()
     return (newest[0], oldest[1]) if len(newest) == 2 and len(oldest) == 2 else newest
 
 
@@ -40,4 +43,4 @@ def batched(events: SignalGroup) -> Iterator[None]:
         if outermost:
             del _depth[key]
             for signal in signals:
-                signal.resume(reducer=_latest)
+                signal.resume(reducer=_take_latest)

@@ -73,3 +73,20 @@ def test_a_new_frame_is_the_model_input_when_its_image_event_arrives():
     state.events.image.connect(lambda *_: seen.append(state.model_input() is frame))
     state.set(frame)
     assert seen == [True]
+
+
+def test_a_listener_that_batches_the_same_state_hears_each_change_once():
+    """A field's listener that sets other fields of the same state in a batch of its own: the field it heard is
+    not emitted again (it was, for ever: psygnal empties a resumed queue only after the emission)."""
+    pair, heard = Pair(), []
+
+    def on_a(*_):
+        heard.append(("a", pair.a))
+        with batched(pair.events):
+            pair.b = pair.a * 10
+
+    pair.events.a.connect(on_a)
+    pair.events.b.connect(lambda *_: heard.append(("b", pair.b)))
+    with batched(pair.events):
+        pair.a = 1
+    assert heard == [("a", 1), ("b", 10)]

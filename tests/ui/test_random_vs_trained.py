@@ -98,3 +98,18 @@ def test_a_damaged_trained_file_is_one_line_and_not_retried(qtbot, view, tmp_pat
     assert view.state.random_vs_trained.loaded is None and view.state.random_vs_trained.result is None
     view.state.image.set(samples.load_sample("coffee"))   # another image does not retry the same pair
     assert not view.runner.is_busy(random_vs_trained.LOAD)
+
+
+def test_new_pictures_cost_the_closed_panel_nothing(view, monkeypatch):
+    """A playing video hands over a picture 30 times a second; the panel, when not open, must not look at the
+    cache for each (its availability check made a directory twice per frame)."""
+    checks = []
+    monkeypatch.setattr(random_vs_trained.catalog, "is_available", lambda entry: checks.append(entry) or False)
+    view.state.explorer.choose("googlenet")
+    assert view.state.explorer.panel != PANEL
+    checks.clear()
+    for name in ("chelsea", samples.default_sample().name, "chelsea"):
+        view.state.image.set(samples.load_sample(name))
+    assert checks == []
+    view.state.explorer.panel = PANEL  # open, it checks again at once
+    assert checks

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from explorer.core.explain import unit_heat
 from explorer.core.preprocess import Prepared
 from explorer.core.receptive_field import Region, back_project
 from explorer.ui import style
+from explorer.ui.readout_line import ReadoutLine
 from explorer.ui.model_explorer.rows import Row
 
 COLORMAP = style.SEQUENTIAL  # core's table, as the CLI's activation mosaics use
@@ -46,6 +46,13 @@ RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
 MOSAIC_TITLE = "All channels (click one)"
 HINT = "Hover over or click a unit of the channel to see its receptive field."
+STATS_AT_ONCE = 250_000  # values whose statistics (~5 ms) are computed with the maps; larger ones just after
+
+
+def range_still_fits(values: tuple[float, float], shown: tuple[float, float]) -> bool:
+    """The shown value axis still suits these values: it holds them all and they fill at least half of it."""
+    (low, high), (shown_low, shown_high) = values, shown
+    return shown_low <= low and high <= shown_high and (high - low) >= 0.5 * (shown_high - shown_low)
 
 
 def mosaic_indices(m: core_mosaic.Mosaic) -> np.ndarray:
@@ -111,11 +118,9 @@ class ActivationPanel(QWidget):
         self.effective = QCheckBox("effective field")
         self.effective.setToolTip("Measure which pixels really change the clicked unit (Luo et al. 2016) and draw "
                                   "it inside its theoretical receptive field.")
-        self.stats = QLabel()
+        self.stats = ReadoutLine()  # new numbers on every live frame: they must not lay the window out again
         for w in (self.normalize, self.sort, self.effective, self.stats):
             w.setFont(style.font(style.LABEL_PT))
-        # New text must not relayout the window on every layer switch.
-        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         controls = QHBoxLayout()
         scale_label = QLabel("Colour scale:")
         scale_label.setFont(style.font(style.LABEL_PT))
@@ -205,20 +210,26 @@ class ActivationPanel(QWidget):
         if prepared is not self.prepared:
             self.prepared = prepared
             self.input_item.setImage(prepared.resized_rgb, autoLevels=False, levels=(0, 255))
+        new_frame = row is self.row  # the same layer again: the next frame of a live video
         self.row, self.values = row, values
         if values is None:
             self._clear_maps()
             self.stats.setText("no values for this layer")
             return
-        # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers next.
-        self.stats.setText("min …   max …   mean …   zeros …")
-        QTimer.singleShot(0, self, self._show_stats)
+        if values.size <= STATS_AT_ONCE:
+            self._show_stats()
+        else:
+            # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers
+            # next. A new frame of the same layer keeps the last frame's numbers until then (no flicker).
+            if not new_frame:
+                self.stats.setText("min …   max …   mean …   zeros …")
+            QTimer.singleShot(0, self, self._show_stats)
         self._frame_input()
         if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
             self._show_mosaic(values, normalize, sort)
             self.show_channel(channel, unit)
         else:
-            self._show_bars(values.reshape(-1), sort)
+            self._show_bars(values.reshape(-1), sort, keep_range=new_frame)
 
     def show_channel(self, channel: int | None, unit: tuple[int, int] | None) -> None:
         """Show ``channel`` large (the first in mosaic order when None or absent from this layer)."""
@@ -307,12 +318,12 @@ class ActivationPanel(QWidget):
         set_title(self.mosaic_plot, MOSAIC_TITLE)
         self.stats.clear()
 
-    def _clear_maps(self) -> None:
+    def _clear_maps(self, text: str = HINT) -> None:
         self.mosaic = self.channel = self.unit = self.region = None
         self.mosaic_item.clear()
         self.channel_item.clear()
         set_title(self.channel_plot, "Channel")
-        self._set_rf_text(HINT)
+        self._set_rf_text(text)
         for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker, self.field_item):
             item.hide()
 
@@ -344,17 +355,21 @@ class ActivationPanel(QWidget):
                                   "(click one)")
         self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
 
-    def _show_bars(self, vector: np.ndarray, sort: bool) -> None:
+    def _show_bars(self, vector: np.ndarray, sort: bool, keep_range: bool) -> None:
+        """``keep_range``: a new frame of the layer shown, whose axis stays put while the values fit it well (a
+        new range on every frame would redraw the ticks each time, and make the bars hard to compare)."""
         self.stack.setCurrentWidget(self.bars_view)
-        self._clear_maps()
+        self._clear_maps(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
         heights = np.sort(vector)[::-1] if sort else vector
         # A line of touching bars for big vectors (4096 values); gaps between bars only when they are few.
         self.bars.setOpts(x=np.arange(heights.size), height=heights, width=1.0 if heights.size > 64 else 0.8)
         label = "rank (sorted)" if sort else "output index"
         if self.bars_view.getAxis("bottom").labelText != label:  # as for titles: a relayout each time
             self.bars_view.setLabel("bottom", label)
-        self.bars_view.autoRange()
-        self._set_rf_text(f"{self.row.name}: {vector.size} values; every one sees the whole input.")
+        low, high = min(float(heights.min()), 0.0), max(float(heights.max()), 0.0)
+        _, (shown_low, shown_high) = self.bars_view.viewRange()
+        if not (keep_range and range_still_fits((low, high), (shown_low, shown_high))):
+            self.bars_view.autoRange()
 
     # ----- mouse: intent only ----------------------------------------------------------------------------------
     def _mosaic_clicked(self, event) -> None:

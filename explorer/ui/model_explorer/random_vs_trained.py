@@ -145,7 +145,8 @@ class RandomVsTrainedPanel(QWidget):
         self.download_button.clicked.connect(lambda: self.download_requested.emit(self._pair.trained.key))
         ex, cmp, image = self.state.explorer.events, self.state.random_vs_trained.events, self.state.image.events
         for signal, slot in ((ex.model, self.refresh), (ex.panel, self.refresh), (ex.loaded, self.refresh),
-                             (image.image, self.refresh), (image.photo, self.refresh), (cmp.layer, self.refresh),
+                             (image.image, self._image_changed), (image.photo, self._image_changed),
+                             (cmp.layer, self.refresh),
                              (cmp.layer, lambda *_: self.layer.setCurrentIndex(self.state.random_vs_trained.layer)),
                              (cmp.loaded, self._show_layers), (cmp.result, self._show_result),
                              (cmp.progress, self._show_progress)):
@@ -188,6 +189,12 @@ class RandomVsTrainedPanel(QWidget):
         if not (answers(cmp.result, self._pair.keys, image, cmp.layer)
                 or answers(self._failed_run, self._pair.keys, image, cmp.layer) or self.runner.is_busy(RUN)):
             self._submit_run(image, cmp.layer)
+
+    def _image_changed(self, *_: object) -> None:
+        """A new picture matters only while this panel is open (the others get a new frame 30 times a second while
+        a video plays, and refresh's file checks cost a millisecond each)."""
+        if self.state.explorer.panel == PANEL:
+            self.refresh()
 
     def _answers_pair(self, loaded: object) -> bool:
         return loaded is not None and tuple(m.key for m in loaded) == self._pair.keys
