@@ -20,6 +20,7 @@ from explorer.state.image import size_text
 from explorer.state.live import RESOLUTIONS, LiveState
 from explorer.ui.binding import bind, connect
 from explorer.ui.live_source import LiveController
+from explorer.ui.readout_line import ReadoutLine
 
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv);;All files (*)"
 PLAY_PAUSE_KEY = "K"   # as in most video players; Space already plays the Playground's step animation
@@ -61,7 +62,8 @@ class LiveToolbar(QToolBar):
         self.resolution.setToolTip("The picture size asked of the camera (it may send the nearest it has).")
         self.mirror = QCheckBox("Mirror")
         self.mirror.setToolTip("Flip the camera's picture left-right, like a mirror.")
-        self.rate = QLabel()
+        self.rate = ReadoutLine()  # new text every frame: no layout pass of the window for it
+        self.rate.reserve("  stopped after 00000 shown, 000000 dropped")
         self.rate.setToolTip("Frames that reached the window per second, and frames skipped because a newer one "
                              "was ready before the window took them.")
 

@@ -15,6 +15,7 @@ class ReadoutLine(QWidget):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = text
+        self._reserved = ""  # a text whose width the line keeps (reserve)
         # As wide as the layout allows (longer text is elided); one line high.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
@@ -29,9 +30,17 @@ class ReadoutLine(QWidget):
     def clear(self) -> None:
         self.setText("")
 
+    def reserve(self, template: str) -> None:
+        """Keep the width of ``template`` whatever the text (a toolbar gives its widgets their size hint, and this
+        line never asks for a new one)."""
+        self._reserved = template
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.updateGeometry()
+
     def sizeHint(self) -> QSize:  # noqa: N802
         metrics = self.fontMetrics()
-        return QSize(metrics.horizontalAdvance(self._text) + 4, metrics.height() + 4)
+        width = max(metrics.horizontalAdvance(self._text), metrics.horizontalAdvance(self._reserved))
+        return QSize(width + 4, metrics.height() + 4)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(0, self.fontMetrics().height() + 4)

@@ -105,7 +105,6 @@ class Task:
     id: int
     context: TaskContext
     thread: threading.Thread | None = None
-    submitted_at: list[str] = field(default_factory=list)   # where it was submitted (for leak reports)
     callbacks: dict[str, Callable[..., None]] = field(default_factory=dict)
 
     @property
@@ -145,7 +144,7 @@ class TaskRunner(QObject):
 
     def _start(self, kind: str, fn: Callable[..., Any], args: tuple, callbacks: dict) -> Task:
         self.cancel(kind)
-        task = Task(kind, next(self._ids), None, submitted_at=traceback.format_stack(limit=7)[:-2])  # type: ignore[arg-type]
+        task = Task(kind, next(self._ids), None)  # type: ignore[arg-type]
         task.context = TaskContext(lambda what, payload: self._emit(task, what, payload))
         task.callbacks = callbacks
         task.thread = threading.Thread(target=self._run, args=(task, fn, args), name=f"{THREAD_PREFIX}{kind}",

@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from fake_video import FakeCamera
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 from explorer.core import samples
+from explorer.ui.main_window import MainWindow
 from explorer.ui.model_explorer.activation_panel import range_still_fits
 
 
@@ -22,9 +24,12 @@ class LayoutRequests(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
+        self.by_window = 0  # those the main window itself received: a layout pass of the whole window
 
-    def eventFilter(self, _obj, event) -> bool:  # noqa: N802
-        self.count += event.type() == QEvent.Type.LayoutRequest
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+            self.by_window += isinstance(obj, MainWindow)
         return False
 
 
@@ -97,3 +102,51 @@ def test_the_bars_keep_their_value_axis_while_new_frames_fit_it(lenet):
 ])
 def test_range_still_fits(values, shown, fits):
     assert range_still_fits(values, shown) is fits
+
+
+# ----- the whole window on a playing camera ---------------------------------------------------------------------
+@pytest.fixture
+def playing_window(qtbot, tmp_path):
+    """The main window on the Model Explorer (LeNet-5) with a fake camera far faster than the window."""
+    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.tabs.setCurrentWidget(win.explorer)
+    win.set_image(samples.load_sample(samples.default_sample().name))
+    win.explorer.select_model("lenet5")
+    qtbot.waitUntil(win.explorer.has_results, timeout=60_000)
+    camera = FakeCamera(size=(160, 120))
+    win.live.start(lambda: camera, "camera:fake", camera.name)
+    live_results = []
+    ex = win.state.explorer
+    ex.events.result.connect(lambda *_: live_results.append(ex.result) if ex.result and ex.result.live else None)
+    qtbot.waitUntil(lambda: len(live_results) >= 5, timeout=60_000)  # the live session is built and running
+    yield win, live_results
+    win.live.stop()
+    win.close()
+
+
+def test_a_playing_camera_never_lays_the_window_out_again(playing_window, qtbot):
+    win, live_results = playing_window
+    counter = LayoutRequests()
+    QApplication.instance().installEventFilter(counter)
+    try:
+        first = len(live_results)
+        qtbot.waitUntil(lambda: len(live_results) >= first + 10, timeout=60_000)
+        window_layouts = counter.count  # every layout request of every widget, the toolbar's and the window's too
+    finally:
+        QApplication.instance().removeEventFilter(counter)
+    # what still relays out per frame is inside the prediction's scroll area (its lines' new percentages)
+    assert window_layouts <= 2 * (len(live_results) - first) and counter.by_window == 0
+
+
+def test_the_next_frame_runs_while_this_one_is_painted(playing_window, qtbot):
+    """A live result is painted after the next frame went in: its run is already under way then."""
+    win, live_results = playing_window
+    ahead = []
+    ex = win.state.explorer
+    ex.events.result.connect(lambda *_: ahead.append(ex.result.image is not win.state.image.model_input()
+                                                     and win.runner.is_busy("model-run")))
+    qtbot.waitUntil(lambda: len(ahead) >= 10, timeout=60_000)
+    assert sum(ahead) >= 0.8 * len(ahead)

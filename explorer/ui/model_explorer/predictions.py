@@ -2,6 +2,8 @@
 an honest badge for random weights, and a warning when a digits-only network is shown something else."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.core import catalog
@@ -10,6 +12,7 @@ from explorer.ui import style
 from explorer.workers.tasks import LoadedModel, RunResult
 
 WARN = "color: #b35900;"
+NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 class PredictionsPanel(QWidget):
@@ -39,6 +42,14 @@ class PredictionsPanel(QWidget):
         box.addStretch(1)
         # The view gives it the height its text needs (at most 45 % of the column) and scrolls the rest, so a
         # 768 px projector still shows the layer table.
+
+    def layout_key(self) -> tuple:
+        """What the panel's height depends on besides its width: its texts with their numbers masked (a live
+        frame's new percentages do not change how the lines wrap, and measuring that costs ~1 ms a frame), and the
+        font size (zoom)."""
+        labels = (self.badge, self.lines, self.published, self.recipe)
+        return (self.lines.font().pointSizeF(), *(NUMBER.sub("#", label.text()) for label in labels),
+                self.published.isVisibleTo(self))
 
     def clear(self) -> None:
         for label in (self.badge, self.lines, self.published, self.recipe):

@@ -37,6 +37,7 @@ from explorer.state.app import AppState
 from explorer.state.batch import batched
 from explorer.state.explorer import PANELS
 from explorer.ui import cache_dialog, style
+from explorer.ui.low_priority import LowPriorityCall
 from explorer.ui.model_explorer import preprocess_dialog, readouts
 from explorer.ui.model_explorer.activation_panel import ActivationPanel
 from explorer.ui.model_explorer.architecture_strip import ArchitectureStrip
@@ -82,7 +83,9 @@ class ModelExplorerView(QWidget):
         self._notes_shown: set[str] = set()
         self._bindings: list[tuple[object, Callable]] = []
         self._stale = False  # a run was due while hidden during playback: run when shown
+        self._prediction_layout: tuple = ()  # what the prediction's height was last fitted to
         self.live_runs = LiveRuns(self.state, self.runner, self._reconcile)
+        self._paint_live = LowPriorityCall(self)
         self._build()
         self._connect_intent()
         self._bind_state()
@@ -421,10 +424,27 @@ class ModelExplorerView(QWidget):
             self.state.explorer.result = None  # the old image's activations never stand beside the new one
 
     def _ran(self, result: RunResult) -> None:
-        ex = self.state.explorer
-        if not readouts.answers(result, ex.shown_model(), self.state.image.model_input()):
+        if result.live and self.live_runs.playing():
+            # Painted once the next frame has gone in (LiveController takes it on this task's end, at normal
+            # priority): that frame's run then overlaps this one's painting instead of waiting for it.
+            self._paint_live.call(lambda: self._show_live_result(result))
+            return
+        if not readouts.answers(result, self.state.explorer.shown_model(), self.state.image.model_input()):
             self._reconcile()  # an answer to an older question: ask the current one
             return
+        self._accept(result)
+
+    def _show_live_result(self, result: RunResult) -> None:
+        """A live frame's result, shown while the next frame runs; dropped when playing stopped or the model
+        changed meanwhile (what is due then is a full run, or another model's)."""
+        shown = self.state.explorer.shown_model()
+        if not (self.live_runs.playing() and self.live_runs.on_screen(result, shown, self.state.image.model_input())):
+            self._reconcile()
+            return
+        self._accept(result)
+
+    def _accept(self, result: RunResult) -> None:
+        ex = self.state.explorer
         with batched(ex.events):
             ex.result = result
             if self._failed_run is not None:
@@ -586,7 +606,10 @@ class ModelExplorerView(QWidget):
             self.predictions.show_result(self._shown, result)
         else:
             self.predictions.clear()
-        self._fit_prediction()
+        layout = self.predictions.layout_key()
+        if layout != self._prediction_layout:  # a live frame's new percentages alone: the same height
+            self._prediction_layout = layout
+            self._fit_prediction()
 
     def _show_panel(self) -> None:
         self.tabs.setCurrentIndex(PANELS.index(self.state.explorer.panel))
