@@ -308,7 +308,11 @@ class ActivationSession:
         del proto.graph.output[:]
         proto.graph.output.extend(onnx.ValueInfoProto(name=name) for name in outputs)
         # Pre-packing pays off here: a live session runs every frame.
-        return self._create(proto, self._options(prepack=True), list(dict.fromkeys([self.provider, CPU])))
+        options = self._options(prepack=True)
+        # Its threads share the cores with the window painting the previous frame: spinning while they wait for
+        # work took that time from the painting (bench/README.md, "Live video": window/bare 0.88–0.97 → 1.05–1.19).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return self._create(proto, options, list(dict.fromkeys([self.provider, CPU])))
 
     def feed(self, tensor: np.ndarray) -> np.ndarray:
         """The prepared tensor as this model's input: its type, its batch axis; a wrong shape is one line."""

@@ -39,3 +39,11 @@ def test_a_tensor_the_model_does_not_have_is_one_line(lenet):
     with pytest.raises(UserError) as failed:
         LiveSession(lenet, ["conv99"])
     assert "'conv99'" in str(failed.value) and "\n" not in str(failed.value)
+
+
+def test_a_live_sessions_threads_do_not_spin_while_the_window_paints(lenet):
+    """Its threads share two cores with the GUI thread painting the previous frame; spinning between runs took
+    that time from the painting (bench/README.md, "Live video")."""
+    full = ActivationSession(lenet)
+    options = LiveSession(full, [full.tensor_names[2]])._session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
