@@ -1,7 +1,7 @@
 """The one task runner for all background work (model builds and runs, image decoding, MNIST, downloads ...).
 
 Modelled on Orange's ``concurrent.py`` and napari's ``qthreading``: a task is a plain function ``fn(ctx, *args)``
-run on its own daemon thread. Submitting a task of a kind cancels the previous one of that kind (latest wins,
+run on a daemon thread of its own while it runs (threads are reused between tasks: workers/threads.py). Submitting a task of a kind cancels the previous one of that kind (latest wins,
 nothing queues). ``ctx`` carries progress, partial results and cancellation; ``ctx.on_cancel(hook)`` lets the work
 register how to be interrupted from outside (onnxruntime's RunOptions.terminate, killing a child process).
 Results, progress and errors come back on the GUI thread, and only for the task that is still the latest of its
@@ -12,7 +12,7 @@ kind finishes and is shown, and only the newest request submitted meanwhile runs
 costs a handful of computations instead of 2,000 threads fighting for two cores.
 
 Daemon threads (not QThreads) because a native call that cannot be interrupted must never hold the app: such a
-task is abandoned, the next request gets a fresh thread, and closing the window waits at most ``timeout_s``.
+task is abandoned, the next request gets another thread, and closing the window waits at most ``timeout_s``.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.errors import UserError
+from explorer.workers.threads import WorkerPool
 
 PROGRESS_INTERVAL_S = 1 / 30   # progress reaches the GUI at most once a frame
 THREAD_PREFIX = "task:"
@@ -104,12 +105,12 @@ class Task:
     kind: str
     id: int
     context: TaskContext
-    thread: threading.Thread | None = None
     callbacks: dict[str, Callable[..., None]] = field(default_factory=dict)
+    ended: threading.Event = field(default_factory=threading.Event)  # its function returned (or raised)
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+        return not self.ended.is_set()
 
 
 class TaskRunner(QObject):
@@ -124,6 +125,7 @@ class TaskRunner(QObject):
         self._current: dict[str, Task] = {}
         self._waiting: dict[str, tuple] = {}   # kind -> the newest coalesced request (fn, args, callbacks)
         self._all: list[Task] = []
+        self._workers = WorkerPool(f"{THREAD_PREFIX}idle")
         self._closed = False
         self._event.connect(self._deliver)
 
@@ -147,11 +149,9 @@ class TaskRunner(QObject):
         task = Task(kind, next(self._ids), None)  # type: ignore[arg-type]
         task.context = TaskContext(lambda what, payload: self._emit(task, what, payload))
         task.callbacks = callbacks
-        task.thread = threading.Thread(target=self._run, args=(task, fn, args), name=f"{THREAD_PREFIX}{kind}",
-                                       daemon=True)
         self._current[kind] = task
         self._all = [t for t in self._all if t.running] + [task]
-        task.thread.start()
+        self._workers.run(f"{THREAD_PREFIX}{kind}", lambda: self._run(task, fn, args))
         self.busy_changed.emit(kind, True)
         return task
 
@@ -186,26 +186,32 @@ class TaskRunner(QObject):
             task.context.cancel()
         deadline = time.monotonic() + timeout_s
         for task in self._all:
-            if task.thread is not None:
-                task.thread.join(max(0.0, deadline - time.monotonic()))
+            task.ended.wait(max(0.0, deadline - time.monotonic()))
+        self._workers.close(max(0.0, deadline - time.monotonic()))
         return not self.running_tasks()
 
     # ----- worker thread -------------------------------------------------------------------------------------
-    def _run(self, task: Task, fn: Callable[..., Any], args: tuple) -> None:
+    def _run(self, task: Task, fn: Callable[..., Any], args: tuple) -> Callable[[], None]:
+        """Run the task; return its last word (result or error) for the worker to say once it is free for the next
+        task, so the GUI thread, answering with a new task at once (the next live frame), finds it idle."""
         ctx = task.context
         try:
             value = fn(ctx, *args)
         except Cancelled:
-            return
+            return task.ended.set
         except BaseException as exc:  # noqa: BLE001 - every failure becomes one line, never a dead app
             if ctx.cancelled:
-                return  # cancelling often surfaces as an error from the interrupted library: not the user's concern
+                return task.ended.set  # cancelling often surfaces as an error from the interrupted library
             if not isinstance(exc, UserError):
                 traceback.print_exc(file=sys.stderr)  # a bug: keep the evidence for the developer
-            self._emit(task, "error", one_line(exc))
-            return
-        if not ctx.cancelled:
-            self._emit(task, "done", value)
+            message = one_line(exc)  # ``exc`` is unbound once the except block ends
+            return lambda: self._end(task, "error", message)
+        return lambda: self._end(task, "done", value)
+
+    def _end(self, task: Task, what: str, payload: Any) -> None:
+        task.ended.set()
+        if not task.context.cancelled:
+            self._emit(task, what, payload)
 
     def _emit(self, task: Task, what: str, payload: Any) -> None:
         try:

@@ -121,3 +121,53 @@ def test_coalesced_requests_wait_and_only_the_newest_runs(runner, qtbot):
     release.set()
     qtbot.waitUntil(lambda: shown == [0, 49], timeout=3000)
     assert ran == [0, 49] and not runner.is_busy("map")
+
+
+# ----- threads are reused ------------------------------------------------------------------------------------------
+def test_one_task_after_another_reuses_one_thread(runner, qtbot, monkeypatch):
+    """A live video submits a task per frame: each used to start a thread, ~1 ms of the GUI thread each."""
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self) or original(self))
+    ran_on, done = [], []
+    for i in range(20):
+        runner.submit("frame", lambda ctx, i: ran_on.append(threading.get_ident()) or i, i, on_done=done.append)
+        qtbot.waitUntil(lambda: bool(done) and done[-1] == i, timeout=3000)
+    assert done == list(range(20)) and len(set(ran_on)) == 1 and len(started) == 1
+
+
+def test_a_stuck_task_keeps_its_thread_and_the_next_one_gets_another(runner, qtbot):
+    stuck, release, got = threading.Event(), threading.Event(), []
+
+    def never_returns(ctx):  # an uninterruptible native call: it ignores the cancel
+        stuck.set()
+        release.wait(5)
+
+    runner.submit("k", never_returns)
+    _wait_for(stuck)
+    runner.submit("k", lambda ctx: threading.get_ident(), on_done=got.append)  # cancels the stuck one
+    qtbot.waitUntil(lambda: len(got) == 1, timeout=3000)
+    assert len(runner.running_tasks()) == 1  # the stuck one, on its own thread
+    release.set()
+    qtbot.waitUntil(lambda: not runner.running_tasks(), timeout=3000)
+
+
+def test_idle_threads_end_at_shutdown_and_by_themselves(qtbot, monkeypatch):
+    from explorer.workers import threads
+
+    monkeypatch.setattr(threads, "IDLE_S", 0.2)
+    workers = []
+    for _ in range(2):
+        runner = TaskRunner()
+        done = []
+        runner.submit("k", lambda ctx: threading.current_thread(), on_done=done.append)
+        qtbot.waitUntil(lambda: len(done) == 1, timeout=3000)
+        workers.append((runner, done[0]))
+    first, second = workers
+    started = time.monotonic()
+    assert first[0].shutdown(2.0)
+    first[1].join(2.0)
+    assert not first[1].is_alive() and time.monotonic() - started < 0.5   # told to end, not timed out
+    second[1].join(2.0)
+    assert not second[1].is_alive()                                       # never shut down: ended idle
+    second[0].shutdown(2.0)
