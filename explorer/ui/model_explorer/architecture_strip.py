@@ -151,6 +151,9 @@ class ArchitectureStrip(QGraphicsView):
         self._highlight: QGraphicsRectItem | None = None
         self._current = -1                # a row index, also in grouped mode
         self.placeholder = ""             # shown instead of blocks while there is no model to draw
+        # fit_whole: the user's wheel zoom stays (a scroll bar appearing resizes the viewport, which would fit the
+        # whole network again) until a double-click or new rows
+        self.zoomed = False
 
     def show_placeholder(self, text: str) -> None:
         """No blocks, just ``text`` (e.g. "Loading VGG-16…"): never the previous model's blocks."""
@@ -165,6 +168,7 @@ class ArchitectureStrip(QGraphicsView):
     def set_rows(self, rows: list[Row], align_with: ArchitectureStrip | None = None) -> None:
         """Draw ``rows``; with ``align_with``, each layer sits under the other strip's layer of the same name."""
         self._rows, self._current, self.placeholder, self._align = rows, -1, "", align_with
+        self.zoomed = False
         groupable = has_groups([_node(r) for r in rows])
         self.group_button.setEnabled(groupable and not self.fit_whole)
         self.group_button.setToolTip("Collapse each block of layers (denseblock, layerN, inception module) into one"
@@ -325,7 +329,8 @@ class ArchitectureStrip(QGraphicsView):
         if rect.height() <= 0 or self.placeholder:
             return
         if self.fit_whole:
-            self.fit_all()
+            if not self.zoomed:
+                self.fit_all()
             return
         scale = min((self.viewport().height() - 4) / rect.height(), 4.0)
         self.resetTransform()
@@ -333,6 +338,7 @@ class ArchitectureStrip(QGraphicsView):
         self._follow()
 
     def fit_all(self) -> None:
+        self.zoomed = False
         self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.IgnoreAspectRatio)
 
     def set_current(self, index: int) -> None:
@@ -390,6 +396,7 @@ class ArchitectureStrip(QGraphicsView):
 
     def wheelEvent(self, event) -> None:
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+        self.zoomed = True
         self.scale(factor, factor)
 
     def mouseDoubleClickEvent(self, event) -> None:
