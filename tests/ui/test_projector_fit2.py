@@ -64,6 +64,9 @@ def test_fit_widths_hides_or_narrows_the_columns_that_give_way_in_order():
     assert fit_widths(natural, 300, give_way) == [0, 51, 40, 95, 58, 0, 56]
     assert fit_widths(natural, 200, give_way) == [0, 30, 40, 95, 58, 0, 56]   # floors hold: the view scrolls
     assert fit_widths(natural, 500, give_way) == natural                       # room enough: nothing changes
+    # Then the op, the parameters and the RF hidden whole: hiding the parameters frees 19 px more than missing,
+    # which go back to the name narrowed before them.
+    assert fit_widths(natural, 200, give_way + [(2, 0), (4, 0), (6, 0)]) == [0, 49, 0, 95, 0, 0, 56]
 
 
 def test_layer_table_shows_every_column_whole_at_1024_by_768(open_window):
@@ -79,6 +82,22 @@ def test_layer_table_shows_every_column_whole_at_1024_by_768(open_window):
     assert table.columnWidth(rf) >= table.sizeHintForColumn(rf)                 # the RF text whole, not elided
     assert table.model().headerData(rf, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole).startswith(
         "Receptive field")
+
+
+def test_layer_table_does_not_scroll_sideways_at_1024_by_768_zoom_1_3(open_window):
+    win = open_window((1024, 768), 1.3, "explorer")
+    table = win.explorer.table
+    shown = [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)]
+    assert {"Layer", "Shape"} <= {COLUMNS[c] for c in shown}
+    assert not table.horizontalScrollBar().isVisible()
+    for column in shown:
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width()
+    model = table.model()
+    for row in range(model.rowCount()):            # what gave way is in every row's tooltip, whole
+        tip = model.data(model.index(row, 3), Qt.ItemDataRole.ToolTipRole)
+        layer = win.explorer.rows[row]
+        assert layer.name in tip and f"({layer.op})" in tip and f"Params {layer.params:,}" in tip
+        assert f"MACs {layer.macs:,}" in tip and f"RF (s) {model.column(6)[row]}" in tip
 
 
 @pytest.mark.parametrize("zoom", [1.0, 1.15, 1.3])
