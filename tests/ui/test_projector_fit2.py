@@ -143,6 +143,23 @@ def test_compare_table_rows_grow_with_the_zoom(open_window):
         assert table.rowHeight(row) >= table.sizeHintForRow(row), table.verticalHeaderItem(row).text()
 
 
+@pytest.mark.parametrize("page", ["inception", "shortcuts"])
+def test_compare_table_does_not_scroll_sideways_at_1280_by_720_zoom_1_5(open_window, monkeypatch, page):
+    monkeypatch.setattr(architectures, "facts_for",   # VGG-16's 15,470,264,320 multiply-adds: the widest number
+                        lambda key, progress=None: architectures.Facts(16, 138_357_544, 15_470_264_320, 2_071))
+    win = open_window((1280, 720), 1.5, "compare")
+    win.state.compare.page = page
+    table = win.compare.table
+    assert (win.width(), win.height()) == (1280, 720)
+    assert table.horizontalScrollBar().maximum() == 0
+    assert win.compare.cell(0, "multiply-adds") == "15,470,264,320"
+    numbers = [r for r, a in enumerate(architectures.COLUMNS[1:]) if a in architectures.NUMERIC]
+    for row in numbers:                            # every number whole (an elided one would read as another)
+        for column in range(table.columnCount()):
+            text = table.item(row, column).text()
+            assert table.fontMetrics().horizontalAdvance(text) + 6 <= table.columnWidth(column), text
+
+
 @pytest.mark.parametrize(("size", "zoom"), [((1280, 720), 1.5), ((1920, 1080), 2.0), ((1024, 768), 1.0)])
 def test_inception_formula_keeps_every_line(open_window, size, zoom):
     win = open_window(size, zoom, "compare")
