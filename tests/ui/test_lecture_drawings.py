@@ -191,6 +191,9 @@ def test_the_resnet_and_plain_strips_zoom_and_scroll_together_layer_under_layer(
     qtbot.wait(100)                                # the scroll bar that appears must not undo the zoom
     assert top.horizontalScrollBar().maximum() > 0
     assert below.horizontalScrollBar().maximum() > 0
+    for strip in (top, below):                     # zoomed across only: every block and arc still in height
+        seen, scene = strip.mapToScene(strip.viewport().rect()).boundingRect(), strip.sceneRect()
+        assert seen.top() <= scene.top() + 1 and seen.bottom() >= scene.bottom() - 1
     for strip, other, value in ((top, below, 400), (below, top, 150)):
         strip.horizontalScrollBar().setValue(value)     # the user drags one strip's scroll bar
         qtbot.wait(20)

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QTransform,
 )
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
@@ -329,7 +330,9 @@ class ArchitectureStrip(QGraphicsView):
         if rect.height() <= 0 or self.placeholder:
             return
         if self.fit_whole:
-            if not self.zoomed:
+            if self.zoomed:   # a zoom across stays, the height is fitted again (its scroll bar took some)
+                self._stretch(self.transform().m11())
+            else:
                 self.fit_all()
             return
         scale = min((self.viewport().height() - 4) / rect.height(), 4.0)
@@ -338,8 +341,15 @@ class ArchitectureStrip(QGraphicsView):
         self._follow()
 
     def fit_all(self) -> None:
+        """The whole scene, stretched to the view."""
         self.zoomed = False
-        self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.IgnoreAspectRatio)
+        self._stretch((self.viewport().width() - 4) / max(self.scene().sceneRect().width(), 1.0))
+
+    def _stretch(self, across: float) -> None:
+        """``across`` pixels per scene unit sideways, the height fitted to the view (2 px margins). Qt centres a
+        scene shorter than the view as if no horizontal scroll bar took any height: the scene keeps clear of it."""
+        height = 2 * self.viewport().height() - self.maximumViewportSize().height() - 4
+        self.setTransform(QTransform.fromScale(across, height / max(self.scene().sceneRect().height(), 1.0)))
 
     def set_current(self, index: int) -> None:
         """Highlight the block showing row index: in grouped mode the whole group it lies in."""
@@ -397,7 +407,7 @@ class ArchitectureStrip(QGraphicsView):
     def wheelEvent(self, event) -> None:
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
         self.zoomed = True
-        self.scale(factor, factor)
+        self.scale(factor, 1.0 if self.fit_whole else factor)   # fit_whole: across only, the height stays whole
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.fit_all()
