@@ -41,7 +41,8 @@ def to_dict(state: AppState) -> dict[str, Any]:
         "image": state.image.origin,
         "playground": {"size": pg.size, "stride": pg.stride, "padding": pg.padding, "dilation": pg.dilation,
                        "mode": pg.mode, "preset": pg.preset, "kernel": [list(r) for r in pg.kernel],
-                       "pool": [pg.pool_kind, pg.pool_size, pg.pool_stride], "lesson": pg.lesson},
+                       "pool": [pg.pool_kind, pg.pool_size, pg.pool_stride], "lesson": pg.lesson,
+                       "magnify": pg.magnify},
         "explorer": {"model": ex.model, "layer": ex.layer, "channel": ex.channel, "normalize": ex.normalize,
                      "sort": ex.sort, "panel": ex.panel,
                      "explain": {"method": ex.explain_method, "opacity": ex.explain_opacity, "fill": ex.explain_fill}},
@@ -66,6 +67,9 @@ def apply_dict(state: AppState, data: dict[str, Any]) -> None:
     if settings.mode not in MODES or len(settings.kernel) != settings.params.size or \
             any(len(row) != settings.params.size for row in settings.kernel):
         raise ValueError("playground settings do not fit together")
+    magnify = p.get("magnify", state.playground.magnify)   # absent in sessions saved before it was
+    if not isinstance(magnify, bool):
+        raise ValueError("magnify is not true or false")
     index, shift = int(m["index"]), int(m["shift"])
     if e["normalize"] not in NORMALIZE or e["panel"] not in PANELS or data["tab"] not in TABS:
         raise ValueError("unknown explorer option")
@@ -76,6 +80,7 @@ def apply_dict(state: AppState, data: dict[str, Any]) -> None:
     if method not in METHODS or fill not in FILLS or not 0.0 <= opacity <= 1.0:
         raise ValueError("unknown explain option")
     state.playground.apply(settings, str(p["preset"]), str(p.get("lesson", "")))
+    state.playground.magnify = magnify
     with batched(state.explorer.events):
         state.explorer.model = str(e["model"])
         state.explorer.layer = str(e["layer"])

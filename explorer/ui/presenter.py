@@ -4,6 +4,8 @@ without the window knowing the details; everything it changes goes through the s
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
@@ -14,12 +16,15 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QTabWidget,
     QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.state import AppState
+from explorer.state.app import TABS
 from explorer.state.lesson import advance
 from explorer.ui import zoom
 from explorer.ui.binding import connect
@@ -27,8 +32,19 @@ from explorer.ui.lecture.lesson_view import LessonBar
 
 HINT = ("New here? Start in the <b>Lesson</b> tab (Ctrl+4) and press PageDown to walk through the lecture, "
         "or change f, s, p and d in the Playground and watch the output. F1 lists every shortcut.")
-LESSON_KEYS = (("PageDown (Space outside the Playground)", "next lesson step"), ("PageUp", "previous lesson step"),
-               ("Ctrl+= / Ctrl+- / Ctrl+0", "zoom in / out / back to 100 %"), ("F1 or ?", "this sheet"))
+# What the views' own keys do, by tab and key (PortableText). The views register the keys; the sheet lists those
+# registered, so a key removed from a view leaves the sheet, and a test fails for a registered key not described here.
+VIEW_KEYS = {
+    "playground": {
+        "]": "filter size f + 1", "[": "filter size f − 1", "S": "stride s + 1", "Shift+S": "stride s − 1",
+        "P": "padding p + 1", "Shift+P": "padding p − 1", "D": "dilation d + 1", "Shift+D": "dilation d − 1",
+        "M": "next input channel (gray, R, G, B, volume)",
+        "Z": "magnifier on / off (the hovered unit's window, large, on big images)",
+        "Space": "play / pause the sliding-window animation", ".": "one animation step",
+        "R": "animation back to the start",
+    },
+    "explorer": {"Left": "previous layer", "Right": "next layer", "Home": "first layer", "End": "last layer"},
+}
 
 
 class FirstRunHint(QWidget):
@@ -52,23 +68,48 @@ class FirstRunHint(QWidget):
         self.setVisible(not state.hint_seen)
 
 
-def shortcut_sheet(window: QMainWindow) -> str:
-    """Every menu action with a shortcut, plus the lesson and zoom keys, as an HTML table."""
-    rows = [(keys, what) for keys, what in LESSON_KEYS]
-    for menu in window.menuBar().findChildren(QMenu):
-        for action in menu.actions():
-            if not action.shortcut().isEmpty():
-                rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                             action.text().replace("&", "")))
-    body = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{w}</td></tr>" for k, w in rows)
+def _keys_text(sequences: list[QKeySequence]) -> str:
+    return " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in sequences)
+
+
+def shortcut_rows(window: QMainWindow, tabs: QTabWidget) -> list[tuple[str, str, str]]:
+    """(where, keys, what) for every shortcut registered in the window, grouped by where it works: window-wide
+    keys (described by their ``whatsThis``), menu actions, toolbar actions, then each tab's own keys."""
+    in_tabs = {id(s) for i in range(tabs.count()) for s in tabs.widget(i).findChildren(QShortcut)}
+    rows = [("Everywhere", _keys_text([s.key()]), s.whatsThis())
+            for s in window.findChildren(QShortcut) if id(s) not in in_tabs]
+    actions: dict[str, list[tuple[str, str, str]]] = {}
+    for action in window.findChildren(QAction):
+        if action.shortcuts():
+            bars = [o for o in action.associatedObjects() if isinstance(o, QToolBar)]
+            where = f"{bars[0].windowTitle()} (toolbar)" if bars else "Menus"
+            keys = _keys_text(action.shortcuts())
+            actions.setdefault(where, []).append((where, keys, action.text().replace("&", "")))
+    rows += [row for group in actions.values() for row in group]
+    for i in range(tabs.count()):
+        described = VIEW_KEYS.get(TABS[i], {})
+        for shortcut in tabs.widget(i).findChildren(QShortcut):
+            key = shortcut.key().toString(QKeySequence.SequenceFormat.PortableText)
+            rows.append((tabs.tabText(i), _keys_text([shortcut.key()]), described.get(key, "")))
+    return rows
+
+
+def shortcut_sheet(window: QMainWindow, tabs: QTabWidget) -> str:
+    """Every shortcut the window has, grouped by where it works, as an HTML table."""
+    body, where = "", None
+    for group, keys, what in shortcut_rows(window, tabs):
+        if group != where:
+            body += f"<tr><td colspan=2><br><i>{html.escape(group)}</i></td></tr>"
+            where = group
+        body += f"<tr><td><b>{html.escape(keys)}</b></td><td>&nbsp;&nbsp;{html.escape(what)}</td></tr>"
     return f"<h3>Keyboard shortcuts</h3><table>{body}</table>"
 
 
-def show_shortcut_sheet(window: QMainWindow) -> QDialog:
+def show_shortcut_sheet(window: QMainWindow, tabs: QTabWidget) -> QDialog:
     dialog = QDialog(window)
     dialog.setWindowTitle("Keyboard shortcuts")
     text = QTextBrowser()
-    text.setHtml(shortcut_sheet(window))
+    text.setHtml(shortcut_sheet(window, tabs))
     layout = QVBoxLayout(dialog)
     layout.addWidget(text)
     dialog.resize(560, 600)
@@ -76,7 +117,7 @@ def show_shortcut_sheet(window: QMainWindow) -> QDialog:
     return dialog
 
 
-def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
+def install(window: QMainWindow, state: AppState, tabs: QTabWidget) -> QWidget:
     """Add the presenter's pieces around ``tabs``; returns the widget to use as the central widget."""
     central = QWidget()
     layout = QVBoxLayout(central)
@@ -86,11 +127,12 @@ def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
     layout.addWidget(tabs, 1)
     layout.addWidget(LessonBar(state))
 
-    for keys, delta in (("PgDown", +1), ("PgUp", -1)):   # Qt's names for PageDown and PageUp
-        QShortcut(QKeySequence(keys), window).activated.connect(lambda d=delta: advance(state, d))
+    # Qt's names for PageDown and PageUp
+    for keys, delta, what in (("PgDown", +1, "next lesson step"), ("PgUp", -1, "previous lesson step")):
+        _shortcut(window, keys, what).activated.connect(lambda d=delta: advance(state, d))
     # Space means "next" only while a lesson runs, and not in the Playground, where it plays the animation (two
     # shortcuts on one key would both stay silent). Elsewhere it stays the key that presses buttons.
-    space = QShortcut(QKeySequence("Space"), window)
+    space = _shortcut(window, "Space", "next lesson step, while a lesson runs (not in the Playground)")
     space.activated.connect(lambda: advance(state, +1))
 
     def space_is_next(*_: object) -> None:
@@ -100,7 +142,7 @@ def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
         connect(window, signal, space_is_next)
     space_is_next()
     for keys in ("F1", "?"):
-        QShortcut(QKeySequence(keys), window).activated.connect(lambda: show_shortcut_sheet(window))
+        _shortcut(window, keys, "this sheet").activated.connect(lambda: show_shortcut_sheet(window, tabs))
 
     view_menu = _menu(window, "&View")
     view_menu.addSeparator()
@@ -116,7 +158,7 @@ def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
     theme.toggled.connect(lambda on: setattr(state, "theme", "projector" if on else "normal"))
     view_menu.addAction(theme)
     help_action = QAction("&Keyboard Shortcuts", window)
-    help_action.triggered.connect(lambda: show_shortcut_sheet(window))
+    help_action.triggered.connect(lambda: show_shortcut_sheet(window, tabs))
     _menu(window, "&Help").addAction(help_action)
 
     def restyle(*_: object) -> None:
@@ -136,6 +178,13 @@ def install(window: QMainWindow, state: AppState, tabs: QWidget) -> QWidget:
     if state.zoom != 1.0 or state.theme != "normal":   # a restored session
         restyle()
     return central
+
+
+def _shortcut(window: QMainWindow, keys: str, what: str) -> QShortcut:
+    """A window-wide key; ``what`` is its line in the shortcut sheet."""
+    shortcut = QShortcut(QKeySequence(keys), window)
+    shortcut.setWhatsThis(what)
+    return shortcut
 
 
 def _menu(window: QMainWindow, title: str) -> QMenu:

@@ -4,15 +4,19 @@ Counts come from the papers' block tables (ResNet-34: 3-4-6-3 basic blocks; Dens
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from explorer.core import architectures, lesson_steps
 from explorer.core.builtin_structure import inspect_builtin
 from explorer.core.rf_growth import rf_curve
 from explorer.core.zoo import densenet121
 from explorer.state import AppState
+from explorer.state.compare import CompareState
 from explorer.state.lesson import go_to
 from explorer.ui.lecture.compare_view import CompareView
+from explorer.ui.lecture.shortcut_strips import PAIR, ShortcutStrips
 from explorer.ui.model_explorer.architecture_strip import (
     DENSE_COLOUR,
     OP_COLOURS,
@@ -159,6 +163,46 @@ def test_the_resnet_step_opens_the_pair_with_the_shortcuts(qtbot, compare):
     assert "shortcut" in compare.shortcuts.legend.entries()
     compare.pages.setCurrentIndex(0)                       # a click on the other page is the user's intent
     assert state.compare.page == "inception"
+
+
+def wheel_up(view) -> None:
+    """One notch of the mouse wheel over the middle of ``view``: the strip zooms in under the pointer."""
+    at = QPointF(view.viewport().rect().center())
+    QApplication.sendEvent(view.viewport(), QWheelEvent(
+        at, view.viewport().mapToGlobal(at), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+
+
+def test_the_resnet_and_plain_strips_zoom_and_scroll_together_layer_under_layer(qtbot):
+    state = CompareState()
+    pair = ShortcutStrips(state)
+    qtbot.addWidget(pair)
+    pair.resize(1000, 320)
+    pair.show()
+    state.structures = {key: inspect_builtin(key) for key in PAIR}
+    top, below = (pair.strips[key] for key in PAIR)
+
+    def screen_x(strip, name: str) -> int:        # where a layer's block centre is on screen
+        block = strip.block_rect([n.name for n in strip.nodes].index(name))
+        return strip.mapFromScene(block.center()).x()
+
+    for _ in range(3):
+        wheel_up(top)
+    qtbot.wait(100)                                # the scroll bar that appears must not undo the zoom
+    assert top.horizontalScrollBar().maximum() > 0
+    assert below.horizontalScrollBar().maximum() > 0
+    for strip in (top, below):                     # zoomed across only: every block and arc still in height
+        seen, scene = strip.mapToScene(strip.viewport().rect()).boundingRect(), strip.sceneRect()
+        assert seen.top() <= scene.top() + 1 and seen.bottom() >= scene.bottom() - 1
+    for strip, other, value in ((top, below, 400), (below, top, 150)):
+        strip.horizontalScrollBar().setValue(value)     # the user drags one strip's scroll bar
+        qtbot.wait(20)
+        assert other.horizontalScrollBar().value() == value
+        for name in ("layer2.0.conv1", "layer2.1.conv2", "layer3.0.conv1"):
+            assert abs(screen_x(top, name) - screen_x(below, name)) <= 1, name
+    below.mouseDoubleClickEvent(None)             # a double-click fits the whole network again, in both
+    qtbot.wait(20)
+    assert top.horizontalScrollBar().maximum() == below.horizontalScrollBar().maximum() == 0
 
 
 def test_the_growth_plot_draws_the_main_path(qtbot):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 
 import pytest
 from PySide6.QtCore import QRectF, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QLabel, QScrollArea
+from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QTextBrowser
 
 from explorer.core import architectures, lesson_steps, samples
 from explorer.core.architectures import Facts
@@ -253,8 +255,32 @@ def test_weight_explosion_step_shows_the_calculator_and_f1_lists_the_keys(window
     window.state.tab = "lesson"
     window.lesson.steps.itemClicked.emit(window.lesson.steps.item(index("fc-explosion")))
     assert window.mnist.tabs.currentWidget() is window.mnist.calculator
-    sheet = shortcut_sheet(window)
-    assert "PageDown" in sheet and "Zoom In" in sheet and "Ctrl+E" in sheet
+    sheet = shortcut_sheet(window, window.tabs)
+    assert "PgDown" in sheet and "Zoom In" in sheet and "Ctrl+E" in sheet
+
+
+def open_sheet_by_f1(window, qtbot) -> str:
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_F1)
+    dialog = next(d for d in window.findChildren(QDialog) if d.isVisible())
+    text = dialog.findChild(QTextBrowser).toPlainText()
+    dialog.close()
+    return text
+
+
+def test_the_f1_sheet_lists_every_registered_shortcut_with_what_it_does(window, qtbot):
+    lines = open_sheet_by_f1(window, qtbot).split("\n")
+    # The sheet's rows as the user reads them: a key line, then its indented description.
+    rows = [(keys, what.strip()) for keys, what in zip(lines, lines[1:]) if what.startswith("  ")]
+    listed = Counter(key for keys, what in rows if what for key in keys.split(" / "))
+    native = QKeySequence.SequenceFormat.NativeText
+    registered = Counter(s.key().toString(native) for s in window.findChildren(QShortcut))
+    registered += Counter(k.toString(native) for a in window.findChildren(QAction) for k in a.shortcuts())
+    assert listed == registered
+    assert "magnifier" in dict(rows)["Z"]                    # the Playground's Z, missing before
+    assert {"K", "L", "]", "Shift+D", "Left", "End"} <= set(listed)   # toolbar, Playground and explorer keys
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_F1, "?"])

@@ -180,6 +180,7 @@ def test_the_window_reopens_where_the_user_left_it(qtbot, tmp_path, monkeypatch)
     first.load_sample("coffee")
     first.state.playground.set_size(5)
     first.state.playground.stride = 2
+    first.playground.magnify_box.setChecked(False)      # Z or the box: off, where the default is on
     first.state.tab = "mnist"
     first.close()
     second = MainWindow(settings=settings, restore_session=True)
@@ -187,6 +188,7 @@ def test_the_window_reopens_where_the_user_left_it(qtbot, tmp_path, monkeypatch)
     assert second.tabs.currentWidget() is second.mnist
     assert second.image.source == samples.load_sample("coffee").source
     assert second.state.playground.conv_params() == conv.ConvParams(5, 2, 0, 1)
+    assert not second.playground.magnify_box.isChecked() and not second.state.playground.magnify
     second.close()
 
 

@@ -64,6 +64,9 @@ def test_fit_widths_hides_or_narrows_the_columns_that_give_way_in_order():
     assert fit_widths(natural, 300, give_way) == [0, 51, 40, 95, 58, 0, 56]
     assert fit_widths(natural, 200, give_way) == [0, 30, 40, 95, 58, 0, 56]   # floors hold: the view scrolls
     assert fit_widths(natural, 500, give_way) == natural                       # room enough: nothing changes
+    # Then the op, the parameters and the RF hidden whole: hiding the parameters frees 19 px more than missing,
+    # which go back to the name narrowed before them.
+    assert fit_widths(natural, 200, give_way + [(2, 0), (4, 0), (6, 0)]) == [0, 49, 0, 95, 0, 0, 56]
 
 
 def test_layer_table_shows_every_column_whole_at_1024_by_768(open_window):
@@ -79,6 +82,22 @@ def test_layer_table_shows_every_column_whole_at_1024_by_768(open_window):
     assert table.columnWidth(rf) >= table.sizeHintForColumn(rf)                 # the RF text whole, not elided
     assert table.model().headerData(rf, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole).startswith(
         "Receptive field")
+
+
+def test_layer_table_does_not_scroll_sideways_at_1024_by_768_zoom_1_3(open_window):
+    win = open_window((1024, 768), 1.3, "explorer")
+    table = win.explorer.table
+    shown = [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)]
+    assert {"Layer", "Shape"} <= {COLUMNS[c] for c in shown}
+    assert not table.horizontalScrollBar().isVisible()
+    for column in shown:
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width()
+    model = table.model()
+    for row in range(model.rowCount()):            # what gave way is in every row's tooltip, whole
+        tip = model.data(model.index(row, 3), Qt.ItemDataRole.ToolTipRole)
+        layer = win.explorer.rows[row]
+        assert layer.name in tip and f"({layer.op})" in tip and f"Params {layer.params:,}" in tip
+        assert f"MACs {layer.macs:,}" in tip and f"RF (s) {model.column(6)[row]}" in tip
 
 
 @pytest.mark.parametrize("zoom", [1.0, 1.15, 1.3])
@@ -122,6 +141,23 @@ def test_compare_table_rows_grow_with_the_zoom(open_window):
     assert table.rowHeight(introduced) > 1.5 * one
     for row in range(table.rowCount()):
         assert table.rowHeight(row) >= table.sizeHintForRow(row), table.verticalHeaderItem(row).text()
+
+
+@pytest.mark.parametrize("page", ["inception", "shortcuts"])
+def test_compare_table_does_not_scroll_sideways_at_1280_by_720_zoom_1_5(open_window, monkeypatch, page):
+    monkeypatch.setattr(architectures, "facts_for",   # VGG-16's 15,470,264,320 multiply-adds: the widest number
+                        lambda key, progress=None: architectures.Facts(16, 138_357_544, 15_470_264_320, 2_071))
+    win = open_window((1280, 720), 1.5, "compare")
+    win.state.compare.page = page
+    table = win.compare.table
+    assert (win.width(), win.height()) == (1280, 720)
+    assert table.horizontalScrollBar().maximum() == 0
+    assert win.compare.cell(0, "multiply-adds") == "15,470,264,320"
+    numbers = [r for r, a in enumerate(architectures.COLUMNS[1:]) if a in architectures.NUMERIC]
+    for row in numbers:                            # every number whole (an elided one would read as another)
+        for column in range(table.columnCount()):
+            text = table.item(row, column).text()
+            assert table.fontMetrics().horizontalAdvance(text) + 6 <= table.columnWidth(column), text
 
 
 @pytest.mark.parametrize(("size", "zoom"), [((1280, 720), 1.5), ((1920, 1080), 2.0), ((1024, 768), 1.0)])

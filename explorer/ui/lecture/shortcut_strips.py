@@ -3,6 +3,7 @@ Adds were. The rows come from the built-ins' structure (a task fills ``CompareSt
 from __future__ import annotations
 
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from explorer.core import zoo
@@ -34,6 +35,12 @@ class ShortcutStrips(QWidget):
             grid.addWidget(self.strips[key], 2 * i + 1, 0)
             grid.setRowStretch(2 * i + 1, 1)
         grid.addWidget(self.legend, 1, 1, 3, 1)
+        top, below = (self.strips[key] for key in PAIR)
+        self._following = False
+        for source, target in ((top, below), (below, top)):
+            bar = source.horizontalScrollBar()   # the range changes on a zoom, the value on a scroll
+            for signal in (bar.rangeChanged, bar.valueChanged):
+                signal.connect(lambda *_, s=source, t=target: self._follow(s, t))
         connect(self, state.events.structures, self._repaint)
         self._repaint()
 
@@ -41,6 +48,20 @@ class ShortcutStrips(QWidget):
         """Only the height the strips need: on a 768 px screen the table above keeps its rows; a taller screen's
         spare height still comes here (the Compare tab stretches this page)."""
         return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+    def _follow(self, source: ArchitectureStrip, target: ArchitectureStrip) -> None:
+        """``target`` takes ``source``'s horizontal zoom and scroll: both scenes start at the same x and the
+        layers are aligned by name, so the same layer stays above itself (the height keeps its own fit)."""
+        if self._following:   # the target's own signals, while it follows
+            return
+        self._following = True
+        if source.zoomed:
+            target.zoomed = True
+            target.setTransform(QTransform.fromScale(source.transform().m11(), target.transform().m22()))
+        elif target.zoomed:
+            target.fit_all()
+        target.horizontalScrollBar().setValue(source.horizontalScrollBar().value())
+        self._following = False
 
     def _repaint(self, *_: object) -> None:
         infos = self.state.structures

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QTransform,
 )
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
@@ -151,6 +152,9 @@ class ArchitectureStrip(QGraphicsView):
         self._highlight: QGraphicsRectItem | None = None
         self._current = -1                # a row index, also in grouped mode
         self.placeholder = ""             # shown instead of blocks while there is no model to draw
+        # fit_whole: the user's wheel zoom stays (a scroll bar appearing resizes the viewport, which would fit the
+        # whole network again) until a double-click or new rows
+        self.zoomed = False
 
     def show_placeholder(self, text: str) -> None:
         """No blocks, just ``text`` (e.g. "Loading VGG-16…"): never the previous model's blocks."""
@@ -165,6 +169,7 @@ class ArchitectureStrip(QGraphicsView):
     def set_rows(self, rows: list[Row], align_with: ArchitectureStrip | None = None) -> None:
         """Draw ``rows``; with ``align_with``, each layer sits under the other strip's layer of the same name."""
         self._rows, self._current, self.placeholder, self._align = rows, -1, "", align_with
+        self.zoomed = False
         groupable = has_groups([_node(r) for r in rows])
         self.group_button.setEnabled(groupable and not self.fit_whole)
         self.group_button.setToolTip("Collapse each block of layers (denseblock, layerN, inception module) into one"
@@ -325,7 +330,10 @@ class ArchitectureStrip(QGraphicsView):
         if rect.height() <= 0 or self.placeholder:
             return
         if self.fit_whole:
-            self.fit_all()
+            if self.zoomed:   # a zoom across stays, the height is fitted again (its scroll bar took some)
+                self._stretch(self.transform().m11())
+            else:
+                self.fit_all()
             return
         scale = min((self.viewport().height() - 4) / rect.height(), 4.0)
         self.resetTransform()
@@ -333,7 +341,15 @@ class ArchitectureStrip(QGraphicsView):
         self._follow()
 
     def fit_all(self) -> None:
-        self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.IgnoreAspectRatio)
+        """The whole scene, stretched to the view."""
+        self.zoomed = False
+        self._stretch((self.viewport().width() - 4) / max(self.scene().sceneRect().width(), 1.0))
+
+    def _stretch(self, across: float) -> None:
+        """``across`` pixels per scene unit sideways, the height fitted to the view (2 px margins). Qt centres a
+        scene shorter than the view as if no horizontal scroll bar took any height: the scene keeps clear of it."""
+        height = 2 * self.viewport().height() - self.maximumViewportSize().height() - 4
+        self.setTransform(QTransform.fromScale(across, height / max(self.scene().sceneRect().height(), 1.0)))
 
     def set_current(self, index: int) -> None:
         """Highlight the block showing row index: in grouped mode the whole group it lies in."""
@@ -390,7 +406,8 @@ class ArchitectureStrip(QGraphicsView):
 
     def wheelEvent(self, event) -> None:
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-        self.scale(factor, factor)
+        self.zoomed = True
+        self.scale(factor, 1.0 if self.fit_whole else factor)   # fit_whole: across only, the height stays whole
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.fit_all()

@@ -19,10 +19,12 @@ COLUMNS = ("#", "Layer", "Op", "Shape", "Params", "MACs", "RF (s)")
 HEADER_TIPS = ("Position in the graph", "Layer name (as the paper names it)", "ONNX operator",
                "Output shape: channels × height × width", "Learned parameters", "Multiply-adds per image",
                "Receptive field: input pixels one unit sees (stride between neighbouring units)")
-# When the column is narrower than every column's text (1024 px: 375 px for LeNet-5's 453, DenseNet's 695), the
-# row number gives way first, then the mult-adds (the summary line has the total), both hidden whole; then the
-# operator and the name are elided down to a few characters. Shapes, parameters and the RF never give way.
-GIVE_WAY = ((0, ""), (5, ""), (2, "Conv"), (1, "…v1"))
+# When the column is narrower than every column's text (1024 px: 375 px for LeNet-5's 453, DenseNet's 695; at zoom
+# 1.3 217 px for 417), the row number gives way first, then the mult-adds (the summary line has the total), both
+# hidden whole; then the operator and the name are elided down to a few characters; then the operator, the
+# parameters and the RF are hidden in that order. The name (elided) and the shape stay. Every row's tooltip holds
+# all of its columns whole, so nothing that gives way is lost.
+GIVE_WAY = ((0, ""), (5, ""), (2, "Conv"), (1, "…v1"), (2, ""), (4, ""), (6, ""))
 
 
 def fit_widths(natural: list[int], available: int, give_way: list[tuple[int, int]]) -> list[int]:
@@ -37,6 +39,12 @@ def fit_widths(natural: list[int], available: int, give_way: list[tuple[int, int
         cut = widths[column] if floor == 0 else max(0, min(excess, widths[column] - floor))
         widths[column] -= cut
         excess -= cut
+    # A column hidden whole can free more than was missing: the spare goes back to the columns narrowed before it.
+    for column, _ in reversed(give_way):
+        if 0 < widths[column] < natural[column] and excess < 0:
+            back = min(-excess, natural[column] - widths[column])
+            widths[column] += back
+            excess += back
     return widths
 
 
@@ -53,6 +61,14 @@ def cells(index: int, row: Row) -> tuple[str, ...]:
     return (str(index), row.name, SHORT_OPS.get(row.op, row.op),
             "×".join(str(d) for d in row.shape[1:]) if row.shape else "?",
             compact(row.params), compact(row.macs), rf_text(row))
+
+
+def tooltip(index: int, row: Row, texts: tuple[str, ...]) -> str:
+    """The whole row (``texts``: its cells), for columns given way or elided: counts in full, the op unshortened."""
+    in_file = f"\nin the file: {row.file_name}" if row.file_name else ""
+    return (f"{index}: {row.name} ({row.op}) -> tensor {row.tensor}{in_file}\n"
+            f"{COLUMNS[3]} {texts[3]} · {COLUMNS[4]} {row.params:,} · {COLUMNS[5]} {row.macs:,} · "
+            f"{COLUMNS[6]} {texts[6]}")
 
 
 def rf_text(row: Row) -> str:
@@ -103,8 +119,7 @@ class LayerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == 6:
                 return HEADER_TIPS[6] if row.rf else "Every unit sees the whole input."
-            in_file = f"\nin the file: {row.file_name}" if row.file_name else ""
-            return f"{row.name} ({row.op}) -> tensor {row.tensor}{in_file}"
+            return tooltip(index.row(), row, self._cells[index.row()])
         return None
 
 
@@ -153,6 +168,7 @@ class LayerTable(QTableView):
         header = self.horizontalHeader()
         self._natural = []
         for column in range(len(COLUMNS)):
+            self.setColumnHidden(column, False)   # a hidden section's size hint is 0: _fit hides it again
             texts = set(self.table_model.column(column))
             text = math.ceil(max((metrics.horizontalAdvance(t) for t in texts), default=0.0)) + margin
             self._natural.append(max(text, header.sectionSizeHint(column)))
