@@ -28,7 +28,8 @@ class LiveSession:
     ``model`` is the loaded model's ActivationSession (the app: weights shared) or a model/path (one is built)."""
 
     def __init__(self, model: ActivationSession | onnx.ModelProto | str | Path, tensors: Sequence[str] = (),
-                 providers: list | None = None) -> None:
+                 providers: list | None = None, threads: int = 0) -> None:
+        """``threads``: onnxruntime's threads per run (0: one per core); runs may overlap (one per calling thread)."""
         full = model if isinstance(model, ActivationSession) else ActivationSession(model, providers)
         self.input_name, self.input_shape = full.input_name, full.input_shape
         self.preprocess: pp.Preprocess | None = full.preprocess
@@ -44,7 +45,7 @@ class LiveSession:
         # The input's type and shape checks, as the all-activations run does them; holding the session also keeps
         # the weights alive, which onnxruntime reads in place for both sessions.
         self._feed = full.feed
-        self._session = full.sharing_weights(self.fetch)
+        self._session = full.sharing_weights(self.fetch, threads)
         self.provider: str = self._session.get_providers()[0]
 
     def run(self, tensor: np.ndarray, run_options: ort.RunOptions | None = None) -> dict[str, np.ndarray]:

@@ -298,20 +298,19 @@ class ActivationSession:
             options.add_external_initializers(self._weight_names, self._weights)
         return options
 
-    def sharing_weights(self, outputs: Sequence[str]) -> ort.InferenceSession:
+    def sharing_weights(self, outputs: Sequence[str], threads: int = 0) -> ort.InferenceSession:
         """Another session over this model whose graph outputs are exactly ``outputs``, on the provider this one
         uses: onnxruntime then fuses and prunes as for a plain session, except at those tensors (core.live_inference).
         The weights go in as this session's OrtValues, not serialised again; onnxruntime still packs its own copy for
-        its fast kernels (measured: +272 MB beside AlexNet's 244 MB of weights, +606 MB beside VGG-16's 553 MB)."""
+        its fast kernels (measured: +272 MB beside AlexNet's 244 MB of weights, +606 MB beside VGG-16's 553 MB).
+        ``threads``: onnxruntime's threads per run (0: its default, one per core)."""
         proto = onnx.ModelProto()
         proto.CopyFrom(self._graph)  # the graph alone: the weights travel as the shared OrtValues
         del proto.graph.output[:]
         proto.graph.output.extend(onnx.ValueInfoProto(name=name) for name in outputs)
         # Pre-packing pays off here: a live session runs every frame.
         options = self._options(prepack=True)
-        # Its threads share the cores with the window painting the previous frame: spinning while they wait for
-        # work took that time from the painting (bench/README.md, "Live video": window/bare 0.88–0.97 → 1.05–1.19).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.intra_op_num_threads = threads
         return self._create(proto, options, list(dict.fromkeys([self.provider, CPU])))
 
     def feed(self, tensor: np.ndarray) -> np.ndarray:

@@ -39,6 +39,8 @@ class LiveController(QObject):
         self._frame: LoadedImage | None = None                        # the last frame this controller put on screen
         self._meter = video.RateMeter()
         self._handed_over = 0  # newest task id when the last frame went in: later tasks are the views' work on it
+        self._overlapping: set[str] = set()              # task kinds a view runs several frames of at once ...
+        self._rooms: list[Callable[[], bool]] = []       # ... and whether it can take another frame now
         # Runner callbacks must not re-enter the runner: a finished task schedules the next take instead.
         self._take_posted = False  # one queued take at a time however many frames and tasks report meanwhile
         self._take_soon.connect(self._take_when_idle, Qt.ConnectionType.QueuedConnection)
@@ -170,8 +172,17 @@ class LiveController(QObject):
             self._take_posted = True
             self._take_soon.emit()
 
+    def allow_overlap(self, kinds: set[str] | tuple[str, ...], has_room: Callable[[], bool]) -> None:
+        """A view whose tasks of ``kinds`` may run for several frames at once: the next frame goes in while they
+        run, as long as ``has_room()`` says so (the Model Explorer runs two frames at once on its own model)."""
+        self._overlapping |= set(kinds)
+        self._rooms.append(has_room)
+
     def _views_busy(self) -> bool:
-        return any(task.id > self._handed_over and task.kind != TASK for task in self.runner.current_tasks())
+        if not all(has_room() for has_room in self._rooms):
+            return True
+        return any(task.id > self._handed_over and task.kind != TASK and task.kind not in self._overlapping
+                   for task in self.runner.current_tasks())
 
     def _take_when_idle(self) -> None:
         self._take_posted = False

@@ -39,9 +39,10 @@ from explorer.ui.binding import connect
 from explorer.ui.cache_dialog import CacheDialog
 from explorer.ui.lecture.compare_view import CompareView
 from explorer.ui.lecture.lesson_view import LessonView
-from explorer.ui.model_explorer.readouts import short_provider
 from explorer.ui.live_controls import LiveToolbar, add_source_actions
 from explorer.ui.live_source import LiveController
+from explorer.ui.model_explorer.live_runs import RUNS
+from explorer.ui.model_explorer.readouts import short_provider
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         connect(self, self.state.events.tab, lambda *_: self.tabs.setCurrentIndex(TABS.index(self.state.tab)))
 
         self.live = LiveController(self.state, self.runner, self)
+        self.live.allow_overlap(RUNS, self.explorer.live_runs.has_room)
         self.live_toolbar = LiveToolbar(self.live, self)
         self.addToolBar(self.live_toolbar)
         self._build_menus()

@@ -8,6 +8,7 @@ No Qt, no state: arguments in, a frozen result out.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -20,21 +21,30 @@ from explorer.workers.runner import TaskContext
 from explorer.workers.tasks import LoadedModel, RunResult, cancellable_run, run_result
 
 
+# Frames run at once on a model in the app's process, each on its share of the cores. A run on every core is held
+# up for as long as the window paints on one of them (its threads wait for each other at every layer), and the
+# window paints every frame; two runs on a core each lose only the painting time (bench/README.md, "Live video").
+DEPTH = 2
+
+
 @dataclass(frozen=True)
 class LiveModel:
     loaded: LoadedModel
     layer: str             # the shown row's tensor (the model input's name when the input row is shown)
     session: LiveSession | SandboxedLive   # fetches that layer (unless it is the input, which needs no run) and the output
+    depth: int = 1         # frames that may run at once
 
 
 def build_live(ctx: TaskContext, loaded: LoadedModel, layer: str) -> LiveModel:
     """A session for live frames of ``loaded`` showing ``layer``; onnxruntime's set-up takes up to a second."""
     ctx.progress(0.0, f"{loaded.title}: preparing live runs…")
     tensors = [layer] if layer in loaded.session.tensor_names else []  # the input row is the prepared tensor
-    session = (SandboxedLive(loaded.session, tensors) if isinstance(loaded.session, SandboxedSession)
-               else LiveSession(loaded.session, tensors))  # a user's file runs in its own child process
+    if isinstance(loaded.session, SandboxedSession):  # a user's file runs in its child, one request at a time
+        live, depth = SandboxedLive(loaded.session, tensors), 1
+    else:
+        live, depth = LiveSession(loaded.session, tensors, threads=max(1, (os.cpu_count() or 1) // DEPTH)), DEPTH
     ctx.check()
-    return LiveModel(loaded, layer, session)
+    return LiveModel(loaded, layer, live, depth)
 
 
 def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: preprocess.Preprocess) -> RunResult:

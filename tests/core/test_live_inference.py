@@ -41,9 +41,9 @@ def test_a_tensor_the_model_does_not_have_is_one_line(lenet):
     assert "'conv99'" in str(failed.value) and "\n" not in str(failed.value)
 
 
-def test_a_live_sessions_threads_do_not_spin_while_the_window_paints(lenet):
-    """Its threads share two cores with the GUI thread painting the previous frame; spinning between runs took
-    that time from the painting (bench/README.md, "Live video")."""
+
+def test_a_live_session_runs_on_the_threads_it_is_given(lenet):
+    """Live frames run two at a time, each on its share of the cores (workers/live_tasks.DEPTH)."""
     full = ActivationSession(lenet)
-    options = LiveSession(full, [full.tensor_names[2]])._session.get_session_options()
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    options = LiveSession(full, [full.tensor_names[2]], threads=1)._session.get_session_options()
+    assert options.intra_op_num_threads == 1

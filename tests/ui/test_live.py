@@ -15,6 +15,7 @@ from explorer.core import conv, samples, video
 from explorer.state import session
 from explorer.state.playground import compute, readout
 from explorer.ui.main_window import MainWindow
+from explorer.ui.model_explorer.live_runs import RUNS
 
 WAIT_MS = 10_000
 
@@ -156,7 +157,7 @@ def test_the_hidden_explorer_runs_no_model_while_a_source_plays_and_catches_up_w
     window.live.start(lambda: camera, "camera:fake", camera.name)
     qtbot.waitUntil(lambda: live.shown >= 5, timeout=WAIT_MS)
     assert ex.result is None or ex.result is still_result  # no run for frames nobody sees
-    assert not window.runner.is_busy("model-run")
+    assert not any(window.runner.is_busy(kind) for kind in RUNS)
     window.tabs.setCurrentWidget(explorer)  # on screen again while playing: it runs the frame then on screen
     qtbot.waitUntil(lambda: ex.result is not None and ex.result is not still_result and ex.result.live,
                     timeout=WAIT_MS)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from explorer.core import samples
 from explorer.ui.main_window import MainWindow
 from explorer.ui.model_explorer.activation_panel import range_still_fits
+from explorer.ui.model_explorer.live_runs import RUNS
 
 
 class LayoutRequests(QObject):
@@ -147,6 +148,6 @@ def test_the_next_frame_runs_while_this_one_is_painted(playing_window, qtbot):
     ahead = []
     ex = win.state.explorer
     ex.events.result.connect(lambda *_: ahead.append(ex.result.image is not win.state.image.model_input()
-                                                     and win.runner.is_busy("model-run")))
+                                                     and any(win.runner.is_busy(kind) for kind in RUNS)))
     qtbot.waitUntil(lambda: len(ahead) >= 10, timeout=60_000)
     assert sum(ahead) >= 0.8 * len(ahead)

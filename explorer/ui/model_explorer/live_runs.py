@@ -23,6 +23,7 @@ from explorer.workers.runner import TaskRunner
 from explorer.workers.tasks import LoadedModel, RunResult
 
 KIND = "live-session"
+RUNS = ("model-run", "model-run-2")  # task kinds of model runs: a full run uses the first; live frames up to depth
 LIVE_NOTE = "live: only the shown layer is computed; this one comes with the next frame"
 PAUSED_NOTE = "paused: computing every layer of this frame…"
 
@@ -69,6 +70,25 @@ class LiveRuns:
             self._building, self._session = (loaded, scope), None  # the old session's memory goes now
             self.runner.submit(KIND, live_tasks.build_live, loaded, scope, on_done=self._built, on_error=on_error)
         return None
+
+    def run_kind(self, scope: str | None) -> str:
+        """The task kind for the next run: a free one of the kinds this run may use (a full run one, live frames
+        their session's depth), else the one whose run is oldest (the new run replaces it)."""
+        session = self._session
+        kinds = RUNS[:session.depth] if scope is not None and session is not None else RUNS[:1]
+        free = [kind for kind in kinds if not self.runner.is_busy(kind)]
+        return free[0] if free else min(kinds, key=lambda kind: self.runner.current(kind).id)
+
+    def has_room(self) -> bool:
+        """Another frame may go in now: fewer live runs are under way than the shown session runs at once (the
+        LiveController asks before it hands a frame over; with depth 1 it waits for the run, as for any view)."""
+        depth = self._session.depth if self._session is not None and self.playing() else 1
+        return sum(self.runner.is_busy(kind) for kind in RUNS) < depth
+
+    def cancel(self, keep_first: bool = False) -> None:
+        """Stop the runs under way (``keep_first``: all but the first kind's, which a full run is about to take)."""
+        for kind in RUNS[1:] if keep_first else RUNS:
+            self.runner.cancel(kind)
 
     def _built(self, session: LiveModel) -> None:
         self._building, self._session = None, session

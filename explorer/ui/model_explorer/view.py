@@ -45,7 +45,7 @@ from explorer.ui.model_explorer.effective_field import EffectiveFieldTask
 from explorer.ui.model_explorer.explain_panel import ExplainPanel
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
-from explorer.ui.model_explorer.live_runs import LiveRuns
+from explorer.ui.model_explorer.live_runs import RUNS, LiveRuns
 from explorer.ui.model_explorer.model_picker import ModelPicker
 from explorer.ui.model_explorer.predictions import PredictionsPanel
 from explorer.ui.model_explorer.random_vs_trained import RandomVsTrainedPanel
@@ -56,7 +56,7 @@ from explorer.workers.runner import TaskRunner
 from explorer.workers.tasks import LoadedModel, RunResult
 
 TOPIC = "explorer"   # status-line topic: cleared when another model is chosen
-LOAD, RUN, INSPECT, DOWNLOAD = "model-load", "model-run", "inspect-builtins", "download"
+LOAD, INSPECT, DOWNLOAD = "model-load", "inspect-builtins", "download"
 RunRequest = tuple[LoadedModel, LoadedImage, preprocess.Preprocess]
 
 
@@ -76,6 +76,8 @@ class ModelExplorerView(QWidget):
         self._load_key = ""                            # the model the latest load task builds
         self._run: RunRequest | None = None            # what the latest run task answers
         self._scope: str | None = None                 # ... and for which layer (None: all; live_runs.py)
+        self._run_kind = RUNS[0]                       # ... and its task kind
+        self._run_seq = self._newest_run = 0           # runs numbered as submitted; the newest result so far
         self._failed_load = ""                         # not retried until the user asks again (error cleared)
         self._failed_run: RunRequest | None = None
         self._recipes: dict[str, preprocess.Preprocess] = {}  # the user's recipes for files without one
@@ -365,7 +367,7 @@ class ModelExplorerView(QWidget):
         scope = self.live_runs.scope(self.rows[self.current_row].tensor) if self.rows else None
         if request is None or self._answered(request, scope):
             return
-        in_flight = self.runner.is_busy(RUN) and same_request(self._run, request) and self._scope == scope
+        in_flight = self.runner.is_busy(self._run_kind) and same_request(self._run, request) and self._scope == scope
         failed = bool(ex.error) and same_request(self._failed_run, request)
         if not (in_flight or failed):
             self._submit_run(request, scope)
@@ -385,7 +387,7 @@ class ModelExplorerView(QWidget):
     def _submit_load(self, key: str) -> None:
         ex = self.state.explorer
         self._load_key = key
-        self.runner.cancel(RUN)  # the old model's run would only be thrown away
+        self.live_runs.cancel()  # the old model's runs would only be thrown away
         with batched(ex.events):
             ex.progress, ex.progress_text = 0.0, f"Loading {readouts.chosen_title(key)}…"
         self.runner.submit(LOAD, tasks.load_model, key, on_done=self._loaded,
@@ -418,12 +420,20 @@ class ModelExplorerView(QWidget):
         job = self.live_runs.job(request, scope, failed)
         if job is None:
             return  # the live session for this layer is being built: _reconcile follows
-        self._run, self._scope = request, scope
-        self.runner.submit(RUN, *job, on_done=self._ran, on_error=failed)
+        if scope is None:
+            self.live_runs.cancel(keep_first=True)  # a full run answers the frame: live ones would be thrown away
+        kind = self.live_runs.run_kind(scope)
+        self._run, self._scope, self._run_kind = request, scope, kind
+        self._run_seq += 1
+        seq = self._run_seq
+        self.runner.submit(kind, *job, on_done=lambda result: self._ran(result, seq), on_error=failed)
         if not self.live_runs.on_screen(self.state.explorer.result, request[0], request[1]):
             self.state.explorer.result = None  # the old image's activations never stand beside the new one
 
-    def _ran(self, result: RunResult) -> None:
+    def _ran(self, result: RunResult, seq: int) -> None:
+        if seq < self._newest_run:
+            return  # live frames run side by side: an older frame's run ended after a newer one's
+        self._newest_run = seq
         if result.live and self.live_runs.playing():
             # Painted once the next frame has gone in (LiveController takes it on this task's end, at normal
             # priority): that frame's run then overlaps this one's painting instead of waiting for it.

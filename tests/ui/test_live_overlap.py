@@ -1,0 +1,91 @@
+"""Two live frames run at once on a model in the app's process (each on its share of the cores), the next frame
+going in as soon as one of them ends; results reach the screen in frame order; a user's model, answered by its
+sandbox child one request at a time, runs one frame at a time. The real main window and LiveController, a fake
+camera far faster than the window; runs are slowed so that their overlap is measured, not guessed."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fake_video import FakeCamera, frame_number
+from PySide6.QtCore import QSettings
+from small_models import tiny_rgb
+
+from explorer.core import samples, video
+from explorer.core.live_inference import LiveSession
+from explorer.core.sandboxed_session import SandboxedLive
+from explorer.ui.main_window import MainWindow
+from explorer.workers import live_tasks
+
+WAIT_MS = 60_000
+
+
+class Overlap:
+    """Wraps a session class's run: counts the runs under way at once (each held ``hold_s``)."""
+
+    def __init__(self, monkeypatch, cls, hold_s: float) -> None:
+        self.now = self.most = self.runs = 0
+        self._lock = threading.Lock()
+        run = cls.run
+
+        def counted(session, *args, **kwargs):
+            with self._lock:
+                self.now += 1
+                self.runs += 1
+                self.most = max(self.most, self.now)
+            try:
+                time.sleep(hold_s)  # as a big network would take (the GIL is free meanwhile, as in onnxruntime)
+                return run(session, *args, **kwargs)
+            finally:
+                with self._lock:
+                    self.now -= 1
+
+        monkeypatch.setattr(cls, "run", counted)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.tabs.setCurrentWidget(win.explorer)
+    win.set_image(samples.load_sample(samples.default_sample().name))
+    yield win
+    win.live.stop()
+    win.close()
+
+
+def in_frame_order(numbers: list[int]) -> bool:
+    """Each later than the one before (frame numbers wrap at 2**FRAME_BITS)."""
+    wrap = 2 ** video.FRAME_BITS
+    return all(0 < (b - a) % wrap < wrap // 2 for a, b in zip(numbers, numbers[1:]))
+
+
+def play(window, qtbot, model: str, results: int) -> list[int]:
+    """Play the fake camera into ``model``; the frame numbers of the first ``results`` live results shown."""
+    window.explorer.select_model(model)
+    qtbot.waitUntil(window.explorer.has_results, timeout=WAIT_MS)
+    ex, shown = window.state.explorer, []
+    ex.events.result.connect(lambda *_: shown.append(frame_number(ex.result.image.pixels))
+                             if ex.result is not None and ex.result.live else None)
+    camera = FakeCamera(size=(160, 120))
+    window.live.start(lambda: camera, "camera:fake", camera.name)
+    qtbot.waitUntil(lambda: len(shown) >= results, timeout=WAIT_MS)
+    window.live.set_playing(False)
+    return shown
+
+
+def test_two_frames_run_at_once_and_are_shown_in_frame_order(window, qtbot, monkeypatch):
+    overlap = Overlap(monkeypatch, LiveSession, hold_s=0.05)
+    shown = play(window, qtbot, "lenet5", results=12)
+    assert overlap.most == live_tasks.DEPTH == 2
+    assert in_frame_order(shown)  # never an older frame after a newer one, nor one frame twice
+
+
+def test_a_users_model_runs_one_frame_at_a_time(window, qtbot, monkeypatch, tmp_path):
+    overlap = Overlap(monkeypatch, SandboxedLive, hold_s=0.05)
+    shown = play(window, qtbot, str(tiny_rgb(tmp_path / "tiny.onnx")), results=6)
+    assert overlap.runs >= 6 and overlap.most == 1
+    assert in_frame_order(shown)
