@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtWidgets import QApplication
 
 from explorer.core import samples
+from explorer.core.builtin_structure import inspect_builtin
 from explorer.core.inspect import inspect_model
 from explorer.ui.model_explorer.architecture_strip import GROUP_AUTO_ROWS, ArchitectureStrip
 from explorer.ui.model_explorer.rows import rows_of
@@ -110,3 +112,43 @@ def test_clicking_a_group_and_stepping_through_it(qtbot, view):
     strip.group_button.setChecked(False)  # ungrouping keeps the current layer, now on its own block
     assert strip.current() == rows.stop - 1 and strip.highlighted_block() == rows.stop - 1
     assert strip.highlight_rect() == strip.block_rect(rows.stop - 1).adjusted(-2, -2, 2, 2)
+
+
+class ResizeCount(QObject):
+    """Counts resize events; past ``limit`` it swallows them, so a strip that resizes itself for ever fails the
+    test instead of hanging it."""
+
+    def __init__(self, limit: int = 300) -> None:
+        super().__init__()
+        self.count, self.limit = 0, limit
+
+    def eventFilter(self, _obj, event) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.Resize:
+            return False
+        self.count += 1
+        return self.count > self.limit
+
+
+@pytest.mark.parametrize(("model", "widths"), [("vgg16", range(1440, 1620, 3)), ("alexnet", range(1070, 1170, 3))])
+def test_the_strip_settles_at_every_width(qtbot, model, widths):
+    """Fitting the height from the viewport's own size brought the scroll bar in, whose height made the next fit
+    narrow enough to drop it again, for ever: the window froze on VGG-16 at its default 1500 px."""
+    strip = ArchitectureStrip()
+    qtbot.addWidget(strip)
+    strip.set_rows(rows_of(inspect_builtin(model)))
+    strip.show()
+    counter = ResizeCount()
+    strip.installEventFilter(counter)
+    strip.viewport().installEventFilter(counter)
+    app = QApplication.instance()
+    unsettled = []
+    for width in widths:
+        strip.resize(width, strip.sizeHint().height())
+        for _ in range(3):
+            app.processEvents()
+        counter.count = 0
+        for _ in range(5):
+            app.processEvents()
+        if counter.count > 2:
+            unsettled.append(width)
+    assert unsettled == []

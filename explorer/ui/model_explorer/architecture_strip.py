@@ -335,7 +335,14 @@ class ArchitectureStrip(QGraphicsView):
             else:
                 self.fit_all()
             return
-        scale = min((self.viewport().height() - 4) / rect.height(), 4.0)
+        # From the size without scroll bars, never the viewport's: a scale from the viewport's height brought the
+        # scroll bar in, whose height made the next fit narrow enough to drop it again, and so on for ever (the
+        # window froze on VGG-16 at 1459–1600 px wide and on AlexNet at 1081–1160).
+        room = self.maximumViewportSize()
+        scale = min((room.height() - 4) / rect.height(), 4.0)
+        if rect.width() * scale > room.width() - 4:  # it scrolls: the scroll bar takes its height
+            bar = self.horizontalScrollBar().sizeHint().height()
+            scale = min((room.height() - bar - 4) / rect.height(), 4.0)
         self.resetTransform()
         self.scale(scale, scale)
         self._follow()
