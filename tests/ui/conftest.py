@@ -108,3 +108,22 @@ def view(explorer_view):
     """The explorer at the size the layout tests were written for (files with another kind of view override it)."""
     explorer_view.resize(1600, 950)
     return explorer_view
+
+
+@pytest.fixture
+def explorer_window(qtbot, tmp_path):
+    """The main window (1400×900) on the Model Explorer tab with the default sample picture; closed at the end."""
+    from PySide6.QtCore import QSettings
+
+    from explorer.core import samples
+    from explorer.ui.main_window import MainWindow
+
+    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.tabs.setCurrentWidget(win.explorer)
+    win.set_image(samples.load_sample(samples.default_sample().name))
+    yield win
+    win.live.stop()
+    win.close()

@@ -9,13 +9,11 @@ import time
 
 import pytest
 from fake_video import FakeCamera, frame_number
-from PySide6.QtCore import QSettings
 from small_models import tiny_rgb
 
-from explorer.core import samples, video
+from explorer.core import video
 from explorer.core.live_inference import LiveSession
 from explorer.core.sandboxed_session import SandboxedLive
-from explorer.ui.main_window import MainWindow
 from explorer.workers import live_tasks
 
 WAIT_MS = 60_000
@@ -45,16 +43,8 @@ class Overlap:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    win.tabs.setCurrentWidget(win.explorer)
-    win.set_image(samples.load_sample(samples.default_sample().name))
-    yield win
-    win.live.stop()
-    win.close()
+def window(explorer_window):
+    return explorer_window
 
 
 def in_frame_order(numbers: list[int]) -> bool:
