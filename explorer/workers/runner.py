@@ -1,9 +1,10 @@
 """The one task runner for all background work (model builds and runs, image decoding, MNIST, downloads ...).
 
 Modelled on Orange's ``concurrent.py`` and napari's ``qthreading``: a task is a plain function ``fn(ctx, *args)``
-run on a daemon thread of its own while it runs (threads are reused between tasks: workers/threads.py). Submitting a task of a kind cancels the previous one of that kind (latest wins,
-nothing queues). ``ctx`` carries progress, partial results and cancellation; ``ctx.on_cancel(hook)`` lets the work
-register how to be interrupted from outside (onnxruntime's RunOptions.terminate, killing a child process).
+run on a daemon thread of its own while it runs (threads are reused between tasks: workers/threads.py). Submitting
+a task of a kind cancels the previous one of that kind (latest wins, nothing queues). ``ctx`` carries progress,
+partial results and cancellation; ``ctx.on_cancel(hook)`` lets the work register how to be interrupted from outside
+(onnxruntime's RunOptions.terminate, killing a child process).
 Results, progress and errors come back on the GUI thread, and only for the task that is still the latest of its
 kind, so a slow old answer can never overwrite a newer one.
 
