@@ -53,14 +53,36 @@ def signed_to_rgb(values: np.ndarray, limit: float | None = None) -> np.ndarray:
 GAP_RGB = (128, 128, 128)  # between mosaic tiles: a grey no sequential colour uses
 
 
+def pack_rgb32(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> (...) uint32 0xffRRGGBB: an opaque 32-bit screen pixel (Qt's RGB32), which the window
+    draws without converting; packed off the GUI thread during live video (explorer/ui/raster.py)."""
+    rgb = rgb.astype(np.uint32)
+    return np.uint32(0xFF000000) | rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2]
+
+
+SEQUENTIAL_RGB32 = pack_rgb32(SEQUENTIAL_LUT)
+GAP_RGB32 = pack_rgb32(np.array(GAP_RGB, np.uint8))
+
+
+def _unit_index(values: np.ndarray) -> np.ndarray:
+    return (np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
 def unit_to_rgb(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """(H,W) values scaled to [0, 1] -> (H,W,3) uint8 sequential colours; where ``mask`` is False (gaps between
     mosaic tiles) the grey the Model Explorer draws there too."""
-    index = np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * 255.0
-    rgb = SEQUENTIAL_LUT[index.astype(np.uint8)]
+    rgb = SEQUENTIAL_LUT[_unit_index(values)]
     if mask is not None:
         rgb[~mask] = GAP_RGB
     return rgb
+
+
+def unit_to_rgb32(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """unit_to_rgb's colours as packed screen pixels (pack_rgb32): the window's maps and the CLI's PNGs agree."""
+    pixels = SEQUENTIAL_RGB32[_unit_index(values)]
+    if mask is not None:
+        pixels[~mask] = GAP_RGB32
+    return pixels
 
 
 def write_png(path: str | Path, rgb: np.ndarray) -> None:

@@ -8,6 +8,7 @@ the fields are declared, with its latest value.
 """
 from __future__ import annotations
 
+import inspect
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,10 @@ def _take_latest(queue: deque[tuple]) -> tuple:
     newest, oldest = queue[-1], queue[0]
     queue.clear()
     return (newest[0], oldest[1]) if len(newest) == 2 and len(oldest) == 2 else newest
+
+
+# psygnal inspects a reducer's signature on every resume (~0.1 ms, several times per live frame): give it the answer.
+_take_latest.__signature__ = inspect.signature(_take_latest)  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from explorer.core import preprocess
 from explorer.core.images import LoadedImage
+from explorer.core.layer_picture import is_map, layer_picture, without_batch
 from explorer.core.live_inference import LiveSession
 from explorer.core.runtime import Activations
 from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
@@ -47,8 +48,10 @@ def build_live(ctx: TaskContext, loaded: LoadedModel, layer: str) -> LiveModel:
     return LiveModel(loaded, layer, live, depth)
 
 
-def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: preprocess.Preprocess) -> RunResult:
-    """One frame: the shown layer's tensor and the prediction, nothing else."""
+def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: preprocess.Preprocess,
+             normalize: str, sort_by_mean: bool) -> RunResult:
+    """One frame: the shown layer's tensor and the prediction, nothing else; feature maps come with their mosaic
+    (the panel's colour scale and sort), made here rather than on the GUI thread."""
     started = time.perf_counter()
     prepared = preprocess.prepare(image, recipe)
     ctx.check()
@@ -59,4 +62,8 @@ def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: prep
                               layer_tensor={}, output=fetched[live.session.output_name],
                               timings={"run_ms": run_ms, "total_ms": (time.perf_counter() - started) * 1000},
                               provider=live.session.provider)
-    return run_result(live.loaded, image, recipe, prepared, activations, started, live=True)
+    shown = fetched.get(live.layer)
+    shown = None if shown is None or shown.dtype.kind != "f" else without_batch(shown)
+    picture = layer_picture(live.layer, shown, normalize, sort_by_mean) if shown is not None and is_map(shown) \
+        else None
+    return run_result(live.loaded, image, recipe, prepared, activations, started, live=True, picture=picture)

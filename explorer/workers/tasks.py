@@ -32,6 +32,7 @@ from explorer.core import (
 from explorer.core import inspect as core_inspect
 from explorer.core.explain import sandboxed
 from explorer.core.images import LoadedImage
+from explorer.core.layer_picture import LayerPicture
 from explorer.core.model_facts import Filters, ModelFacts
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.runtime import Activations, ActivationSession, RunCancelled
@@ -143,6 +144,7 @@ class RunResult:
     top: tuple[tuple[int, float], ...] = ()              # (class, probability), best first
     digit_check: digit_likeness.DigitLikeness | None = None  # for a digits-only network: is this input a digit?
     live: bool = False  # a playing frame: activations holds only the shown layer (workers/live_tasks.py)
+    picture: LayerPicture | None = None  # the shown layer's mosaic, made beside a live run (off the GUI thread)
 
 
 def load_model(ctx: TaskContext, key: str) -> LoadedModel:
@@ -240,14 +242,15 @@ def cancellable_run(ctx: TaskContext, run: Callable[[np.ndarray, Any], T], tenso
 
 def run_result(loaded: LoadedModel, image: LoadedImage, recipe: preprocess.Preprocess,
                prepared: preprocess.Prepared, activations: Activations, started: float,
-               live: bool = False) -> RunResult:
+               live: bool = False, picture: LayerPicture | None = None) -> RunResult:
     """A run's activations with the prediction read from its output (top five, the digits-only check)."""
     top = tuple(predictions.top_classes(activations.output, loaded.facts.probabilities))
     check = (digit_likeness.judge(image.pixels, top[0][1])
              if top and digit_likeness.applies(loaded.labels) else None)
     return RunResult(model_key=loaded.key, image=image, activations=activations, prepared=prepared,
                      preprocess=recipe, run_ms=activations.timings["run_ms"],
-                     total_ms=(time.perf_counter() - started) * 1000, top=top, digit_check=check, live=live)
+                     total_ms=(time.perf_counter() - started) * 1000, top=top, digit_check=check, live=live,
+                     picture=picture)
 
 
 def inspect_builtin(ctx: TaskContext, name: str) -> tuple[str, core_inspect.ModelInfo]:

@@ -3,13 +3,15 @@ rebuilds that session and gives the same map as the all-activations run; pausing
 The source is a fake camera far faster than the consumer (frames are dropped), driven by the real LiveController."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from fake_video import FakeCamera, frame_number
 from PySide6.QtCore import QEvent, QObject, QSettings
 from small_models import tiny_rgb
 
-from explorer.core import samples, video, zoo
+from explorer.core import layer_picture, mosaic, render, samples, video, zoo
 from explorer.core.live_inference import LiveSession
 from explorer.core.runtime import ActivationSession
 from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
@@ -115,6 +117,38 @@ def test_a_layer_change_while_playing_gives_the_full_runs_map_of_that_frame(fetc
     np.testing.assert_allclose(result.activations.tensors[other], oracle.tensors[other], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(result.activations.output, oracle.output, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(view.activations.values, oracle.tensors[other][0], rtol=1e-4, atol=1e-5)
+
+
+def test_live_mosaics_are_made_beside_the_run_and_paint_the_frames_maps(playing, qtbot, monkeypatch):
+    """The live task makes the shown layer's mosaic (off the GUI thread); the panel paints exactly those pixels, the
+    ones an independent session's map of that frame gives. A new colour scale repaints the frame on screen at once,
+    and the following frames come with it."""
+    view, controller, camera = playing
+    ex = view.state.explorer
+    made_on_gui_thread: list[bool] = []
+    real = layer_picture.channel_mosaic
+    monkeypatch.setattr(layer_picture, "channel_mosaic", lambda *args, **kwargs: (
+        made_on_gui_thread.append(threading.current_thread() is threading.main_thread()), real(*args, **kwargs))[1])
+    conv = next(row for row in view.rows[view.current_row + 1:] if row.op == "Conv").tensor
+    ex.layer = conv
+    qtbot.waitUntil(live_result_for(view, conv), timeout=WAIT_MS)
+    shown = view.state.live.shown
+    qtbot.waitUntil(lambda: view.state.live.shown >= shown + 3, timeout=WAIT_MS)
+    assert made_on_gui_thread and not any(made_on_gui_thread)
+    result = ex.result
+    assert result.picture is not None and view.activations.mosaic is result.picture.mosaic
+    oracle = ActivationSession(zoo.build("lenet5")).run(result.prepared.tensor).tensors[conv][0]
+    np.testing.assert_allclose(view.activations.values, oracle, rtol=1e-4, atol=1e-5)
+    expected = mosaic.channel_mosaic(view.activations.values, normalize="channel")
+    painted = view.activations.mosaic_item.image
+    np.testing.assert_array_equal(painted, render.unit_to_rgb32(expected.image, expected.mask))
+
+    made_on_gui_thread.clear()
+    ex.normalize = "layer"  # the frame on screen is repainted with the new scale now, not a frame later
+    assert made_on_gui_thread == [True]
+    assert view.activations.mosaic.image.max() == pytest.approx(1.0)
+    qtbot.waitUntil(lambda: ex.result is not result and ex.result.picture is not None
+                    and ex.result.picture.normalize == "layer", timeout=WAIT_MS)
 
 
 def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(fetches, playing, qtbot):

@@ -29,19 +29,14 @@ from explorer.core import mosaic as core_mosaic
 from explorer.core import render
 from explorer.core.erf import EffectiveField
 from explorer.core.explain import unit_heat
+from explorer.core.layer_picture import LayerPicture, is_map, layer_picture
 from explorer.core.preprocess import Prepared
 from explorer.core.receptive_field import Region, back_project
 from explorer.ui import style
 from explorer.ui.readout_line import ReadoutLine
+from explorer.ui.raster import RasterItem
 from explorer.ui.model_explorer.rows import Row
 
-COLORMAP = style.SEQUENTIAL  # core's table, as the CLI's activation mosaics use
-LUT = COLORMAP.getLookupTable(0.0, 1.0, 256, alpha=False, mode="byte")
-GAP_INDEX = 255
-# Values use indices 0..254 of this table and gaps index 255: a uint8 image plus a 256-entry table becomes an
-# indexed QImage, so colouring a 900×900 mosaic costs nothing on the GUI thread.
-MOSAIC_LUT = np.vstack([COLORMAP.getLookupTable(0.0, 1.0, GAP_INDEX, alpha=False, mode="byte"),
-                        np.array([render.GAP_RGB], np.uint8)])
 RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
 MOSAIC_TITLE = "All channels (click one)"
@@ -55,11 +50,8 @@ def range_still_fits(values: tuple[float, float], shown: tuple[float, float]) ->
     return shown_low <= low and high <= shown_high and (high - low) >= 0.5 * (shown_high - shown_low)
 
 
-def mosaic_indices(m: core_mosaic.Mosaic) -> np.ndarray:
-    """Mosaic values in [0, 1] -> uint8 indices into MOSAIC_LUT, gaps -> GAP_INDEX."""
-    indices = (m.image * (GAP_INDEX - 1)).astype(np.uint8)
-    indices[~m.mask] = GAP_INDEX
-    return indices
+def stats_text(s: core_mosaic.LayerStats) -> str:
+    return f"min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   zeros {s.zero_fraction:.0%}"
 
 
 def box_rect(box: tuple[int, int, int, int]) -> QRectF:
@@ -75,7 +67,7 @@ def set_title(plot: pg.PlotItem, text: str) -> None:
         plot.setTitle(text)
 
 
-def _image_box(title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
+def _image_box(title: str) -> tuple[pg.PlotItem, RasterItem]:
     plot = pg.PlotItem(title=title)
     plot.hideAxis("left")
     plot.hideAxis("bottom")
@@ -84,7 +76,7 @@ def _image_box(title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
     plot.getViewBox().invertY(True)
     plot.getViewBox().setAspectLocked(True)
     plot.titleLabel.item.setFont(style.font(style.LABEL_PT, bold=True))
-    item = pg.ImageItem()
+    item = RasterItem()
     plot.addItem(item)
     return plot, item
 
@@ -132,7 +124,6 @@ class ActivationPanel(QWidget):
 
         self.mosaic_view = pg.GraphicsLayoutWidget()
         self.mosaic_plot, self.mosaic_item = _image_box(MOSAIC_TITLE)
-        self.mosaic_item.setLookupTable(MOSAIC_LUT)
         self.mosaic_view.addItem(self.mosaic_plot)
         self.mosaic_marker = QGraphicsRectItem()
         self.mosaic_marker.setPen(pg.mkPen(UNIT_COLOUR, width=3, cosmetic=True))
@@ -154,7 +145,6 @@ class ActivationPanel(QWidget):
         self.channel_plot, self.channel_item = _image_box("Channel")
         self.detail_view.addItem(self.input_plot, row=0, col=0)
         self.detail_view.addItem(self.channel_plot, row=1, col=0)
-        self.channel_item.setLookupTable(LUT)
         self.rf_clipped = QGraphicsRectItem()
         self.rf_clipped.setPen(pg.mkPen(RF_COLOUR, width=3, cosmetic=True))
         self.rf_full = QGraphicsRectItem()
@@ -163,7 +153,7 @@ class ActivationPanel(QWidget):
         self.rf_full.setPen(dashed)
         self.unit_marker = QGraphicsRectItem()
         self.unit_marker.setPen(pg.mkPen(UNIT_COLOUR, width=2, cosmetic=True))
-        self.field_item = pg.ImageItem()  # the measured field, transparent where the unit does not care
+        self.field_item = RasterItem()  # the measured field, transparent where the unit does not care
         self.field_item.setZValue(8)
         self.field_item.hide()
         self.input_plot.addItem(self.field_item)
@@ -203,8 +193,9 @@ class ActivationPanel(QWidget):
 
     # ----- painting what the view hands over -----------------------------------------------------------------
     def show_layer(self, row: Row, values: np.ndarray | None, prepared: Prepared, normalize: str, sort: bool,
-                   channel: int | None, unit: tuple[int, int] | None) -> None:
-        """One row's tensor (C,H,W) as a mosaic or a vector as bars, the chosen channel and unit within it."""
+                   channel: int | None, unit: tuple[int, int] | None, picture: LayerPicture | None = None) -> None:
+        """One row's tensor (C,H,W) as a mosaic or a vector as bars, the chosen channel and unit within it.
+        ``picture``: the mosaic already made (a live run's); used when it was made with these options."""
         self.normalize.setCurrentIndex(self.normalize.findData(normalize))
         self.sort.setChecked(sort)
         if prepared is not self.prepared:
@@ -216,19 +207,15 @@ class ActivationPanel(QWidget):
             self._clear_maps()
             self.stats.setText("no values for this layer")
             return
-        if values.size <= STATS_AT_ONCE:
-            self._show_stats()
-        else:
-            # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers
-            # next. A new frame of the same layer keeps the last frame's numbers until then (no flicker).
-            if not new_frame:
-                self.stats.setText("min …   max …   mean …   zeros …")
-            QTimer.singleShot(0, self, self._show_stats)
         self._frame_input()
-        if values.ndim == 3 and values.shape[1] * values.shape[2] > 1:
-            self._show_mosaic(values, normalize, sort)
+        if is_map(values):
+            if picture is None or not picture.fits(row.tensor, normalize, sort):
+                picture = layer_picture(row.tensor, values, normalize, sort, with_stats=values.size <= STATS_AT_ONCE)
+            self._show_mosaic(picture, values.shape)
+            self._show_stats(picture.stats, new_frame)
             self.show_channel(channel, unit)
         else:
+            self._show_stats(None, new_frame)
             self._show_bars(values.reshape(-1), sort, keep_range=new_frame)
 
     def show_channel(self, channel: int | None, unit: tuple[int, int] | None) -> None:
@@ -238,7 +225,8 @@ class ActivationPanel(QWidget):
         self.channel = channel if channel in self.mosaic.order else self.mosaic.order[0]
         plane = self.values[self.channel]
         lo, hi = float(plane.min()), float(plane.max())
-        self.channel_item.setImage(plane, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
+        self.channel_item.setImage(render.unit_to_rgb32((plane - lo) / (hi - lo if hi > lo else 1.0)),
+                                   autoLevels=False)
         set_title(self.channel_plot, f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
         self.channel_plot.getViewBox().autoRange(padding=0.01)
         y, x = self.mosaic.tile_origin(self.channel)
@@ -340,19 +328,28 @@ class ActivationPanel(QWidget):
             bottom, right = min(max(last[2], h - 1), h - 1 + h // 2), min(max(last[3], w - 1), w - 1 + w // 2)
         self.input_plot.getViewBox().setRange(box_rect((top, left, bottom, right)), padding=0.01)
 
-    def _show_stats(self) -> None:
-        if self.values is None:
+    def _show_stats(self, stats: core_mosaic.LayerStats | None, new_frame: bool) -> None:
+        if stats is None and self.values.size <= STATS_AT_ONCE:
+            stats = core_mosaic.layer_stats(self.values)
+        if stats is not None:
+            self.stats.setText(stats_text(stats))
             return
-        s = core_mosaic.layer_stats(self.values)
-        self.stats.setText(f"min {s.min:.3g}   max {s.max:.3g}   mean {s.mean:.3g}   zeros {s.zero_fraction:.0%}")
+        # Statistics of a 3-million-value layer take ~60 ms: paint the activations first, add the numbers next.
+        # A new frame of the same layer keeps the last frame's numbers until then (no flicker).
+        if not new_frame:
+            self.stats.setText("min …   max …   mean …   zeros …")
+        QTimer.singleShot(0, self, self._show_late_stats)
 
-    def _show_mosaic(self, values: np.ndarray, normalize: str, sort: bool) -> None:
+    def _show_late_stats(self) -> None:
+        if self.values is not None:
+            self.stats.setText(stats_text(core_mosaic.layer_stats(self.values)))
+
+    def _show_mosaic(self, picture: LayerPicture, shape: tuple[int, ...]) -> None:
         self.stack.setCurrentWidget(self.mosaic_view)
-        self.mosaic = core_mosaic.channel_mosaic(values, normalize=normalize, sort_by_mean=sort)
-        self.mosaic_item.setImage(mosaic_indices(self.mosaic), autoLevels=False, levels=(0, 255))
+        self.mosaic = picture.mosaic
+        self.mosaic_item.setImage(picture.pixels, autoLevels=False)
         h, w = self.mosaic.image.shape
-        set_title(self.mosaic_plot, f"All {values.shape[0]} channels, {values.shape[1]}×{values.shape[2]} each "
-                                  "(click one)")
+        set_title(self.mosaic_plot, f"All {shape[0]} channels, {shape[1]}×{shape[2]} each (click one)")
         self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
 
     def _show_bars(self, vector: np.ndarray, sort: bool, keep_range: bool) -> None:

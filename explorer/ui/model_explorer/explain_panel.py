@@ -35,6 +35,7 @@ from explorer.state.batch import batched
 from explorer.ui import style
 from explorer.ui.binding import bind, connect
 from explorer.ui.model_explorer.activation_panel import _image_box
+from explorer.ui.raster import RasterItem
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
 from explorer.workers.tasks import Explained, LoadedModel
@@ -162,7 +163,7 @@ class ExplainPanel(QWidget):
         self.progress.hide()
         self.view = pg.GraphicsLayoutWidget()
         self.plot, self.image_item = _image_box("")
-        self.heat_item = pg.ImageItem()
+        self.heat_item = RasterItem()
         self.heat_item.setZValue(5)
         self.plot.addItem(self.heat_item)
         self.view.addItem(self.plot)

@@ -25,17 +25,14 @@ from PySide6.QtWidgets import (
 
 from explorer.core import catalog
 from explorer.core import mosaic as core_mosaic
+from explorer.core import render
 from explorer.core.images import LoadedImage
 from explorer.core.random_vs_trained import Pair, conv_layers, pair
 from explorer.state.app import AppState
 from explorer.state.batch import batched
 from explorer.ui import style
 from explorer.ui.model_explorer import readouts
-from explorer.ui.model_explorer.activation_panel import (
-    MOSAIC_LUT,
-    _image_box,
-    mosaic_indices,
-)
+from explorer.ui.model_explorer.activation_panel import _image_box
 from explorer.ui.model_explorer.filters_panel import filters_rgb
 from explorer.workers import tasks
 from explorer.workers.runner import TaskRunner
@@ -63,7 +60,6 @@ class SideView(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.filters_plot, self.filters_item = _image_box("conv1 filters")
         self.maps_plot, self.maps_item = _image_box("Activations")
-        self.maps_item.setLookupTable(MOSAIC_LUT)
         self.view.addItem(self.filters_plot, row=0, col=0)
         self.view.addItem(self.maps_plot, row=1, col=0)
         box = QVBoxLayout(self)
@@ -93,7 +89,7 @@ class SideView(QWidget):
             self.maps_plot.setTitle(f"{side.layer or 'this layer'}: not a feature map here")
             return
         m = core_mosaic.channel_mosaic(side.activation, normalize="channel")
-        self.maps_item.setImage(mosaic_indices(m), autoLevels=False, levels=(0, 255))
+        self.maps_item.setImage(render.unit_to_rgb32(m.image, m.mask), autoLevels=False)
         self.maps_plot.getViewBox().setRange(QRectF(0, 0, m.image.shape[1], m.image.shape[0]), padding=0.01)
         c, h, w = side.activation.shape
         self.maps_plot.setTitle(f"{side.layer}: {c} channels, {h}×{w}")

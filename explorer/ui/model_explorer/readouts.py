@@ -77,8 +77,8 @@ def summary(explorer: ExplorerState, images: ImageState, playing: bool = False) 
     """The chosen model's size — what it runs on (source and size) and how long that took; ``playing``: a camera
     or video plays (live runs compute the shown layer and the prediction alone)."""
     loaded = explorer.shown_model()
-    title = chosen_title(explorer.model)
     if loaded is None:
+        title = chosen_title(explorer.model)
         entry = missing_download(explorer.model)
         if entry is not None:
             return (f"{title} is not on this machine yet: Download fetches {entry.weights.size / 1e6:.0f} MB "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.core.layer_picture import without_batch
 from explorer.core.receptive_field import RF
 from explorer.core.runtime import Activations
 
@@ -48,4 +49,4 @@ def row_values(row: Row, index: int, activations: Activations, input_tensor: np.
     values = activations.tensors.get(row.tensor)
     if values is None or not isinstance(values, np.ndarray) or values.dtype.kind != "f":
         return None
-    return values[0] if values.ndim >= 2 and values.shape[0] == 1 else values
+    return without_batch(values)

@@ -86,6 +86,7 @@ class ModelExplorerView(QWidget):
         self._bindings: list[tuple[object, Callable]] = []
         self._stale = False  # a run was due while hidden during playback: run when shown
         self._prediction_layout: tuple = ()  # what the prediction's height was last fitted to
+        self._model_input: tuple | None = None  # (image, model input) the image events were last answered for
         self.live_runs = LiveRuns(self.state, self.runner, self._reconcile)
         self._paint_live = LowPriorityCall(self)
         self._build()
@@ -533,6 +534,12 @@ class ModelExplorerView(QWidget):
         self._reconcile()
 
     def _on_model_input(self) -> None:
+        """``image`` and ``photo`` change together for a photo (every live frame): one answer for both."""
+        images = self.state.image
+        seen = (images.image, images.model_input())  # the summary says when the model input is not the image
+        if self._model_input is not None and all(a is b for a, b in zip(seen, self._model_input)):
+            return
+        self._model_input = seen
         self._reconcile()
         self._show_header()
 
@@ -595,7 +602,8 @@ class ModelExplorerView(QWidget):
             return
         row = self.rows[index]
         values = row_values(row, index, result.activations, result.prepared.tensor, result.preprocess.layout)
-        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit)
+        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit,
+                                    result.picture)
         if values is None and result.live and row.tensor not in result.activations.tensors:
             self.activations.stats.setText(self.live_runs.note())
 

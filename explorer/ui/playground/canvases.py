@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsItemGroup, QGraphicsPathItem, QGraphicsRe
 from explorer.core.render import value_text
 from explorer.state.image import size_text
 from explorer.ui import style
+from explorer.ui.raster import RasterItem
 
 # Short: two canvases share a 1024 px window with the controls, and a plot title cannot wrap.
 _PLANE_TITLE = {"gray": "gray", "r": "R plane", "g": "G plane", "b": "B plane", "volume": "R+G+B"}
@@ -96,7 +97,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             axis = self.plot.getAxis(name)
             axis.setTickFont(style.font(11))
             axis.setTextPen("k")
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = RasterItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.values = CellValues()
         self.plot.addItem(self.values)
