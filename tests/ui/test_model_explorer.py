@@ -10,7 +10,7 @@ import numpy as np
 import onnx
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWidget
 from small_models import tiny_rgb
 
 from explorer.core import samples, zoo
@@ -442,3 +442,41 @@ def test_strip_layout_stacks_inception_branches_and_arcs_skips():
     assert b1.column == b2.column and b1.x == b2.x and b1.y != b2.y  # branches side by side, stacked
     arcs = {(e.source, e.target) for e in result.edges if e.arc}
     assert arcs == {(5, 8)}  # the residual skip; the short branch b1 -> cat is a straight line
+
+
+def test_prediction_lines_fit_their_rows_and_new_numbers_ask_no_layout(qtbot):
+    """The top-five readout is as tall as its lines; new percentages (every live frame) repaint it without a layout
+    request, a different number of lines asks for one; the tooltip holds the lines whole."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from explorer.ui.model_explorer.predictions import RankedLines
+
+    lines = RankedLines()
+    qtbot.addWidget(lines)
+    rows = [("Chesapeake Bay retriever", "41.0%"), ("Labrador retriever", "22.5%")]
+    lines.set_rows(rows)
+    assert lines.sizeHint().height() == 2 * lines.fontMetrics().lineSpacing() + 4
+    assert lines.text() == "Chesapeake Bay retriever: 41.0%\nLabrador retriever: 22.5%" == lines.toolTip()
+
+    class Requests(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802
+            self.count += event.type() == QEvent.Type.LayoutRequest
+            return False
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    box = QVBoxLayout(parent)
+    box.addWidget(lines)
+    parent.show()
+    requests = Requests()
+    parent.installEventFilter(requests)
+    qtbot.wait(20)
+    requests.count = 0
+    lines.set_rows([("Chesapeake Bay retriever", "43.7%"), ("Labrador retriever", "20.1%")])
+    qtbot.wait(20)
+    assert requests.count == 0
+    lines.set_rows(rows + [("golden retriever", "3.0%")])
+    qtbot.wait(20)
+    assert requests.count >= 1 and lines.height() == 3 * lines.fontMetrics().lineSpacing() + 4

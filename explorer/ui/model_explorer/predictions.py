@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from explorer.core import catalog
 from explorer.core.model_facts import is_random
@@ -15,15 +17,80 @@ WARN = "color: #b35900;"
 NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
+class RankedLines(QWidget):
+    """The top classes, one painted line each: "name: 12.3%", the name in bold (elided when the column is narrow,
+    the whole lines in the tooltip). A live frame changes the numbers ~30 times a second; a QLabel would ask every
+    layout up to the window each time (~2.5 ms a frame), this repaints itself and asks only when the count of lines
+    changes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str]] = []
+        self._bold_names = True
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def text(self) -> str:
+        """The lines as shown, one per line: "name: value"."""
+        return "\n".join(f"{name}: {value}" for name, value in self._rows)
+
+    def set_rows(self, rows: list[tuple[str, str]], bold_names: bool = True) -> None:
+        if rows == self._rows and bold_names == self._bold_names:
+            return
+        resize = len(rows) != len(self._rows)
+        self._rows, self._bold_names = rows, bold_names
+        self.setToolTip(self.text())
+        if resize:
+            self.updateGeometry()
+        self.update()
+
+    def clear(self) -> None:
+        self.set_rows([])
+
+    def _name_metrics(self) -> tuple[QFont, QFontMetrics]:
+        font = QFont(self.font())
+        font.setBold(self._bold_names)
+        return font, QFontMetrics(font)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        _, names = self._name_metrics()
+        plain = self.fontMetrics()
+        width = max((names.horizontalAdvance(name) + plain.horizontalAdvance(f": {value}")
+                     for name, value in self._rows), default=0)
+        return QSize(width + 4, len(self._rows) * plain.lineSpacing() + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, self.sizeHint().height())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoom
+            self.updateGeometry()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        name_font, names = self._name_metrics()
+        plain = self.fontMetrics()
+        area = self.contentsRect().adjusted(2, 2, -2, -2)
+        for i, (name, value) in enumerate(self._rows):
+            baseline = area.top() + i * plain.lineSpacing() + plain.ascent()
+            tail = f": {value}"
+            shown = names.elidedText(name, Qt.TextElideMode.ElideRight,
+                                     max(area.width() - plain.horizontalAdvance(tail), 0))
+            painter.setFont(name_font)
+            painter.drawText(area.left(), baseline, shown)
+            painter.setFont(self.font())
+            painter.drawText(area.left() + names.horizontalAdvance(shown), baseline, tail)
+
+
 class PredictionsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.badge = QLabel()
         self.badge.setFont(style.font(style.LABEL_PT, bold=True))
         self.badge.setWordWrap(True)
-        self.lines = QLabel()
+        self.lines = RankedLines()
         self.lines.setFont(style.font(style.LABEL_PT))
-        self.lines.setWordWrap(True)
         self.published = QLabel()   # the paper's / zoo's accuracy: what these numbers are worth
         self.recipe = QLabel()      # the preprocessing this run applied
         for label in (self.published, self.recipe):
@@ -65,7 +132,7 @@ class PredictionsPanel(QWidget):
             # Names would be fake: an untrained network's "top class" means nothing.
             self.badge.setText("Untrained: random weights — these outputs are not predictions.")
             style.restyle(self.badge, WARN)
-            self.lines.setText("<br>".join(f"output {i}: {p:.1%}" for i, p in result.top))
+            self.lines.set_rows([(f"output {i}", f"{p:.1%}") for i, p in result.top], bold_names=False)
             return
         check = result.digit_check
         if check is not None and not check.digit_like:
@@ -75,5 +142,5 @@ class PredictionsPanel(QWidget):
         else:
             style.restyle(self.badge, "")
             self.badge.setText(f"Weights: {loaded.weights}" if loaded.weights else "Weights: from the model file")
-        self.lines.setText("<br>".join(
-            f"<b>{names[i].split(',')[0] if i < len(names) else f'output {i}'}</b>: {p:.1%}" for i, p in result.top))
+        self.lines.set_rows([(names[i].split(",")[0] if i < len(names) else f"output {i}", f"{p:.1%}")
+                             for i, p in result.top])
