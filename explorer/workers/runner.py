@@ -119,6 +119,7 @@ class TaskRunner(QObject):
 
     _event = Signal(object, str, object)   # task, what ("done" | "error" | "progress" | "partial"), payload
     busy_changed = Signal(str, bool)       # kind, a task of that kind is running
+    answered = Signal(str)                 # kind: a task's result or error was delivered (its callback has run)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -235,3 +236,5 @@ class TaskRunner(QObject):
                 self._start(task.kind, *waiting)
             else:
                 self.busy_changed.emit(task.kind, False)
+        if what in ("done", "error"):
+            self.answered.emit(task.kind)

@@ -30,6 +30,10 @@ class WorkerPool:
             worker = self._idle.pop() if self._idle else None
         if worker is not None:
             worker.jobs.put((name, job))
+            # The caller (the GUI thread) holds the GIL and goes on running Python: the woken worker would wait for
+            # it until the caller's next pause or the end of Python's 5 ms switch interval. Handing it over here
+            # starts a live frame's run ~0.2 ms after its submit instead of ~1.4 ms (median, AlexNet).
+            time.sleep(0)
             return
         worker = _Worker(self, name)
         worker.jobs.put((name, job))

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from fake_video import FakeCamera, frame_number
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from explorer.core import conv, samples, video
 from explorer.state import session
@@ -252,6 +252,34 @@ def test_a_slow_view_is_never_starved_by_a_fast_camera(window, qtbot):
         qtbot.wait(100)
         assert answered[-1] is window.image and len(answered) == window.state.live.shown
         assert window.state.live.dropped > 0
+    finally:
+        window.state.image.events.image.disconnect(on_image)
+
+
+def test_the_next_frame_goes_in_as_the_answer_is_delivered_not_an_event_later(window, qtbot):
+    """A view's answer and the next frame's hand-over happen in the same delivery, before anything else queued runs:
+    with frames run side by side, every event in between was a core left idle."""
+    handed_over_with_the_answer = []
+
+    def view(ctx, image):
+        time.sleep(0.02)
+        return image
+
+    def on_image(*_):
+        window.runner.submit("some-view", view, window.image, on_done=answered)
+
+    def answered(image):
+        shown = window.state.live.shown
+        window.runner.answered.connect(lambda _kind: handed_over_with_the_answer.append(
+            window.state.live.shown > shown), Qt.ConnectionType.SingleShotConnection)
+
+    window.state.image.events.image.connect(on_image)
+    camera = FakeCamera()
+    try:
+        window.live.start(lambda: camera, "camera:fake", camera.name)
+        qtbot.waitUntil(lambda: len(handed_over_with_the_answer) >= 5, timeout=WAIT_MS)
+        window.live.stop()
+        assert all(handed_over_with_the_answer)
     finally:
         window.state.image.events.image.disconnect(on_image)
 
