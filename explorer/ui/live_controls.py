@@ -2,6 +2,7 @@
 resolution, mirror) and the rate readout. Everything binds to ``AppState.live``; the work is the controller's."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,6 +26,9 @@ from explorer.ui.readout_line import ReadoutLine
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv);;All files (*)"
 PLAY_PAUSE_KEY = "K"   # as in most video players; Space already plays the Playground's step animation
 STEP_KEY = "L"
+# While playing, the rate readout changes with every frame; people read it a few times a second, and each repaint of
+# the toolbar is part of a live frame's cost to the window. Pausing or stopping shows the final figures at once.
+RATE_REFRESH_S = 0.25
 
 
 def _action(parent: QWidget, text: str, slot, shortcut: str | None, tip: str) -> QAction:
@@ -88,7 +92,8 @@ class LiveToolbar(QToolBar):
              self.resolution.currentIndexChanged, lambda i: setattr(live, "resolution", RESOLUTIONS[i]))
         for event in (live.events.source, live.events.name, live.events.running, live.events.playing):
             connect(self, event, self._show)
-        connect(self, live.events.shown, self._show_rate)  # once per frame: dropped and fps change with it
+        self._rate_shown_at = 0.0
+        connect(self, live.events.shown, self._frame_shown)  # once per frame: dropped and fps change with it
         self._show()
 
     def _show(self, *_: object) -> None:
@@ -101,7 +106,12 @@ class LiveToolbar(QToolBar):
             action.setVisible(live.source.startswith("camera:"))
         self._show_rate()
 
+    def _frame_shown(self, *_: object) -> None:
+        if not self.controller.live.playing or time.monotonic() - self._rate_shown_at >= RATE_REFRESH_S:
+            self._show_rate()
+
     def _show_rate(self, *_: object) -> None:
+        self._rate_shown_at = time.monotonic()
         self.rate.setText(f"  {self.controller.live.rate_text()}")
 
     def _snapshot_dialog(self) -> None:

@@ -284,6 +284,30 @@ def test_the_next_frame_goes_in_as_the_answer_is_delivered_not_an_event_later(wi
         window.state.image.events.image.disconnect(on_image)
 
 
+def test_the_rate_readout_changes_a_few_times_a_second_while_playing(window, qtbot, monkeypatch):
+    """People read the frame rate a few times a second; repainting it on every frame would only cost the live view."""
+    from explorer.ui import live_controls
+
+    texts: list[tuple[float, str]] = []
+    rate = window.live_toolbar.rate
+    real = type(rate).setText
+    monkeypatch.setattr(rate, "setText", lambda text: (texts.append((time.monotonic(), text)), real(rate, text)))
+    camera = FakeCamera()
+    window.live.start(lambda: camera, "camera:fake", camera.name)
+    qtbot.waitUntil(lambda: window.state.live.shown >= 5, timeout=WAIT_MS)
+    texts.clear()
+    started, shown = time.monotonic(), window.state.live.shown
+    qtbot.waitUntil(lambda: time.monotonic() - started > 0.6 and window.state.live.shown >= shown + 30,
+                    timeout=WAIT_MS)
+    seconds, frames = time.monotonic() - started, window.state.live.shown - shown
+    assert all("frames/s shown" in text for _, text in texts)
+    assert 2 <= len(texts) <= seconds / live_controls.RATE_REFRESH_S + 1 < frames
+    window.live.set_playing(False)
+    live = window.state.live
+    assert rate.text().strip() == f"paused at frame {live.shown} ({live.dropped} dropped)"  # at once
+    window.live.stop()
+
+
 def test_camera_number_and_mirror_restart_the_camera_once_each(window, qtbot, monkeypatch):
     opened = []
 
