@@ -7,6 +7,7 @@ can paint them its own way. Built with one reshape/transpose, no Python loop ove
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -87,17 +88,32 @@ def channel_mosaic(act: np.ndarray, normalize: Literal["channel", "layer"] = "ch
     x = (x - lo) / np.where(span > 0, span, np.float32(1))  # constant tiles: x - lo == 0
 
     rows, cols = grid_for(c, h, w, gap)
-    cells = np.full((rows * cols, h + gap, w + gap), np.float32(fill), np.float32)
-    cells[:c, :h, :w] = x
-    keep = np.zeros((rows * cols, h + gap, w + gap), bool)
-    keep[:c, :h, :w] = True
-    shape = (rows * (h + gap), cols * (w + gap))
-    image = cells.reshape(rows, cols, h + gap, w + gap).transpose(0, 2, 1, 3).reshape(shape)
-    mask = keep.reshape(rows, cols, h + gap, w + gap).transpose(0, 2, 1, 3).reshape(shape)
+    # Tiles are written straight into the image through a (rows, h+gap, cols, w+gap) view of it: no copies of a
+    # tile grid (a live frame's mosaic is made on every frame).
+    padded = np.full((rows * (h + gap), cols * (w + gap)), np.float32(fill), np.float32)
+    grid = padded.reshape(rows, h + gap, cols, w + gap)
+    full = c // cols
+    grid[:full, :h, :, :w] = x[:full * cols].reshape(full, cols, h, w).transpose(0, 2, 1, 3)
+    if c > full * cols:  # the last, partly filled row of tiles
+        grid[full, :h, :c - full * cols, :w] = x[full * cols:].transpose(1, 0, 2)
     # The trailing gap after the last row/column is not needed.
-    image, mask = image[:shape[0] - gap, :shape[1] - gap], mask[:shape[0] - gap, :shape[1] - gap]
-    return Mosaic(image=np.ascontiguousarray(image), grid=(rows, cols), tile=(h, w), gap=gap,
-                  order=order_list, mask=np.ascontiguousarray(mask))
+    shape = (rows * (h + gap) - gap, cols * (w + gap) - gap)
+    return Mosaic(image=np.ascontiguousarray(padded[:shape[0], :shape[1]]), grid=(rows, cols), tile=(h, w), gap=gap,
+                  order=order_list, mask=_tile_mask(c, h, w, gap))
+
+
+@functools.lru_cache(maxsize=32)
+def _tile_mask(c: int, h: int, w: int, gap: int) -> np.ndarray:
+    """True on channel pixels of a (c, h, w) mosaic; one read-only array per layout, shared by its mosaics."""
+    rows, cols = grid_for(c, h, w, gap)
+    keep = np.zeros((rows, h + gap, cols, w + gap), bool)
+    full = c // cols
+    keep[:full, :h, :, :w] = True
+    keep[full:full + 1, :h, :c - full * cols, :w] = True
+    mask = np.ascontiguousarray(keep.reshape(rows * (h + gap), cols * (w + gap))[:rows * (h + gap) - gap,
+                                                                                   :cols * (w + gap) - gap])
+    mask.flags.writeable = False
+    return mask
 
 
 def layer_stats(act: np.ndarray) -> LayerStats:
