@@ -74,3 +74,23 @@ def test_layer_stats_match_float64_numpy_on_a_relu_layer():
     assert s.mean == pytest.approx(reference.mean(), rel=1e-9)
     assert s.std == pytest.approx(reference.std(), rel=1e-6)
     assert s.zero_fraction == np.count_nonzero(reference == 0) / reference.size
+
+
+@pytest.mark.parametrize("c, h, w, gap", [(1, 3, 3, 1), (7, 2, 5, 1), (16, 4, 4, 0), (23, 3, 2, 2), (384, 13, 13, 1)])
+def test_every_tile_holds_its_normalised_channel_brute_force(c, h, w, gap):
+    """A loop over tiles, pixel by pixel, against the vectorised placement (full and partly filled rows)."""
+    act = np.random.default_rng(c).normal(size=(c, h, w)).astype(np.float32)
+    m = channel_mosaic(act, gap=gap, fill=0.25)
+    rows, cols = m.grid
+    expected = np.full(((h + gap) * rows - gap, (w + gap) * cols - gap), 0.25, np.float32)
+    mask = np.zeros(expected.shape, bool)
+    for tile in range(c):
+        plane = act[tile]
+        span = plane.max() - plane.min()
+        y, x = (tile // cols) * (h + gap), (tile % cols) * (w + gap)
+        for dy in range(h):
+            for dx in range(w):
+                expected[y + dy, x + dx] = (plane[dy, dx] - plane.min()) / span if span > 0 else 0.0
+                mask[y + dy, x + dx] = True
+    np.testing.assert_allclose(m.image, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(m.mask, mask)
