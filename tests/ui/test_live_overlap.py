@@ -79,3 +79,30 @@ def test_a_users_model_runs_one_frame_at_a_time(window, qtbot, monkeypatch, tmp_
     shown = play(window, qtbot, str(tiny_rgb(tmp_path / "tiny.onnx")), results=6)
     assert overlap.runs >= 6 and overlap.most == 1
     assert in_frame_order(shown)
+
+
+def test_a_run_overtaken_by_a_newer_frame_is_cancelled_at_once(window, qtbot, monkeypatch):
+    """When a newer frame's result arrives first, the older frame's run could only be thrown away: it is cancelled
+    then (freeing its core for the next frame), not left to run on while more frames are shown."""
+    ex = window.state.explorer
+    live_results = [0]
+    ex.events.result.connect(lambda *_: live_results.__setitem__(0, live_results[0] + (
+        ex.result is not None and ex.result.live)))
+    shown_while_overtaken: list[int] = []  # live results shown while the slow run went on
+    calls = [0]
+    run_live = live_tasks.run_live
+
+    def slow_third(ctx, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] == 3:  # one frame far slower than the next ones (a hiccup): they overtake it
+            before, started = live_results[0], time.monotonic()
+            while time.monotonic() - started < 5.0 and not ctx.cancelled:
+                time.sleep(0.002)
+            shown_while_overtaken.append(live_results[0] - before)
+        return run_live(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(live_tasks, "run_live", slow_third)
+    shown = play(window, qtbot, "lenet5", results=12)
+    qtbot.waitUntil(lambda: bool(shown_while_overtaken), timeout=WAIT_MS)
+    assert shown_while_overtaken[0] <= 2  # cancelled as the first newer frame is shown (its paint may follow)
+    assert in_frame_order(shown)

@@ -78,6 +78,7 @@ class ModelExplorerView(QWidget):
         self._scope: str | None = None                 # ... and for which layer (None: all; live_runs.py)
         self._run_kind = RUNS[0]                       # ... and its task kind
         self._run_seq = self._newest_run = 0           # runs numbered as submitted; the newest result so far
+        self._seq_of: dict[str, int] = {}              # task kind -> the number of its latest run
         self._failed_load = ""                         # not retried until the user asks again (error cleared)
         self._failed_run: RunRequest | None = None
         self._recipes: dict[str, preprocess.Preprocess] = {}  # the user's recipes for files without one
@@ -426,7 +427,7 @@ class ModelExplorerView(QWidget):
         kind = self.live_runs.run_kind(scope)
         self._run, self._scope, self._run_kind = request, scope, kind
         self._run_seq += 1
-        seq = self._run_seq
+        seq = self._seq_of[kind] = self._run_seq
         self.runner.submit(kind, *job, on_done=lambda result: self._ran(result, seq), on_error=failed)
         if not self.live_runs.on_screen(self.state.explorer.result, request[0], request[1]):
             self.state.explorer.result = None  # the old image's activations never stand beside the new one
@@ -435,6 +436,9 @@ class ModelExplorerView(QWidget):
         if seq < self._newest_run:
             return  # live frames run side by side: an older frame's run ended after a newer one's
         self._newest_run = seq
+        for kind, older in self._seq_of.items():
+            if older < seq and self.runner.is_busy(kind):
+                self.runner.cancel(kind)  # an older frame still running would only be thrown away: free its core
         if result.live and self.live_runs.playing():
             # Painted once the next frame has gone in (LiveController takes it on this task's end, at normal
             # priority): that frame's run then overlaps this one's painting instead of waiting for it.
