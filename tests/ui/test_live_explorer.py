@@ -151,6 +151,27 @@ def test_live_mosaics_are_made_beside_the_run_and_paint_the_frames_maps(playing,
                     and ex.result.picture.normalize == "layer", timeout=WAIT_MS)
 
 
+def test_a_zoom_into_the_live_mosaic_stays_while_frames_come_and_goes_with_the_layer(playing, qtbot):
+    """New frames of the shown layer keep the views' ranges (the user's zoom included); another layer is fitted."""
+    view, controller, camera = playing
+    ex, panel = view.state.explorer, view.activations
+    conv = next(row for row in view.rows[view.current_row + 1:] if row.op == "Conv").tensor
+    ex.layer = conv
+    qtbot.waitUntil(live_result_for(view, conv), timeout=WAIT_MS)
+    box = panel.mosaic_plot.getViewBox()
+    box.scaleBy((0.5, 0.5))  # the user zooms in
+    zoomed = box.viewRange()
+    shown = view.state.live.shown
+    qtbot.waitUntil(lambda: view.state.live.shown >= shown + 3, timeout=WAIT_MS)
+    assert ex.result.live and box.viewRange() == zoomed
+    other = next(row for row in view.rows if row.op == "Conv" and row.tensor != conv).tensor
+    ex.layer = other
+    qtbot.waitUntil(live_result_for(view, other), timeout=WAIT_MS)
+    h, w = panel.mosaic.image.shape
+    (x0, x1), (y0, y1) = box.viewRange()
+    assert x0 <= 0 and x1 >= w and y0 <= 0 and y1 >= h  # the whole new mosaic in view
+
+
 def test_quick_layer_changes_while_playing_build_only_the_last_layers_session(fetches, playing, qtbot):
     view, controller, camera = playing
     ex = view.state.explorer

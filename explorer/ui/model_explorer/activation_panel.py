@@ -101,6 +101,7 @@ class ActivationPanel(QWidget):
         self.field: EffectiveField | None = None   # the measured field drawn (only when it is the shown unit's)
         self._field_note = ""                      # its progress, or why there is none
         self._rf_base = HINT                       # the theoretical field's sentence
+        self._fitted: dict[pg.PlotItem, QRectF] = {}  # the area each plot was last fitted to
 
         self.normalize = QComboBox()
         self.normalize.addItem("each channel", "channel")
@@ -228,7 +229,7 @@ class ActivationPanel(QWidget):
         self.channel_item.setImage(render.unit_to_rgb32((plane - lo) / (hi - lo if hi > lo else 1.0)),
                                    autoLevels=False)
         set_title(self.channel_plot, f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
-        self.channel_plot.getViewBox().autoRange(padding=0.01)
+        self._fit(self.channel_plot, QRectF(0, 0, plane.shape[1], plane.shape[0]))
         y, x = self.mosaic.tile_origin(self.channel)
         th, tw = self.mosaic.tile
         self.mosaic_marker.setRect(QRectF(x - 0.5, y - 0.5, tw + 1, th + 1))
@@ -315,6 +316,13 @@ class ActivationPanel(QWidget):
         for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker, self.field_item):
             item.hide()
 
+    def _fit(self, plot: pg.PlotItem, area: QRectF) -> None:
+        """Show ``area`` in the plot unless it was the last area fitted: a live video's frames of one layer keep
+        their shapes, and a new range on every frame cost ~0.5 ms and undid any zoom the user made."""
+        if self._fitted.get(plot) != area:
+            self._fitted[plot] = area
+            plot.getViewBox().setRange(area, padding=0.01)
+
     def _frame_input(self) -> None:
         """Show the input plus the zero-padding band the current layer's fields reach into (at most half the
         image on each side), so the dashed part of a field is visible; fixed per layer, not per hovered unit."""
@@ -326,7 +334,7 @@ class ActivationPanel(QWidget):
             last = back_project(self.row.rf, self.values.shape[1] - 1, self.values.shape[2] - 1, (h, w)).box
             top, left = max(min(first[0], 0), -h // 2), max(min(first[1], 0), -w // 2)
             bottom, right = min(max(last[2], h - 1), h - 1 + h // 2), min(max(last[3], w - 1), w - 1 + w // 2)
-        self.input_plot.getViewBox().setRange(box_rect((top, left, bottom, right)), padding=0.01)
+        self._fit(self.input_plot, box_rect((top, left, bottom, right)))
 
     def _show_stats(self, stats: core_mosaic.LayerStats | None, new_frame: bool) -> None:
         if stats is None and self.values.size <= STATS_AT_ONCE:
@@ -350,7 +358,7 @@ class ActivationPanel(QWidget):
         self.mosaic_item.setImage(picture.pixels, autoLevels=False)
         h, w = self.mosaic.image.shape
         set_title(self.mosaic_plot, f"All {shape[0]} channels, {shape[1]}×{shape[2]} each (click one)")
-        self.mosaic_plot.getViewBox().setRange(QRectF(0, 0, w, h), padding=0.01)
+        self._fit(self.mosaic_plot, QRectF(0, 0, w, h))
 
     def _show_bars(self, vector: np.ndarray, sort: bool, keep_range: bool) -> None:
         """``keep_range``: a new frame of the layer shown, whose axis stays put while the values fit it well (a
