@@ -480,3 +480,25 @@ def test_prediction_lines_fit_their_rows_and_new_numbers_ask_no_layout(qtbot):
     lines.set_rows(rows + [("golden retriever", "3.0%")])
     qtbot.wait(20)
     assert requests.count >= 1 and lines.height() == 3 * lines.fontMetrics().lineSpacing() + 4
+
+
+def test_a_short_detail_view_gives_its_titles_height_to_the_images(qtbot):
+    """On a 720 px projector the input and channel plots were slivers under their titles: a short view hides the
+    titles (their text in its tooltip, new titles kept for later) and a tall one shows them again."""
+    from explorer.ui.model_explorer.activation_panel import DETAIL_TITLE_LINES, ActivationPanel, set_title
+
+    panel = ActivationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    line = panel.fontMetrics().lineSpacing()
+    panel.resize(900, 4 * line + 200)
+    qtbot.waitUntil(lambda: panel.detail_view.height() < DETAIL_TITLE_LINES * line)
+    qtbot.waitUntil(lambda: not panel.input_plot.titleLabel.isVisible())
+    assert not panel.channel_plot.titleLabel.isVisible()
+    assert panel.detail_view.toolTip() == "Input as the model sees it\nChannel"
+    set_title(panel.channel_plot, "Channel 3  (13×13)")  # a new channel while the view is short
+    assert not panel.channel_plot.titleLabel.isVisible()
+    panel.resize(900, 3 * DETAIL_TITLE_LINES * line)
+    qtbot.waitUntil(lambda: panel.input_plot.titleLabel.isVisible())
+    assert panel.channel_plot.titleLabel.text == "Channel 3  (13×13)" and panel.channel_plot.titleLabel.isVisible()
+    assert panel.detail_view.toolTip() == ""

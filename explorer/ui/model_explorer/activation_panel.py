@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,6 +41,9 @@ RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
 MOSAIC_TITLE = "All channels (click one)"
 HINT = "Hover over or click a unit of the channel to see its receptive field."
+# The input and channel plots keep their titles while their view is at least this many lines of text high: on a
+# 720 px projector at zoom 1.5 the view is ~115 px, and the two titles took half of it.
+DETAIL_TITLE_LINES = 10
 STATS_AT_ONCE = 250_000  # values whose statistics (~5 ms) are computed with the maps; larger ones just after
 
 
@@ -62,9 +65,12 @@ def box_rect(box: tuple[int, int, int, int]) -> QRectF:
 
 def set_title(plot: pg.PlotItem, text: str) -> None:
     """A new title only: pyqtgraph lays the text out again on every call (~3 ms), and live video repaints the panel
-    on every frame."""
+    on every frame. A hidden title (a short view) keeps its new text for when it is shown again."""
     if plot.titleLabel.text != text:
-        plot.setTitle(text)
+        if plot.titleLabel.isVisible():
+            plot.setTitle(text)
+        else:
+            plot.titleLabel.setText(text)
 
 
 def _image_box(title: str) -> tuple[pg.PlotItem, RasterItem]:
@@ -190,6 +196,7 @@ class ActivationPanel(QWidget):
         self.effective.clicked.connect(self.effective_chosen)
         self.mosaic_view.scene().sigMouseClicked.connect(self._mosaic_clicked)
         self.detail_view.scene().sigMouseClicked.connect(self._detail_clicked)
+        self.detail_view.installEventFilter(self)  # its height decides whether its plots keep their titles
         self.detail_view.scene().sigMouseMoved.connect(self._detail_hovered)
 
     # ----- painting what the view hands over -----------------------------------------------------------------
@@ -375,6 +382,19 @@ class ActivationPanel(QWidget):
         _, (shown_low, shown_high) = self.bars_view.viewRange()
         if not (keep_range and range_still_fits((low, high), (shown_low, shown_high))):
             self.bars_view.autoRange()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if watched is self.detail_view and event.type() == QEvent.Type.Resize:
+            self._fit_detail_titles()
+        return super().eventFilter(watched, event)
+
+    def _fit_detail_titles(self) -> None:
+        shown = self.detail_view.height() >= DETAIL_TITLE_LINES * self.fontMetrics().lineSpacing()
+        plots = (self.input_plot, self.channel_plot)
+        for plot in plots:
+            if plot.titleLabel.isVisible() != shown:
+                plot.setTitle(plot.titleLabel.text if shown else None)
+        self.detail_view.setToolTip("" if shown else "\n".join(plot.titleLabel.text for plot in plots))
 
     # ----- mouse: intent only ----------------------------------------------------------------------------------
     def _mosaic_clicked(self, event) -> None:
