@@ -6,10 +6,11 @@ reader with one line in the status bar and leaves the last good frame on screen.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from explorer.core import render, video
 from explorer.core.errors import UserError
@@ -40,10 +41,13 @@ class LiveController(QObject):
         self._meter = video.RateMeter()
         self._handed_over = 0  # newest task id when the last frame went in: later tasks are the views' work on it
         self._overlapping: set[str] = set()              # task kinds a view runs several frames of at once ...
-        self._rooms: list[Callable[[], bool]] = []       # ... and whether it can take another frame now
+        self._rooms: list[Callable[[], float]] = []      # ... and in how many seconds it can take another frame
         # Runner callbacks must not re-enter the runner: a finished task schedules the next take instead.
         self._take_posted = False  # one queued take at a time however many frames and tasks report meanwhile
         self._take_soon.connect(self._take_when_idle, Qt.ConnectionType.QueuedConnection)
+        self._take_later = QTimer(self)  # a view that asked for a pause between frames (room_in below)
+        self._take_later.setSingleShot(True)
+        self._take_later.timeout.connect(self._take_when_idle)
         runner.busy_changed.connect(self._task_changed)
         runner.answered.connect(self._task_answered)
         connect(self, app.image.events.image, self._image_replaced)
@@ -181,22 +185,26 @@ class LiveController(QObject):
             self._take_posted = True
             self._take_soon.emit()
 
-    def allow_overlap(self, kinds: set[str] | tuple[str, ...], has_room: Callable[[], bool]) -> None:
+    def allow_overlap(self, kinds: set[str] | tuple[str, ...], room_in: Callable[[], float]) -> None:
         """A view whose tasks of ``kinds`` may run for several frames at once: the next frame goes in while they
-        run, as long as ``has_room()`` says so (the Model Explorer runs two frames at once on its own model)."""
+        run, once ``room_in()`` (seconds) is 0; math.inf means when one of them ends (the Model Explorer runs two
+        frames at once on its own model, and keeps their starts apart)."""
         self._overlapping |= set(kinds)
-        self._rooms.append(has_room)
+        self._rooms.append(room_in)
 
     def _views_busy(self) -> bool:
-        if not all(has_room() for has_room in self._rooms):
-            return True
         return any(task.id > self._handed_over and task.kind != TASK and task.kind not in self._overlapping
                    for task in self.runner.current_tasks())
 
     def _take_when_idle(self) -> None:
         self._take_posted = False
-        if self._channel is not None and not self._views_busy():
+        if self._channel is None or self._views_busy():
+            return
+        wait = max((room_in() for room_in in self._rooms), default=0.0)
+        if wait <= 0:
             self._hand_over()
+        elif wait < math.inf:
+            self._take_later.start(math.ceil(wait * 1000))
 
     def _hand_over(self) -> None:
         frame = self._channel.take() if self._channel is not None else None

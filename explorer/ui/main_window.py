@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         connect(self, self.state.events.tab, lambda *_: self.tabs.setCurrentIndex(TABS.index(self.state.tab)))
 
         self.live = LiveController(self.state, self.runner, self)
-        self.live.allow_overlap(RUNS, self.explorer.live_runs.has_room)
+        self.live.allow_overlap(RUNS, self.explorer.live_runs.room_in)
         self.live_toolbar = LiveToolbar(self.live, self)
         self.addToolBar(self.live_toolbar)
         self._build_menus()

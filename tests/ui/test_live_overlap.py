@@ -14,6 +14,7 @@ from small_models import tiny_rgb
 from explorer.core import video
 from explorer.core.live_inference import LiveSession
 from explorer.core.sandboxed_session import SandboxedLive
+from explorer.ui.model_explorer import live_runs
 from explorer.workers import live_tasks
 
 WAIT_MS = 60_000
@@ -106,3 +107,29 @@ def test_a_run_overtaken_by_a_newer_frame_is_cancelled_at_once(window, qtbot, mo
     qtbot.waitUntil(lambda: bool(shown_while_overtaken), timeout=WAIT_MS)
     assert shown_while_overtaken[0] <= 2  # cancelled as the first newer frame is shown (its paint may follow)
     assert in_frame_order(shown)
+
+
+def test_live_runs_start_apart_so_their_results_come_at_an_even_pace(window, qtbot, monkeypatch):
+    """Two frames run at once, but not side by side: the first run goes alone (its length is not known yet), then
+    a run starts at least SPACING of a run's length after the one before. Runs started together would end together,
+    the earlier result on screen for a few ms or overtaken and thrown away, and each lane's next run would start as
+    its last ends, keeping them together (VGG-16 showed pairs 6 ms apart every 360 ms)."""
+    hold_s = 0.09
+    starts: list[float] = []
+    ends: list[float] = []
+    run = LiveSession.run
+
+    def timed(session, *args, **kwargs):
+        starts.append(time.monotonic())
+        time.sleep(hold_s)
+        try:
+            return run(session, *args, **kwargs)
+        finally:
+            ends.append(time.monotonic())
+
+    monkeypatch.setattr(LiveSession, "run", timed)
+    play(window, qtbot, "lenet5", results=10)
+    assert starts[1] >= ends[0]
+    gaps = [b - a for a, b in zip(starts[1:], starts[2:])]
+    assert min(gaps) >= 0.8 * live_runs.SPACING * hold_s, gaps  # 0.8: the timer's and the threads' wake-up
+    assert max(b - a for a, b in zip(starts, ends)) > min(gaps)   # and yet two at once

@@ -5,13 +5,18 @@ activation, ``tasks.run_model``) when paused or on a still image, so a frozen fr
 layer. ``job`` turns a request into the task to run; for a live scope that is ``live_tasks.run_live`` on the
 LiveSession of (model, shown layer), which is built on the runner (kind "live-session", latest wins) whenever either
 changes; once built, the view's ``_reconcile`` is called and submits the run. Frames wait for these tasks like for
-any view's (ui/live_source.py hands a frame over only when the views' tasks on the previous one are done).
+any view's (ui/live_source.py hands a frame over only when the views' tasks on the previous one are done), except
+that two live frames run at once, their starts kept apart (``room_in``).
 
 While playing, the previous frame's result stays on screen until the next one arrives (the activation panel shows
 the frame it was computed on), instead of a blank panel for the length of every run.
 """
 from __future__ import annotations
 
+import math
+import statistics
+import time
+from collections import deque
 from collections.abc import Callable
 
 from explorer.core.images import LoadedImage
@@ -24,6 +29,13 @@ from explorer.workers.tasks import LoadedModel, RunResult
 
 KIND = "live-session"
 RUNS = ("model-run", "model-run-2")  # task kinds of model runs: a full run uses the first; live frames up to depth
+# Live runs start at least this share of a run's duration apart. Two frames run at once, each lane's next run
+# starting as its last one ends, so two runs that started close together would go on ending close together: the
+# earlier result is on screen for a few ms or, slowed by the painting, overtaken and thrown away. Kept apart,
+# results come at an even pace (bench/README.md, "Live runs kept apart"). Half a run would be the ideal spacing
+# but leaves a core idle at every jitter; a third measured best.
+SPACING = 1 / 3
+DURATIONS_KEPT = 8  # recent live runs whose median is "a run's duration"
 LIVE_NOTE = "live: only the shown layer is computed; this one comes with the next frame"
 PAUSED_NOTE = "paused: computing every layer of this frame…"
 
@@ -33,6 +45,8 @@ class LiveRuns:
         self.state, self.runner, self._ready = state, runner, ready
         self._session: LiveModel | None = None              # the LiveSession of the latest (model, layer) built
         self._building: tuple[LoadedModel, str] | None = None  # what the running build task makes
+        self._last_start = -math.inf                         # time.monotonic() when the newest live run went in
+        self._durations: deque[float] = deque(maxlen=DURATIONS_KEPT)  # seconds, of the session's recent runs
 
     def playing(self) -> bool:
         return self.state.live.playing  # only ever True while a camera or video is the source
@@ -80,11 +94,27 @@ class LiveRuns:
         free = [kind for kind in kinds if not self.runner.is_busy(kind)]
         return free[0] if free else min(kinds, key=lambda kind: self.runner.current(kind).id)
 
-    def has_room(self) -> bool:
-        """Another frame may go in now: fewer live runs are under way than the shown session runs at once (the
-        LiveController asks before it hands a frame over; with depth 1 it waits for the run, as for any view)."""
+    def room_in(self) -> float:
+        """Seconds until another frame may go in: 0 now, math.inf while as many live runs are under way as the
+        shown session runs at once (a run's end wakes the LiveController, which asks before every hand-over; with
+        depth 1 it waits for the run, as for any view), else the rest of SPACING since the last one started."""
         depth = self._session.depth if self._session is not None and self.playing() else 1
-        return sum(self.runner.is_busy(kind) for kind in RUNS) < depth
+        busy = sum(self.runner.is_busy(kind) for kind in RUNS)
+        if busy >= depth or (busy and not self._durations):
+            return math.inf  # the first run goes alone: how long a run takes is not known yet
+        if depth == 1 or not busy:
+            return 0.0
+        due = self._last_start + SPACING * statistics.median(self._durations)
+        return max(0.0, due - time.monotonic())
+
+    def started(self) -> None:
+        """A live run was submitted just now."""
+        self._last_start = time.monotonic()
+
+    def ran(self, result: RunResult) -> None:
+        """A live run of the current session ended (cancelled ones never do): its duration counts."""
+        if result.live:
+            self._durations.append(result.activations.timings["total_ms"] / 1000)
 
     def cancel(self, keep_first: bool = False) -> None:
         """Stop the runs under way (``keep_first``: all but the first kind's, which a full run is about to take)."""
@@ -93,4 +123,5 @@ class LiveRuns:
 
     def _built(self, session: LiveModel) -> None:
         self._building, self._session = None, session
+        self._durations.clear()  # another model or layer takes its own time
         self._ready()

@@ -429,10 +429,13 @@ class ModelExplorerView(QWidget):
         self._run_seq += 1
         seq = self._seq_of[kind] = self._run_seq
         self.runner.submit(kind, *job, on_done=lambda result: self._ran(result, seq), on_error=failed)
+        if scope is not None:
+            self.live_runs.started()
         if not self.live_runs.on_screen(self.state.explorer.result, request[0], request[1]):
             self.state.explorer.result = None  # the old image's activations never stand beside the new one
 
     def _ran(self, result: RunResult, seq: int) -> None:
+        self.live_runs.ran(result)
         if seq < self._newest_run:
             return  # live frames run side by side: an older frame's run ended after a newer one's
         self._newest_run = seq
