@@ -23,7 +23,8 @@ Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg1
    (prepare + run, back to back). Blocks alternate bare, window, bare, window, ... (--blocks of each); a block lasts
    --seconds or eight bare frames, whichever is longer; the rates are totals over the blocks of each. A bare
    session fed by the clip could not go faster than the clip's own rate either, hence the column against
-   min(bare, clip rate).
+   min(bare, clip rate). "Bunched": the share of predictions painted less than a quarter of the mean interval after
+   the one before, so on screen for a moment only (the pace a user sees, which the rate alone does not tell).
 """
 from __future__ import annotations
 
@@ -107,8 +108,9 @@ def middle_layer(path: Path) -> str:
 
 def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], seconds: float,
                    blocks: int) -> Iterator[tuple]:
-    """Per model: (name, layer, window predictions/s, bare/s, frames handed over/s, GUI CPU ms/prediction, 1-minute
-    load average at the end)."""
+    """Per model: (name, layer, window predictions/s, bare/s, frames handed over/s, GUI CPU ms/prediction, share of
+    predictions painted under a quarter of the mean interval after the one before, 1-minute load average at the
+    end)."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -136,7 +138,7 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
             ex.layer = layer
             bare = _bare_session(path)
             recipe = ex.shown_model().preprocess
-            bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = 0.0
+            bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = bunched = 0.0
             block = seconds
             for _ in range(blocks):
                 n, t = _bare_block(bare, frames, recipe, block)
@@ -155,12 +157,14 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                     raise SystemExit(f"{name}: one prediction in {block:.0f} s; give it more --seconds")
                 window_frames += len(done) - 1
                 window_time += done[-1] - done[0]
+                intervals = np.diff(done)
+                bunched += (intervals < intervals.mean() / 4).sum()  # on screen for a moment: an uneven pace
                 gui_cpu += time.thread_time() - gui0
                 shown += live.shown - shown0
                 _spin_until(app, lambda: not any(t.kind != "frames" for t in window.runner.running_tasks()), 600)
             window.live.still_image()
             yield (name, layer, window_frames / window_time, bare_frames / bare_time, shown / spun,
-                   gui_cpu * 1000 / max(window_frames, 1), os.getloadavg()[0])
+                   gui_cpu * 1000 / max(window_frames, 1), bunched / max(window_frames, 1), os.getloadavg()[0])
     finally:
         window.close()
 
@@ -266,13 +270,14 @@ def main() -> None:
             print("\nModel Explorer in the window, the same clip, live predictions painted per second\n")
             print("| model | shown layer | window: predictions painted /s | bare (output only) /s | window/bare "
                   f"| window/min(bare, clip's {CLIP_FPS}) | frames handed over /s | GUI-thread CPU ms/prediction "
-                  "| load |")
-            print("|---|---|---|---|---|---|---|---|---|")
-            for name, layer, painted, bare, shown, gui_ms, load in explorer_rates(clip, names, frames, args.seconds,
-                                                                                   args.blocks):
+                  "| bunched | load |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
+            for name, layer, painted, bare, shown, gui_ms, bunched, load in explorer_rates(
+                    clip, names, frames, args.seconds, args.blocks):
                 # A source gives at most its own frame rate: no consumer of this clip could go faster.
                 print(f"| {name} | {layer} | {painted:.2f} | {bare:.2f} | {painted / bare:.2f} "
-                      f"| {painted / min(bare, CLIP_FPS):.2f} | {shown:.1f} | {gui_ms:.1f} | {load:.1f} |", flush=True)
+                      f"| {painted / min(bare, CLIP_FPS):.2f} | {shown:.1f} | {gui_ms:.1f} | {bunched:.2f} "
+                      f"| {load:.1f} |", flush=True)
     if not names:
         return
     print(f"\nModels, frames per second (prepare + run), median of {args.runs} frames\n")
