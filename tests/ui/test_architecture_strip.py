@@ -152,3 +152,18 @@ def test_the_strip_settles_at_every_width(qtbot, model, widths):
         if counter.count > 2:
             unsettled.append(width)
     assert unsettled == []
+
+
+def test_the_strip_asks_for_its_least_height_at_any_zoom(qtbot):
+    """Its height hint must not follow the scale fit_height gives the scene: the box layout gave the strip what it
+    asked for, the next fit scaled the scene up to that, and the strip took the Model Explorer's height."""
+    strip = ArchitectureStrip()
+    qtbot.addWidget(strip)
+    strip.set_rows(rows_of(inspect_model("lenet5")))
+    strip.show()
+    least = strip.sizeHint().height()
+    assert least == max(strip.minimumHeight(), strip.minimumSizeHint().height())
+    strip.resize(900, 400)  # a tall strip: fit_height scales LeNet-5's blocks up
+    QApplication.instance().processEvents()
+    assert strip.transform().m11() > 2
+    assert strip.sizeHint().height() == least

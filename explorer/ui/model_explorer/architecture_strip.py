@@ -406,6 +406,12 @@ class ArchitectureStrip(QGraphicsView):
         hint = super().minimumSizeHint()
         return QSize(hint.width(), max(hint.height(), self.legend.sizeHint().height() + 2 * self.frameWidth()))
 
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """As tall as its least height, whatever the zoom. QGraphicsView asks for its scene's size at the current
+        scale, and fit_height scales the scene to the view's height: each fit asked for more height, up to all the
+        window could spare (a video's first frame left LeNet-5 a 340 px strip above four rows of the table)."""
+        return QSize(super().sizeHint().width(), max(self.minimumHeight(), self.minimumSizeHint().height()))
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._place_controls()
