@@ -4,6 +4,7 @@ The source is a fake camera far faster than the consumer (frames are dropped), d
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -267,3 +268,56 @@ def test_the_command_lines_video_and_model_show_every_activation_of_the_first_fr
     assert all(kind == "all" for kind, _ in fetches)
     window.live.stop()
     window.close()
+
+
+class FlippingCamera:
+    """Frames alternating between an MNIST digit and a photo, both 512×512: LeNet-5's digit verdict flips with
+    every frame."""
+    interval_s = 0.0
+    name = "Flipping camera"
+
+    def __init__(self) -> None:
+        import cv2
+
+        from explorer.core import mnist
+
+        digit = cv2.resize(mnist.heldout_digits().images[0], (512, 512), interpolation=cv2.INTER_NEAREST)
+        self.frames = [np.repeat(digit[..., None], 3, axis=2), samples.load_sample("astronaut").pixels]
+        self.count = 0
+
+    def read(self) -> np.ndarray:
+        time.sleep(0.02)
+        self.count += 1
+        return self.frames[self.count % 2].copy()
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_digit_verdict_flipping_with_the_frames_never_moves_the_prediction_lines(explorer_view, qtbot):
+    """The digits-only warning comes and goes from frame to frame; above the lines it pushed them down and up
+    ~30 times a second. It sits below them now, and while playing the prediction's area only grows."""
+    view = explorer_view
+    view.resize(1600, 1000)
+    view.state.image.set(samples.load_sample("astronaut"))
+    qtbot.waitUntil(view.has_results, timeout=WAIT_MS)
+    controller = LiveController(view.state, view.runner)
+    controller.start(FlippingCamera, "camera:flipping", FlippingCamera.name)
+    ex, panel = view.state.explorer, view.predictions
+    live_results = [0]
+    ex.events.result.connect(
+        lambda *_: live_results.__setitem__(0, live_results[0] + bool(ex.result and ex.result.live)))
+    try:
+        qtbot.waitUntil(lambda: live_results[0] >= 6, timeout=WAIT_MS)  # the area has grown for the warning
+        tops, warned = set(), set()
+
+        def sample() -> bool:
+            tops.add(panel.lines.mapTo(view, panel.lines.rect().topLeft()).y())
+            warned.add(panel.digit_warning.isVisible())
+            return live_results[0] >= 40
+
+        qtbot.waitUntil(sample, timeout=WAIT_MS)
+    finally:
+        controller.stop()
+    assert warned == {True, False}  # the verdict did flip
+    assert len(tops) == 1, tops

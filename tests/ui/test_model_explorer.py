@@ -271,7 +271,7 @@ def test_a_file_that_finishes_loading_replaces_everything(qtbot, view, photo, ti
     assert view.summary.text().startswith("Tiny RGB net: 9 layers")
     assert [r.name for r in view.rows][:3] == ["data", "conv1", "conv1/relu"]
     assert view.strip.block_count() == len(view.rows)
-    assert "Untrained: random weights" in view.predictions.badge.text()
+    assert "Untrained: random weights" in view.predictions.badge.text() and view.predictions.badge.isVisible()
     assert view.picker.recent() == [tiny]
 
 

@@ -29,15 +29,17 @@ def test_trained_logits_are_named_with_probabilities_accuracy_and_recipe(qtbot, 
     assert explorer_view.predictions.published.text() == "published accuracy: top-1 67.78 %, top-5 88.34 %"
     assert explorer_view.predictions.recipe.text() == ("preprocessing: BGR, resized to 8×8, 0–255, "
                                               "minus (103.939, 116.779, 123.68), divided by (1, 1, 1)")
-    assert explorer_view.predictions.badge.text().startswith("Weights: trained on ImageNet")
+    assert explorer_view.predictions.weights.text().startswith("Weights: trained on ImageNet")
 
 
 def test_lenet_on_a_photo_says_it_only_knows_digits(qtbot, explorer_view):
     explorer_view.state.image.set(samples.load_sample("chelsea"))
     explorer_view.select_model("lenet5")
     qtbot.waitUntil(explorer_view.has_results, timeout=30_000)
-    assert "only knows digits" in explorer_view.predictions.badge.text()
-    assert "its background is not dark" in explorer_view.predictions.badge.text()
+    assert explorer_view.predictions.weights.text().startswith("Weights:")
+    assert explorer_view.predictions.digit_warning.isVisible()
+    assert "only knows digits" in explorer_view.predictions.digit_warning.text()
+    assert "its background is not dark" in explorer_view.predictions.digit_warning.text()
     assert explorer_view.predictions.lines.text().startswith("8: 96.")   # the answer stays visible, marked
     assert not explorer_view.predictions.published.isVisible()   # LeNet-5 has no published accuracy
 
@@ -50,5 +52,6 @@ def test_lenet_on_a_digit_shows_no_warning(qtbot, explorer_view):
     explorer_view.state.image.set(from_array(digits.images[0], "digit"))
     explorer_view.select_model("lenet5")
     qtbot.waitUntil(explorer_view.has_results, timeout=30_000)
-    assert explorer_view.predictions.badge.text().startswith("Weights:")
+    assert explorer_view.predictions.weights.text().startswith("Weights:")
+    assert not explorer_view.predictions.digit_warning.isVisible()
     assert explorer_view.predictions.lines.text().startswith(f"{digits.labels[0]}: ")

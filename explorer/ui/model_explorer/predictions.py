@@ -86,16 +86,24 @@ class RankedLines(QWidget):
 class PredictionsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.badge = QLabel()
-        self.badge.setFont(style.font(style.LABEL_PT, bold=True))
-        self.badge.setWordWrap(True)
+        # Above the lines, what a model's numbers are worth: nothing when its weights are random. Below them, the
+        # digits-only warning, which may come and go with every frame of a video: there it moves nothing above it.
+        self.badge = QLabel("Untrained: random weights — these outputs are not predictions.")
+        self.digit_warning = QLabel()
+        for label in (self.badge, self.digit_warning):
+            label.setFont(style.font(style.LABEL_PT, bold=True))
+            label.setWordWrap(True)
+            label.setStyleSheet(WARN)
+            label.hide()
         self.lines = RankedLines()
         self.lines.setFont(style.font(style.LABEL_PT))
+        self.weights = QLabel()     # what the model was trained on
         self.published = QLabel()   # the paper's / zoo's accuracy: what these numbers are worth
         self.recipe = QLabel()      # the preprocessing this run applied
-        for label in (self.published, self.recipe):
+        for label in (self.weights, self.published, self.recipe):
             label.setFont(style.font(style.LABEL_PT))
             label.setWordWrap(True)
+        for label in (self.published, self.recipe):
             label.setStyleSheet("color: #555555;")
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
@@ -104,6 +112,8 @@ class PredictionsPanel(QWidget):
         box.addWidget(title)
         box.addWidget(self.badge)
         box.addWidget(self.lines)
+        box.addWidget(self.digit_warning)
+        box.addWidget(self.weights)
         box.addWidget(self.published)
         box.addWidget(self.recipe)
         box.addStretch(1)
@@ -114,13 +124,15 @@ class PredictionsPanel(QWidget):
         """What the panel's height depends on besides its width: its texts with their numbers masked (a live
         frame's new percentages do not change how the lines wrap, and measuring that costs ~1 ms a frame), and the
         font size (zoom)."""
-        labels = (self.badge, self.lines, self.published, self.recipe)
+        labels = (self.lines, self.digit_warning, self.weights, self.published, self.recipe)
         return (self.lines.font().pointSizeF(), *(NUMBER.sub("#", label.text()) for label in labels),
-                self.published.isVisibleTo(self))
+                *(label.isVisibleTo(self) for label in (self.badge, self.digit_warning, self.weights, self.published)))
 
     def clear(self) -> None:
-        for label in (self.badge, self.lines, self.published, self.recipe):
+        for label in (self.lines, self.digit_warning, self.weights, self.published, self.recipe):
             label.clear()
+        self.badge.hide()
+        self.digit_warning.hide()
 
     def show_result(self, loaded: LoadedModel, result: RunResult) -> None:
         names = loaded.labels or []
@@ -128,19 +140,18 @@ class PredictionsPanel(QWidget):
         self.published.setText(catalog.accuracy_text(accuracy) if accuracy else "")
         self.published.setVisible(accuracy is not None)
         self.recipe.setText(f"preprocessing: {catalog.preprocess_text(result.preprocess)}")
-        if is_random(loaded.weights):
-            # Names would be fake: an untrained network's "top class" means nothing.
-            self.badge.setText("Untrained: random weights — these outputs are not predictions.")
-            style.restyle(self.badge, WARN)
+        untrained = is_random(loaded.weights)
+        self.badge.setVisible(untrained)
+        self.weights.setVisible(not untrained)
+        self.weights.setText(f"Weights: {loaded.weights}" if loaded.weights else "Weights: from the model file")
+        if untrained:  # names would be fake: an untrained network's "top class" means nothing
             self.lines.set_rows([(f"output {i}", f"{p:.1%}") for i, p in result.top], bold_names=False)
-            return
-        check = result.digit_check
-        if check is not None and not check.digit_like:
-            self.badge.setText(f"{loaded.title} only knows digits, and this input does not look like one: "
-                               f"{check.reason}. Its answer below says nothing about the picture.")
-            style.restyle(self.badge, WARN)
         else:
-            style.restyle(self.badge, "")
-            self.badge.setText(f"Weights: {loaded.weights}" if loaded.weights else "Weights: from the model file")
-        self.lines.set_rows([(names[i].split(",")[0] if i < len(names) else f"output {i}", f"{p:.1%}")
-                             for i, p in result.top])
+            self.lines.set_rows([(names[i].split(",")[0] if i < len(names) else f"output {i}", f"{p:.1%}")
+                                 for i, p in result.top])
+        check = result.digit_check
+        warn = not untrained and check is not None and not check.digit_like
+        if warn:
+            self.digit_warning.setText(f"{loaded.title} only knows digits, and this input does not look like one: "
+                                       f"{check.reason}. Its answer above says nothing about the picture.")
+        self.digit_warning.setVisible(warn)

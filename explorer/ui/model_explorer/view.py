@@ -326,6 +326,8 @@ class ModelExplorerView(QWidget):
             return
         needed = max(self.predictions.heightForWidth(self.left.width()), self.predictions.sizeHint().height())
         want = min(needed, int(0.45 * total))
+        if self.live_runs.playing():  # grow only: a text that comes and goes with the frames never moves the lines
+            want = max(want, self.left.sizes()[1])
         if self.left.sizes() != [total - want, want]:  # the same sizes again would still lay the column out
             self.left.setSizes([total - want, want])
 
