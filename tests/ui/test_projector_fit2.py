@@ -193,3 +193,16 @@ def test_zoom_changed_under_the_projector_theme_reaches_every_inherited_font(ope
     assert [w.font().pointSizeF() for w in inherited] == pytest.approx([2 * size for size in one])
     win.state.zoom = 1.0
     assert [w.font().pointSizeF() for w in inherited] == pytest.approx(one)
+
+
+def test_the_model_summary_is_one_line_at_1280_by_720_zoom_1_5(open_window, qtbot):
+    """Every line above the maps is taken from them on a 720 px projector: the summary says what ran, on what and
+    how long in one line (it said "37 ms onnxruntime, 40 ms in all" on a second one)."""
+    win = open_window((1280, 720), 1.5, "explorer")
+    win.explorer.select_model("alexnet")  # a longer line than LeNet-5's
+    qtbot.waitUntil(win.explorer.has_results, timeout=60_000)
+    summary = win.explorer.summary
+    text = summary.text()
+    assert "ran in" in text
+    assert wrapped_height(summary, summary.contentsRect().width(), text) < 1.5 * summary.fontMetrics().lineSpacing()
+    assert summary.height() < 1.5 * summary.fontMetrics().lineSpacing() + 2 * summary.margin() + 4
