@@ -10,8 +10,10 @@ Peers measured in the same run, alternating (in-process, sandboxed, in-process, 
 3. Transfer of the 100 MB activation set from a spawned child: raw bytes through the pipe received straight into
    numpy arrays vs pickling the dict of arrays (``Connection.send``) vs the child writing into a shared-memory block
    the parent made once and the parent copying out (what SandboxedSession does); an in-process copy as the floor.
-4. Cancel: from ``RunOptions.terminate`` set to ``run`` raising RunCancelled (the child killed and reaped), on a
-   Loop that never ends.
+4. Cancel: from ``RunOptions.terminate`` set to ``run`` raising RunCancelled, on a Loop that never ends, and from
+   there to the answer of the next request (a wrong-shaped input, which the child's session refuses at once):
+   the child stops its run and stays (what the app does), against the child killed and a fresh one started for the
+   next request (CANCEL_GRACE_S = 0: what a run that does not stop in time gets, and what every cancel got before).
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import hostile_files as hostile  # noqa: E402  (the same generators as the tests)
 
 from bench.machine import describe  # noqa: E402
-from explorer.core import sandbox  # noqa: E402
+from explorer.core import sandbox, sandboxed_session  # noqa: E402
+from explorer.core.errors import UserError  # noqa: E402
 from explorer.core.live_inference import LiveSession  # noqa: E402
 from explorer.core.ort_setup import ort  # noqa: E402
 from explorer.core.runtime import ActivationSession, RunCancelled  # noqa: E402
@@ -159,10 +162,12 @@ def transfer(arrays: dict[str, np.ndarray], trials: int) -> dict[str, list[float
     return out
 
 
-def cancel_latency(path: Path, trials: int) -> list[float]:
+def cancel_latency(path: Path, trials: int, grace_s: float) -> tuple[list[float], list[float]]:
+    """(ms from terminate to RunCancelled, ms from there to the next request's answer) per trial."""
+    sandboxed_session.CANCEL_GRACE_S = grace_s
     session = SandboxedSession(path, memory_bytes=CAP, timeout_s=600)
-    x = np.zeros((1, 1, 8, 8), np.float32)
-    out = []
+    x, wrong = np.zeros((1, 1, 8, 8), np.float32), np.zeros((1, 1, 4, 4), np.float32)
+    stop, next_answer = [], []
     for _ in range(trials):
         options, done = ort.RunOptions(), threading.Event()
         stopped: list[float] = []
@@ -175,15 +180,19 @@ def cancel_latency(path: Path, trials: int) -> list[float]:
             done.set()
 
         threading.Thread(target=work).start()
-        while not session.alive or not session._in_flight:  # a fresh child after each kill
+        while not session.alive or not session._in_flight:  # the run was sent
             time.sleep(0.01)
         time.sleep(0.5)  # the Loop is running
         asked = time.perf_counter()
         options.terminate = True
         done.wait(60)
-        out.append((stopped[0] - asked) * 1000)
+        stop.append((stopped[0] - asked) * 1000)
+        try:
+            session.run(wrong)
+        except UserError:
+            next_answer.append((time.perf_counter() - stopped[0]) * 1000)
     session.close()
-    return out
+    return stop, next_answer
 
 
 def med(values: list[float]) -> str:
@@ -232,9 +241,13 @@ def main() -> None:
           f"{statistics.median(t['shared']) / statistics.median(t['raw']):.2f}× |")
 
     loop = hostile.save(hostile.endless_loop(hidden=True), folder / "loop.onnx")
-    c = cancel_latency(loop, max(3, args.trials // 3))
-    print(f"\nCancel of a running Loop (terminate set -> RunCancelled, child killed and reaped): median {med(c)} ms, "
-          f"max {max(c):.1f} ms over {len(c)}")
+    trials = max(3, args.trials // 3)
+    print(f"\nCancel of a running Loop, then the next request, median of {trials} (ms)")
+    print("| the child | terminate → RunCancelled | → the next request answered |")
+    print("|---|---|---|")
+    for label, grace in (("stops its run and stays", 1.0), ("is killed, a fresh one starts", 0.0)):
+        stop, after = cancel_latency(loop, trials, grace)
+        print(f"| {label} | {med(stop)} | {med(after)} |")
 
 
 if __name__ == "__main__":

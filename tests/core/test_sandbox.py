@@ -246,14 +246,16 @@ def test_an_endless_run_times_out_and_the_next_request_gets_a_fresh_child(tmp_pa
     assert _gone(pid) and not _model_children()
 
 
-def test_cancelling_a_run_from_another_thread_kills_the_child(tmp_path):
+def _cancel_a_loop_run(tmp_path, monkeypatch, grace_s: float):
+    """Run the endless-loop model on a thread, cancel it from here: (the run's exception, pid before, session)."""
     import hostile_files as hostile
     import numpy as np
 
+    from explorer.core import sandboxed_session
     from explorer.core.ort_setup import ort
-    from explorer.core.runtime import RunCancelled
     from explorer.core.sandboxed_session import SandboxedSession
 
+    monkeypatch.setattr(sandboxed_session, "CANCEL_GRACE_S", grace_s)
     path = hostile.save(hostile.endless_loop(hidden=True), tmp_path / "loop.onnx")
     session = SandboxedSession(path, memory_bytes=4 * GB, timeout_s=600)
     pid = session.pid
@@ -270,10 +272,41 @@ def test_cancelling_a_run_from_another_thread_kills_the_child(tmp_path):
     worker.start()
     while not session._in_flight and worker.is_alive():  # the run was sent
         time.sleep(0.01)
+    time.sleep(0.2)  # well inside the loop
     session.cancel()
     worker.join(timeout=60)  # a hang guard; bench/user_model.py measures the latency
     assert not worker.is_alive()
-    assert len(outcome) == 1 and isinstance(outcome[0], RunCancelled), outcome
+    assert len(outcome) == 1
+    return outcome[0], pid, session
+
+
+def test_cancelling_a_run_stops_it_in_the_child_which_stays(tmp_path, monkeypatch):
+    """Pausing a video or opening another picture cancels the run under way: the child stops it (onnxruntime's
+    terminate, between nodes: here between iterations of an endless Loop) and keeps its session for the next
+    request, instead of being killed and costing a new child and a model load."""
+    from explorer.core.runtime import RunCancelled
+
+    import numpy as np
+
+    from explorer.core.errors import UserError
+
+    error, pid, session = _cancel_a_loop_run(tmp_path, monkeypatch, grace_s=30.0)
+    assert isinstance(error, RunCancelled), error
+    assert session.alive and session.pid == pid
+    with pytest.raises(UserError, match=r"expects an input of shape \(1, 1, 8, 8\)"):  # the next answer is its own
+        session.run(np.zeros((1, 1, 4, 4), np.float32))
+    assert session.pid == pid
+    session.close()
+    assert _gone(pid) and not _model_children()
+
+
+def test_a_cancelled_run_that_does_not_stop_in_time_is_killed(tmp_path, monkeypatch):
+    """A node that never looks at the terminate flag (a hostile model) must not hold the app: after the grace the
+    child is killed, as before."""
+    from explorer.core.runtime import RunCancelled
+
+    error, pid, session = _cancel_a_loop_run(tmp_path, monkeypatch, grace_s=0.0)
+    assert isinstance(error, RunCancelled), error
     assert _gone(pid) and not _model_children()
 
 
