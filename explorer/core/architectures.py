@@ -4,8 +4,8 @@ brought.
 Measured columns come from ``inspect`` of the built-in graphs' layout (``builtin_structure``: no weights drawn;
 parameters, multiply-adds, weight layers along the deepest path, the largest receptive field of any convolution)
 and from timing one image on this machine's CPU. ``facts_for`` runs on a task and the results are cached in the
-user cache (keyed by the zoo's builder version); only timing writes the model file (``zoo.materialize``). Published accuracy is copied from the ONNX Model Zoo's tables
-for the trained versions (the zoo's AlexNet is the two-stream original, ours the single-stream variant).
+user cache (keyed by the zoo's builder version); timing builds each model in memory, as the Model Explorer opens it,
+and writes no file. Published accuracy is copied from the ONNX Model Zoo's tables for the trained versions (the zoo's AlexNet is the two-stream original, ours the single-stream variant).
 """
 from __future__ import annotations
 
@@ -144,14 +144,11 @@ def facts_for(key: str, progress: Callable[[float, str], None] | None = None) ->
 
 def cpu_ms_per_image(key: str, runs: int = TIMING_RUNS) -> float:
     """Median milliseconds for one image through the built-in on this machine's CPU (after one warm-up run)."""
-    import onnxruntime as ort
+    from explorer.core.runtime import output_session
 
     entry = zoo.BUILTINS[key]
-    path = zoo.materialize(key)
-    try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own exception types
-        raise UserError(f"Could not time {entry.title}: {exc}") from exc
+    arrays: dict[str, np.ndarray] = {}
+    session = output_session(zoo.build(key, arrays=arrays), arrays)  # built in memory: no file in the cache
     feed = {session.get_inputs()[0].name: np.zeros(entry.input_shape, np.float32)}
     session.run(None, feed)
     times = []

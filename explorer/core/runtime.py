@@ -181,6 +181,21 @@ def _private_copy(model: onnx.ModelProto, weights: Mapping[str, np.ndarray] | No
     return proto, names, arrays
 
 
+def output_session(model: onnx.ModelProto, weights: Mapping[str, np.ndarray] | None = None) -> ort.InferenceSession:
+    """A plain CPU session over ``model`` as it is (its own outputs, default options: what a bare onnxruntime user
+    gets), the large weights handed over as arrays: a built-in built in memory is timed without writing a file."""
+    proto, names, arrays = _private_copy(model, weights)
+    options = ort.SessionOptions()
+    options.log_severity_level = log_severity()
+    values = [ort.OrtValue.ortvalue_from_numpy(array) for array in arrays]  # alive until the session has copied them
+    if names:
+        options.add_external_initializers(names, values)
+    try:
+        return ort.InferenceSession(proto.SerializeToString(), options, providers=[CPU])
+    except Exception as exc:  # noqa: BLE001 - onnxruntime's pybind errors have no common base
+        raise _user_error(exc, "load this model") from None
+
+
 def _declared_dims(model: onnx.ModelProto, name: str) -> list[int | None]:
     """The input's dims as declared (None for dynamic axes). A function so no reference into the proto
     outlives it: any live sub-message keeps the whole parsed model in memory."""

@@ -65,13 +65,20 @@ def test_damaged_cache_means_no_facts(tmp_path, monkeypatch):
     assert architectures.cached_facts() == {}
 
 
-def test_cpu_time_is_measured_by_running_the_model(tmp_path, monkeypatch):
-    path = tmp_path / "small.onnx"
-    onnx.save(residual_net(), path)
-    monkeypatch.setattr(zoo, "materialize", lambda name, progress=None: path)
+def test_cpu_time_is_measured_by_running_the_model(monkeypatch):
+    monkeypatch.setattr(zoo, "build", lambda name, arrays=None, **_: residual_net())
     monkeypatch.setitem(zoo.BUILTINS, "lenet5", zoo.BUILTINS["lenet5"].__class__(
         "lenet5", "LeNet-5", "p", (1, 3, 16, 16), 1, "w"))
     assert architectures.cpu_ms_per_image("lenet5", runs=2) > 0
+
+
+@pytest.mark.parametrize("key", ["lenet5", "alexnet"])  # bundled weights; drawn weights handed over as arrays
+def test_timing_a_built_in_writes_no_model_file(key, tmp_path, monkeypatch):
+    """The Compare tab's "Measure CPU time here" times every built-in: building each in memory, as the Model
+    Explorer opens it, instead of writing it into the cache (VGG-16 alone is 553 MB)."""
+    monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path / "cache")
+    assert architectures.cpu_ms_per_image(key, runs=1) > 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_sorting_puts_unknown_values_last_either_way():
