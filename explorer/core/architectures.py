@@ -5,7 +5,8 @@ Measured columns come from ``inspect`` of the built-in graphs' layout (``builtin
 parameters, multiply-adds, weight layers along the deepest path, the largest receptive field of any convolution)
 and from timing one image on this machine's CPU. ``facts_for`` runs on a task and the results are cached in the
 user cache (keyed by the zoo's builder version); timing builds each model in memory, as the Model Explorer opens it,
-and writes no file. Published accuracy is copied from the ONNX Model Zoo's tables for the trained versions (the zoo's AlexNet is the two-stream original, ours the single-stream variant).
+and writes no file. Published accuracy is copied from the ONNX Model Zoo's tables for the trained versions (the
+zoo's AlexNet is the two-stream original, ours the single-stream variant).
 """
 from __future__ import annotations
 

@@ -190,10 +190,7 @@ def output_session(model: onnx.ModelProto, weights: Mapping[str, np.ndarray] | N
     values = [ort.OrtValue.ortvalue_from_numpy(array) for array in arrays]  # alive until the session has copied them
     if names:
         options.add_external_initializers(names, values)
-    try:
-        return ort.InferenceSession(proto.SerializeToString(), options, providers=[CPU])
-    except Exception as exc:  # noqa: BLE001 - onnxruntime's pybind errors have no common base
-        raise _user_error(exc, "load this model") from None
+    return ActivationSession._create(proto, options, [CPU])
 
 
 def _declared_dims(model: onnx.ModelProto, name: str) -> list[int | None]:
