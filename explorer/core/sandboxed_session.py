@@ -35,7 +35,7 @@ from explorer.core.onnx_load import MAX_TENSOR_BYTES
 from explorer.core.ort_setup import ort  # onnxruntime with its telemetry off
 from explorer.core.runtime import Activations, RunCancelled
 
-_POLL_S = 0.02  # how often a waiting run looks at its RunOptions.terminate, and the child at the parent's cancel
+_POLL_S = 0.02  # how often a waiting run looks at its RunOptions.terminate
 CANCEL_GRACE_S = 1.0  # a cancelled run that has not stopped by then (one long node, a hostile model) is killed
 # The most one answer may bring into the app: the static check's limit for one tensor (onnx_load.py) for all of
 # them (VGG-16's every activation at 224×224 is about 0.1 GB).
@@ -56,7 +56,7 @@ class SandboxedSession:
         self._lock = threading.Lock()            # one request at a time on the pipe
         self._in_flight: list[ort.RunOptions] = []
         self._sent = 0                           # requests sent: each carries its number, a cancel names one
-        self._cancel: Any = None                 # the child's shared "stop the run with this number"
+        self._stops: Connection | None = None    # to the child: "stop the run with this number"
         self._child: Any = None                  # multiprocessing.Process while one runs
         self._conn: Connection | None = None
         self._finalizer: weakref.finalize | None = None
@@ -124,20 +124,21 @@ class SandboxedSession:
         """A new child with the session built; its facts (input, tensor names, provider...)."""
         ctx = multiprocessing.get_context("spawn")
         here, there = ctx.Pipe(duplex=True)
-        self._cancel = ctx.Value("q", 0, lock=False)  # one aligned 64-bit word: read and written whole
-        child = ctx.Process(target=_serve, args=(there, self._path, self._memory_bytes, self._cancel), daemon=True,
+        stops_there, stops = ctx.Pipe(duplex=False)  # its own pipe: a child's thread waits on it while a run goes on
+        child = ctx.Process(target=_serve, args=(there, self._path, self._memory_bytes, stops_there), daemon=True,
                             name="cnn-explorer-model")
         child.start()
         there.close()
-        self._child, self._conn = child, here
-        self._finalizer = weakref.finalize(self, _kill, child, here)  # dropped without close(): still stopped
+        stops_there.close()
+        self._child, self._conn, self._stops = child, here, stops
+        self._finalizer = weakref.finalize(self, _kill, child, here, stops)  # dropped without close(): still stopped
         header, _ = self._answer(cancelled)
         return header
 
     def _stop(self) -> None:
         if self._finalizer is not None:
             self._finalizer()  # kills and joins the child once; later calls do nothing
-        self._child = self._conn = self._finalizer = None
+        self._child = self._conn = self._stops = self._finalizer = None
 
     def _request(self, message: tuple, run_options: ort.RunOptions | None) -> tuple[dict, list[np.ndarray]]:
         options = run_options or ort.RunOptions()
@@ -160,8 +161,8 @@ class SandboxedSession:
         """Wait for the child's answer (header, arrays). On cancel, the child is asked to stop ``request`` (when
         given) and waited for CANCEL_GRACE_S: if it answers, it stays and _StoppedInTime is raised; on cancel
         without that, timeout, death or failure it is killed and the error raised."""
-        conn, child = self._conn, self._child
-        assert conn is not None and child is not None
+        conn, child, stops = self._conn, self._child, self._stops
+        assert conn is not None and child is not None and stops is not None
         deadline = time.monotonic() + self.timeout_s
         stopping = False  # the child was asked to stop this request
         try:
@@ -169,7 +170,10 @@ class SandboxedSession:
                 if cancelled() and not stopping:
                     if request is None:
                         raise sandbox.Cancelled(f"{self._what} was cancelled.")
-                    self._cancel.value = request
+                    try:
+                        stops.send(request)
+                    except OSError:
+                        pass  # it died: the wait below hears it
                     stopping, deadline = True, min(deadline, time.monotonic() + CANCEL_GRACE_S)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -283,16 +287,17 @@ def _free(holder: list[shared_memory.SharedMemory]) -> None:
     holder.clear()
 
 
-def _kill(child: Any, conn: Connection) -> None:
+def _kill(child: Any, *connections: Connection) -> None:
     if child.is_alive():
         child.kill()
     child.join()
-    conn.close()
+    for conn in connections:
+        conn.close()
 
 
-def _serve(conn: Connection, path: str, memory_bytes: int, cancel: Any) -> None:
+def _serve(conn: Connection, path: str, memory_bytes: int, stops: Connection) -> None:
     """Runs in the child: cap memory, build the session, then answer requests until the pipe closes. Each request
-    carries its number; the parent asks to stop one by writing its number into ``cancel``."""
+    carries its number; the parent asks to stop one by sending its number down ``stops``."""
     sandbox.limit_memory(memory_bytes)
     sandbox.silence_stderr()
     try:
@@ -309,15 +314,14 @@ def _serve(conn: Connection, path: str, memory_bytes: int, cancel: Any) -> None:
         conn.send(sandbox.failure(exc))
         return
     live: dict[tuple[str, ...], LiveSession] = {}
-    running: list[Any] = [0, ort.RunOptions()]  # the request under way and its options (0: none)
-    threading.Thread(target=_stop_when_asked, args=(cancel, running), daemon=True).start()
+    running = _Running()
+    threading.Thread(target=running.stop_when_asked, args=(stops,), daemon=True).start()
     while True:
         try:
             number, kind, *rest = conn.recv()
         except EOFError:  # the parent closed the pipe or is gone
             return
-        options = ort.RunOptions()
-        running[:] = [number, options]
+        options = running.begin(number)
         try:
             if kind == "run":
                 activations = session.run(rest[0], options)
@@ -334,16 +338,41 @@ def _serve(conn: Connection, path: str, memory_bytes: int, cancel: Any) -> None:
         except BaseException as exc:  # noqa: BLE001 - the parent shows it as one line
             conn.send(sandbox.failure(exc))
         finally:
-            running[0] = 0
+            running.end()
 
 
-def _stop_when_asked(cancel: Any, running: list[Any]) -> None:
-    """In the child: terminate the run under way once the parent names it (onnxruntime stops between nodes)."""
-    while True:
-        number, options = running
-        if number and cancel.value == number:
-            options.terminate = True
-        time.sleep(_POLL_S / 2)
+class _Running:
+    """In the child: the request under way and the last one the parent asked to stop. Either may come first (the
+    parent may cancel a request the child has not read yet), so both sides look at both under one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._number = 0                      # the request under way (0: none)
+        self._options = ort.RunOptions()      # its options: terminate stops onnxruntime between nodes
+        self._stop = 0                        # the last request the parent asked to stop
+
+    def begin(self, number: int) -> ort.RunOptions:
+        options = ort.RunOptions()
+        with self._lock:
+            self._number, self._options = number, options
+            options.terminate = self._stop == number
+        return options
+
+    def end(self) -> None:
+        with self._lock:
+            self._number = 0
+
+    def stop_when_asked(self, stops: Connection) -> None:
+        """A thread: wait (asleep, not polling) for the parent to name a request; ends when the parent is gone."""
+        while True:
+            try:
+                number = stops.recv()
+            except (EOFError, OSError):
+                return
+            with self._lock:
+                self._stop = number
+                if self._number == number:
+                    self._options.terminate = True
 
 
 class SandboxedLive:
