@@ -30,10 +30,11 @@ def tiny_rgb(path: Path, title: str = "Tiny RGB net") -> Path:
     return _save(g.finish(g.softmax("prob", g.gemm("fc", x, 5))), path, title, 32)
 
 
-def slow_rgb(path: Path) -> Path:
-    """Tiny to build, seconds to run: eight 32-channel 3×3 convolutions on a 512×512 input (~19 G mult-adds)."""
-    g = GraphBuilder("slow", (1, 3, 512, 512))
+def slow_rgb(path: Path, side: int = 512) -> Path:
+    """Tiny to build, seconds to run: eight 32-channel 3×3 convolutions on a side×side input (512: ~19 G
+    mult-adds; each node alone well under a second)."""
+    g = GraphBuilder("slow", (1, 3, side, side))
     x = g.conv("conv0", INPUT_NAME, 32, 3, pad=1)
     for i in range(1, 9):
         x = g.conv(f"conv{i}", x, 32, 3, pad=1)
-    return _save(g.finish(x), path, "Slow net", 512)
+    return _save(g.finish(x), path, "Slow net", side)

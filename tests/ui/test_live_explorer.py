@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from fake_video import FakeCamera, frame_number
 from PySide6.QtCore import QEvent, QObject, QSettings
-from small_models import tiny_rgb
+from small_models import slow_rgb, tiny_rgb
 
 from explorer.core import layer_picture, mosaic, render, samples, video, zoo
 from explorer.core.live_inference import LiveSession
-from explorer.core.runtime import ActivationSession
+from explorer.core.runtime import ActivationSession, RunCancelled
 from explorer.core.sandboxed_session import SandboxedLive, SandboxedSession
 from explorer.ui.live_source import LiveController
 from explorer.ui.main_window import MainWindow
@@ -214,6 +214,41 @@ def test_another_model_while_playing_runs_live_on_its_own_session(fetches, playi
     oracle = ActivationSession(tmp_path / "tiny.onnx").run(ex.result.prepared.tensor)
     np.testing.assert_allclose(ex.result.activations.tensors[shown], oracle.tensors[shown], rtol=1e-4, atol=1e-5)
     assert view.predictions.lines.text().startswith("output ")  # random weights: outputs, not class names
+
+
+def test_pausing_a_users_model_mid_run_keeps_its_child(playing, qtbot, tmp_path, monkeypatch):
+    """Pausing cancels the live run under way in the user's model's child (the full run of the frozen frame
+    replaces it): the child stops that run and stays, so the full run needs no new child and no model load."""
+    view, controller, camera = playing
+    ex = view.state.explorer
+    ended: list[str] = []  # how each request to the child ended
+    request = SandboxedSession._request
+
+    def recorded(self, *args, **kwargs):
+        try:
+            answer = request(self, *args, **kwargs)
+        except RunCancelled:
+            ended.append("cancelled")
+            raise
+        ended.append("answered")
+        return answer
+
+    monkeypatch.setattr(SandboxedSession, "_request", recorded)
+    view.select_model(str(slow_rgb(tmp_path / "slow.onnx", side=256)))  # ~1 s a run, ~0.1 s a node
+    qtbot.waitUntil(lambda: ex.shown_model() is not None and ex.shown_model().title == "Slow net", timeout=WAIT_MS)
+    session = ex.shown_model().session
+    pid = session.pid
+    qtbot.waitUntil(lambda: "answered" in ended and view.live_runs._session is not None and bool(session._in_flight),
+                    timeout=WAIT_MS)  # a live frame is running in the child
+    controller.set_playing(False)
+    live = view.state.live
+    qtbot.waitUntil(lambda: live.shown + live.dropped == camera.read_count, timeout=WAIT_MS)  # the last one is in
+    frame = view.state.image.image
+    qtbot.waitUntil(lambda: ex.result is not None and ex.result.image is frame and not ex.result.live,
+                    timeout=WAIT_MS)
+    assert "cancelled" in ended  # the live run was stopped, not waited for
+    assert session.alive and session.pid == pid
+    assert set(ex.result.activations.tensors) == set(session.tensor_names)  # every layer of the frozen frame
 
 
 def test_the_effective_field_asks_for_a_pause_while_playing(playing, qtbot):
