@@ -170,20 +170,37 @@ def layer_cost(f: int, in_channels: int, filters: int, out_hw: tuple[int, int]) 
 _MINUS = "\u2212"
 
 
-def formula_text(n: int, params: ConvParams, axis: str = "height") -> str:
-    """The output-size formula with the user's numbers filled in, e.g.
-    ``out = ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1 = ⌊(224 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = 112``.
-    Asymmetric "same" padding shows both pads: ``(n + p₁ + p₂ − ...)``. Impossible numbers raise the
-    UserError of ``output_shape`` naming the axis."""
+def formula_terms(n: int, params: ConvParams, axis: str = "height", n_shown: bool = True) -> tuple[str, str, int]:
+    """The output-size formula's letters, the same with the user's numbers, and the result: e.g.
+    ``("⌊(n + 2p − d(f−1) − 1)/s⌋ + 1", "⌊(224 + 2·1 − 1·(3−1) − 1)/2⌋ + 1", 112)``. Asymmetric "same" padding
+    shows both pads: ``(n + p₁ + p₂ − ...)``. ``n_shown=False`` keeps the letter n among the numbers (the same
+    for both axes of a wide image). Impossible numbers raise the UserError of ``output_shape`` naming the axis."""
     out = _axis_len(n, params, axis)
+    size = n if n_shown else "n"
     before, after = resolve_padding(n, params)
     f, s, d = params.size, params.stride, params.dilation
     m = _MINUS
-    tail = f"{m} d(f{m}1) {m} 1)/s\u230b + 1"
-    numbers_tail = f"{m} {d}\u00b7({f}{m}1) {m} 1)/{s}\u230b + 1 = {out}"
+    letters_tail = f"{m} d(f{m}1) {m} 1)/s\u230b + 1"
+    numbers_tail = f"{m} {d}\u00b7({f}{m}1) {m} 1)/{s}\u230b + 1"
     if before == after:
-        return f"out = \u230a(n + 2p {tail} = \u230a({n} + 2\u00b7{before} {numbers_tail}"
-    return f"out = \u230a(n + p\u2081 + p\u2082 {tail} = \u230a({n} + {before} + {after} {numbers_tail}"
+        return f"\u230a(n + 2p {letters_tail}", f"\u230a({size} + 2\u00b7{before} {numbers_tail}", out
+    return f"\u230a(n + p\u2081 + p\u2082 {letters_tail}", f"\u230a({size} + {before} + {after} {numbers_tail}", out
+
+
+def output_size_lines(h: int, w: int, params: ConvParams) -> list[str]:
+    """The output-size formula for an h×w input in as few lines as say it whole. A square image needs it once
+    ("height = width"). A wide one (every camera and video) has the same formula with the same f, s, p, d along both
+    axes, only n differs: the letters, the numbers with n kept, then each axis's n and result. The two formulas in
+    full took six lines at 1280×720, zoom 1.5, and left the pictures 70 px. "Same" padding can differ between the
+    axes (with a stride): then each axis gets its own formula."""
+    letters, numbers, out = formula_terms(h, params, "height")
+    if h == w:
+        return [f"height = width: out = {letters} = {numbers} = {out}"]
+    w_letters, w_numbers, w_out = formula_terms(w, params, "width")
+    with_n = formula_terms(h, params, "height", n_shown=False)[1]
+    if with_n == formula_terms(w, params, "width", n_shown=False)[1]:
+        return [f"out = {letters}", f"      = {with_n}", f"height {h} \u2192 {out} \u00b7 width {w} \u2192 {w_out}"]
+    return [f"height: out = {letters} = {numbers} = {out}", f"width:  out = {w_letters} = {w_numbers} = {w_out}"]
 
 
 # ---------------------------------------------------------------------------------------------- convolution

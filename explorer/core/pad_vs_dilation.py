@@ -15,7 +15,7 @@ from explorer.core.conv import (
     ConvParams,
     UnitReceptiveField,
     conv2d,
-    formula_text,
+    formula_terms,
     output_shape,
     resolve_padding,
     unit_receptive_field,
@@ -50,8 +50,8 @@ class Panel:
 
     def formula(self) -> str:
         """The output-size formula on two lines, the letters above the numbers (one long line wraps mid-term)."""
-        out, letters, numbers, size = formula_text(SIDE, self.params, axis="height").split(" = ")
-        return f"{out} = {letters}\n{' ' * len(out)} = {numbers} = {size}"
+        letters, numbers, size = formula_terms(SIDE, self.params, axis="height")
+        return f"out = {letters}\n      = {numbers} = {size}"
 
     def field_text(self) -> str:
         top, left, bottom, right = self.field.box

@@ -12,9 +12,10 @@ from explorer.core.conv import (
     LayerCost,
     PoolParams,
     conv2d,
-    formula_text,
+    formula_terms,
     layer_cost,
     output_shape,
+    output_size_lines,
     output_size,
     playground_forward,
     pool2d,
@@ -152,15 +153,29 @@ def test_error_messages_name_the_parameter_to_change():
         output_shape(20, 4, ConvParams(padding="valid"))
 
 
-def test_formula_text_uses_the_users_numbers():
-    assert formula_text(256, ConvParams(size=3, stride=2)) == \
-        "out = ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1 = ⌊(256 + 2·0 − 1·(3−1) − 1)/2⌋ + 1 = 127"
-    assert formula_text(224, ConvParams(size=3, stride=2, padding=1)).endswith(
-        "= ⌊(224 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = 112")
-    asym = formula_text(10, ConvParams(size=4, padding="same"))
-    assert asym == "out = ⌊(n + p₁ + p₂ − d(f−1) − 1)/s⌋ + 1 = ⌊(10 + 1 + 2 − 1·(4−1) − 1)/1⌋ + 1 = 10"
+def test_the_formula_uses_the_users_numbers():
+    assert output_size_lines(256, 256, ConvParams(size=3, stride=2)) == [
+        "height = width: out = ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1 = ⌊(256 + 2·0 − 1·(3−1) − 1)/2⌋ + 1 = 127"]
+    assert formula_terms(224, ConvParams(size=3, stride=2, padding=1)) == (
+        "⌊(n + 2p − d(f−1) − 1)/s⌋ + 1", "⌊(224 + 2·1 − 1·(3−1) − 1)/2⌋ + 1", 112)
+    assert formula_terms(10, ConvParams(size=4, padding="same")) == (  # TF pads 1 above, 2 below
+        "⌊(n + p₁ + p₂ − d(f−1) − 1)/s⌋ + 1", "⌊(10 + 1 + 2 − 1·(4−1) − 1)/1⌋ + 1", 10)
     with pytest.raises(UserError, match="along the width"):
-        formula_text(3, ConvParams(size=5), axis="width")
+        formula_terms(3, ConvParams(size=5), axis="width")
+
+
+def test_a_wide_image_shows_the_formula_once_and_each_axis_its_result():
+    """A camera's 640×480: the same f, s, p, d along both axes, only n differs (hand: (480 − 2 − 1)/1 + 1 = 478)."""
+    assert output_size_lines(480, 640, ConvParams(size=3)) == [
+        "out = ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1",
+        "      = ⌊(n + 2·0 − 1·(3−1) − 1)/1⌋ + 1",
+        "height 480 → 478 · width 640 → 638"]
+    # "Same" padding with a stride depends on n: 1 + 1 rows but 1 + 2 columns, so each axis has its own formula.
+    # Hand: (10 + 2 − 3 − 1)/2 + 1 = 5 = ⌈10/2⌉ and (11 + 3 − 3 − 1)/2 + 1 = 6 = ⌈11/2⌉.
+    assert output_size_lines(10, 11, ConvParams(size=4, stride=2, padding="same")) == [
+        "height: out = ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1 = ⌊(10 + 2·1 − 1·(4−1) − 1)/2⌋ + 1 = 5",
+        "width:  out = ⌊(n + p₁ + p₂ − d(f−1) − 1)/s⌋ + 1 = ⌊(11 + 1 + 2 − 1·(4−1) − 1)/2⌋ + 1 = 6"]
+    assert output_shape(10, 11, ConvParams(size=4, stride=2, padding="same")) == (5, 6)
 
 
 # ---------------------------------------------------------------------------------------------- conv2d

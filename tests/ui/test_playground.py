@@ -80,7 +80,7 @@ def test_defaults_match_core(view):
     assert view.kernel_editor.preset.currentText() == "vertical edge"
     assert view.state.mode == "gray"
     np.testing.assert_array_equal(view.output_map(), _expected(view, image).output)
-    assert "= 510" in view.formula.height_line.text()
+    assert "= 510" in view.formula.text()
 
 
 @pytest.mark.parametrize("control, value", [
@@ -130,7 +130,7 @@ def test_impossible_combination_explained_inline_and_previous_output_kept(make_v
     view = make_view("lecture-edge-6x6")
     view.controls.size.setValue(5)
     _settle(qtbot, view)
-    previous, formula = view.output_map().copy(), view.formula.height_line.text()
+    previous, formula = view.output_map().copy(), view.formula.text()
     view.controls.dilation.setValue(3)  # spans 13 pixels on a 6-pixel image
     _settle(qtbot, view)
     with pytest.raises(UserError) as core_error:
@@ -138,7 +138,7 @@ def test_impossible_combination_explained_inline_and_previous_output_kept(make_v
     assert view.error_text() == str(core_error.value)
     assert view.error_label.isVisible()
     np.testing.assert_array_equal(view.output_map(), previous)
-    assert view.formula.height_line.text() == formula
+    assert view.formula.text() == formula
     view.state.hover_unit((0, 0))  # hover still explains the map on screen, with the settings that made it
     assert view.arithmetic.shown_sum == pytest.approx(float(previous[0, 0]))
     view.controls.dilation.setValue(1)

@@ -127,13 +127,31 @@ def test_the_output_map_shows_cores_colours(window):
         assert item.qimage.pixelColor(col, row).getRgb()[:3] == tuple(int(v) for v in rgb[row, col])
 
 
-def test_a_square_image_shows_its_formula_once_and_a_wide_one_twice(window):
+def test_a_square_image_shows_its_formula_once_and_a_wide_one_each_axis_its_result(window):
     formula = window.playground.formula
-    assert formula.height_line.text().startswith("height = width:") and not formula.width_line.isVisible()
-    window.set_image(from_array(np.zeros((20, 30), np.uint8), "wide"))
+    assert formula.text().startswith("height = width:") and "\n" not in formula.text()
+    window.set_image(from_array(np.zeros((20, 30), np.uint8), "wide"))  # a camera's frames are never square
     window.playground.flush()
-    assert formula.height_line.text().startswith("height:") and "= 28" in formula.width_line.text()
-    assert formula.width_line.isVisible()
+    assert formula.text().splitlines() == [
+        "out = ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1", "      = ⌊(n + 2·0 − 1·(3−1) − 1)/1⌋ + 1", "height 20 → 18 · width 30 → 28"]
+
+
+def test_a_wide_video_leaves_the_playgrounds_pictures_room_on_a_projector(window, qtbot, tmp_path):
+    """1280×720 at zoom 1.5 on a 640×480 clip: the two formulas in full took six lines and left each picture 70 px
+    tall; in three lines each picture is 160 px of the tab's 550."""
+    from explorer.core import video
+
+    window.resize(1280, 720)
+    window.state.zoom = 1.5
+    clip = video.write_video(tmp_path / "wide.avi", video.moving_bars(3, (640, 480)), fps=10)
+    window.live.open_video(clip, playing=False)
+    window.live.step()  # the first frame, paused
+    qtbot.waitUntil(lambda: window.state.live.shown == 1, timeout=30_000)
+    window.playground.flush()
+    qtbot.wait(50)
+    box = window.playground.input_canvas.image.mapRectToScene(window.playground.input_canvas.image.boundingRect())
+    shown = window.playground.input_canvas.mapFromScene(box).boundingRect().height()
+    assert shown >= window.playground.height() / 4, (shown, window.playground.height())
 
 
 def test_status_line_never_widens_the_window(window):
@@ -267,7 +285,7 @@ def test_a_restored_zoom_reaches_every_view_not_only_the_menus(qtbot, tmp_path, 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     first = MainWindow(settings=settings, restore_session=True)
     qtbot.addWidget(first)
-    formula_pt = first.playground.formula.height_line.font().pointSizeF()
+    formula_pt = first.playground.formula.formula_lines[0].font().pointSizeF()
     first.state.zoom = 1.5
     first.close()
     style.set_zoom(1.0)                                # a new process starts at 1
@@ -275,7 +293,7 @@ def test_a_restored_zoom_reaches_every_view_not_only_the_menus(qtbot, tmp_path, 
     qtbot.addWidget(second)
     try:
         assert second.state.zoom == 1.5
-        assert second.playground.formula.height_line.font().pointSizeF() == pytest.approx(1.5 * formula_pt)
+        assert second.playground.formula.formula_lines[0].font().pointSizeF() == pytest.approx(1.5 * formula_pt)
         axis = second.mnist.bars.plot.getPlotItem().getAxis("left")
         assert axis.label.font().pointSizeF() == pytest.approx(1.5 * style.LABEL_PT)
     finally:
