@@ -25,6 +25,9 @@ Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg1
    session fed by the clip could not go faster than the clip's own rate either, hence the column against
    min(bare, clip rate). "Bunched": the share of predictions painted less than a quarter of the mean interval after
    the one before, so on screen for a moment only (the pace a user sees, which the rate alone does not tell).
+   Where the window's CPU goes, per prediction painted (Linux: each thread's time from /proc): the task threads
+   (the live runs with their preparing and mosaics), the frame reader (decoding), the GUI thread, the rest (native
+   threads: OpenCV's, onnxruntime's), and the share of the cores' time nobody used ("idle").
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,7 +114,7 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                    blocks: int) -> Iterator[tuple]:
     """Per model: (name, layer, window predictions/s, bare/s, frames handed over/s, GUI CPU ms/prediction, share of
     predictions painted under a quarter of the mean interval after the one before, 1-minute load average at the
-    end)."""
+    end, CPU ms per prediction by thread role (_thread_cpu) with "idle" the cores' unused share)."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -139,6 +143,7 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
             bare = _bare_session(path)
             recipe = ex.shown_model().preprocess
             bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = bunched = 0.0
+            roles: dict[str, float] = {}
             block = seconds
             for _ in range(blocks):
                 n, t = _bare_block(bare, frames, recipe, block)
@@ -148,9 +153,11 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                 window.live.open_video(clip)
                 if not _spin_until(app, lambda: len(painted) >= 1, 600):  # the first frame builds the session
                     raise SystemExit(f"{name}: no live prediction painted: {window.message_text()}")
-                first, shown0, gui0 = len(painted), live.shown, time.thread_time()
+                first, shown0, gui0, cpu0 = len(painted), live.shown, time.thread_time(), _thread_cpu()
                 _spin(app, block)
                 spun += block
+                for role, seconds in _thread_cpu().items():
+                    roles[role] = roles.get(role, 0.0) + seconds - cpu0.get(role, 0.0)
                 window.live.stop()
                 done = painted[first - 1:]
                 if len(done) < 2:
@@ -163,10 +170,37 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                 shown += live.shown - shown0
                 _spin_until(app, lambda: not any(t.kind != "frames" for t in window.runner.running_tasks()), 600)
             window.live.still_image()
+            per_prediction = {role: seconds * 1000 / max(window_frames, 1) for role, seconds in roles.items()}
+            if roles:
+                per_prediction["idle"] = max(0.0, 1 - sum(roles.values()) / (spun * (os.cpu_count() or 1)))
             yield (name, layer, window_frames / window_time, bare_frames / bare_time, shown / spun,
-                   gui_cpu * 1000 / max(window_frames, 1), bunched / max(window_frames, 1), os.getloadavg()[0])
+                   gui_cpu * 1000 / max(window_frames, 1), bunched / max(window_frames, 1), os.getloadavg()[0],
+                   per_prediction)
     finally:
         window.close()
+
+
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's threads by what they do: "gui", "reader" (decoding frames), "tasks"
+    (the task runner's workers: live runs and whatever else ran), "other" (native threads). Linux only: {} else."""
+    from explorer.workers.runner import THREAD_PREFIX
+
+    if not os.path.isdir("/proc/self/task"):
+        return {}
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    ticks = os.sysconf("SC_CLK_TCK")
+    roles: dict[str, float] = {"tasks": 0.0, "reader": 0.0, "gui": 0.0, "other": 0.0}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = names.get(int(tid), "")
+        role = ("gui" if name == "MainThread" else "reader" if name == f"{THREAD_PREFIX}frames"
+                else "tasks" if name.startswith(THREAD_PREFIX) else "other")
+        roles[role] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return roles
 
 
 def _spin_until(app, done, timeout_s: float) -> bool:
@@ -272,12 +306,21 @@ def main() -> None:
                   f"| window/min(bare, clip's {CLIP_FPS}) | frames handed over /s | GUI-thread CPU ms/prediction "
                   "| bunched | load |")
             print("|---|---|---|---|---|---|---|---|---|---|")
-            for name, layer, painted, bare, shown, gui_ms, bunched, load in explorer_rates(
+            costs = []
+            for name, layer, painted, bare, shown, gui_ms, bunched, load, per_prediction in explorer_rates(
                     clip, names, frames, args.seconds, args.blocks):
                 # A source gives at most its own frame rate: no consumer of this clip could go faster.
                 print(f"| {name} | {layer} | {painted:.2f} | {bare:.2f} | {painted / bare:.2f} "
                       f"| {painted / min(bare, CLIP_FPS):.2f} | {shown:.1f} | {gui_ms:.1f} | {bunched:.2f} "
                       f"| {load:.1f} |", flush=True)
+                costs.append((name, per_prediction))
+            if any(per_prediction for _, per_prediction in costs):
+                print("\nWhere the window's CPU went, ms per prediction painted (threads' own times, /proc)\n")
+                print("| model | task threads (live runs) | reading frames | GUI thread | other threads | cores idle |")
+                print("|---|---|---|---|---|---|")
+                for name, c in costs:
+                    print(f"| {name} | {c['tasks']:.1f} | {c['reader']:.1f} | {c['gui']:.1f} | {c['other']:.1f} "
+                          f"| {c['idle']:.0%} |")
     if not names:
         return
     print(f"\nModels, frames per second (prepare + run), median of {args.runs} frames\n")
