@@ -156,8 +156,8 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                 first, shown0, gui0, cpu0 = len(painted), live.shown, time.thread_time(), _thread_cpu()
                 _spin(app, block)
                 spun += block
-                for role, seconds in _thread_cpu().items():
-                    roles[role] = roles.get(role, 0.0) + seconds - cpu0.get(role, 0.0)
+                for role, cpu in _thread_cpu().items():
+                    roles[role] = roles.get(role, 0.0) + cpu - cpu0.get(role, 0.0)
                 window.live.stop()
                 done = painted[first - 1:]
                 if len(done) < 2:
