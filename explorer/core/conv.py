@@ -191,7 +191,7 @@ def output_size_lines(h: int, w: int, params: ConvParams) -> list[str]:
     """The output-size formula for an h×w input in as few lines as say it whole. A square image needs it once
     ("height = width"). A wide one (every camera and video) has the same formula with the same f, s, p, d along both
     axes, only n differs: the letters, the numbers with n kept, then each axis's n and result. The two formulas in
-    full took six lines at 1280×720, zoom 1.5, and left the pictures 70 px. "Same" padding can differ between the
+    full took six lines at 1280×720, zoom 1.5, and left the pictures 53 px. "Same" padding can differ between the
     axes (with a stride): then each axis gets its own formula."""
     letters, numbers, out = formula_terms(h, params, "height")
     if h == w:

@@ -137,8 +137,8 @@ def test_a_square_image_shows_its_formula_once_and_a_wide_one_each_axis_its_resu
 
 
 def test_a_wide_video_leaves_the_playgrounds_pictures_room_on_a_projector(window, qtbot, tmp_path):
-    """1280×720 at zoom 1.5 on a 640×480 clip: the two formulas in full took six lines and left each picture 70 px
-    tall; in three lines each picture is 160 px of the tab's 550."""
+    """1280×720 at zoom 1.5 on a 640×480 clip: the two formulas in full took six lines and left each picture 53 px
+    tall; in three lines each picture is 163 px of the tab's 551."""
     from explorer.core import video
 
     window.resize(1280, 720)
