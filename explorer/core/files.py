@@ -52,11 +52,9 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int, kind: str = "file
         raise UserError(f"'{name}' cannot be read ({exc.strerror or exc}): check the file and try again.") from None
     try:
         info = os.fstat(fd)
-        for test, what in _KINDS:
-            if test(info.st_mode):
-                raise UserError(f"'{name}' is {what}, not {kind}: choose a regular file.")
-        if not stat.S_ISREG(info.st_mode):
-            raise UserError(f"'{name}' is not a regular file: choose {kind}.")
+        refusal = not_regular(name, info.st_mode, kind)
+        if refusal:
+            raise UserError(refusal)
         if info.st_size > max_bytes:
             raise TooLarge(f"'{name}' is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit.", info.st_size)
         with os.fdopen(fd, "rb") as handle:
@@ -70,6 +68,18 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int, kind: str = "file
     if len(data) > info.st_size:  # growing, or a pseudo-file that reports size 0 (/proc)
         raise UserError(f"'{name}' changed while it was read (it is still being written?): try again later.")
     return data
+
+
+def not_regular(name: str, mode: int, kind: str = "file") -> str | None:
+    """The one line that refuses a file of this ``st_mode`` (a folder, a FIFO, a device...), or None for a regular
+    file. For readers that open the file themselves (OpenCV's FFmpeg): check before they block on a FIFO or read
+    /dev/zero for ever."""
+    for test, what in _KINDS:
+        if test(mode):
+            return f"'{name}' is {what}, not {kind}: choose a regular file."
+    if not stat.S_ISREG(mode):
+        return f"'{name}' is not a regular file: choose {kind}."
+    return None
 
 
 def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:

@@ -18,6 +18,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from explorer.core import files
 from explorer.core.errors import UserError
 
 # FFmpeg's and OpenCV's own warnings (a damaged frame, no /dev/video0) would follow our one line on stderr.
@@ -92,8 +93,13 @@ class VideoFileSource:
         self.path = Path(path)
         self.name = self.path.name
         self.loop = loop
-        if not self.path.is_file():
-            raise UserError(f"No video file {self.path}: check the path.")
+        try:
+            mode = self.path.stat().st_mode  # through a symlink: what FFmpeg would open
+        except OSError:
+            raise UserError(f"No video file {self.path}: check the path.") from None
+        refusal = files.not_regular(self.name, mode, "a video file")
+        if refusal:
+            raise UserError(refusal)
         self._capture = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not self._capture.isOpened():
             self._capture.release()

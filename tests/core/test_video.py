@@ -2,6 +2,8 @@
 for every failure (no camera, unreadable, truncated, end of file)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from fake_video import frame_number
@@ -74,6 +76,23 @@ def test_a_missing_file_is_one_line(tmp_path):
     with pytest.raises(UserError) as failed:
         video.VideoFileSource(tmp_path / "nowhere.avi")
     assert "nowhere.avi" in one_line(failed)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+@pytest.mark.parametrize("kind, words", [("folder", "is a folder"), ("fifo", "is a named pipe (FIFO)"),
+                                         ("device", "is a device")])
+def test_a_special_file_is_refused_before_ffmpeg_opens_it(tmp_path, kind, words):
+    """FFmpeg would wait for ever for a FIFO's writer and read /dev/zero without end: the line says what it is."""
+    path = tmp_path / "clip.avi"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    with pytest.raises(UserError) as failed:
+        video.VideoFileSource(path)
+    assert one_line(failed) == f"'clip.avi' {words}, not a video file: choose a regular file."
 
 
 def test_no_camera_is_one_line():
