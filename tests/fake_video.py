@@ -24,6 +24,7 @@ def frame_number(frame: np.ndarray) -> int:
 
 class FakeCamera:
     interval_s = 0.0
+    notes: tuple[str, ...] = ()
 
     def __init__(self, fail_after: int | None = None, size: tuple[int, int] = (160, 120)) -> None:
         self.name = "Fake camera"

@@ -112,7 +112,7 @@ def decode_image(data: bytes, source: str, max_pixels: int = MAX_PIXELS) -> Load
     pixels = _normalise(decoded, source, notes, bgr=True)
     if header.grayscale and pixels.ndim == 3:
         pixels = np.ascontiguousarray(pixels[:, :, 0])  # gray+alpha comes back from OpenCV as 4 equal channels
-    return LoadedImage(_fit_working_size(pixels, notes, original=(header.width, header.height)), source, tuple(notes))
+    return LoadedImage(fit_working_size(pixels, notes, original=(header.width, header.height)), source, tuple(notes))
 
 
 # The decoders (libpng, OpenCV's loggers) write their own lines to stderr beside our one-line message. They
@@ -178,7 +178,7 @@ def from_array(array: np.ndarray, source: str) -> LoadedImage:
         )
     notes: list[str] = []
     pixels = _normalise(arr, source, notes, bgr=False)
-    return LoadedImage(_fit_working_size(pixels, notes), source, tuple(notes))
+    return LoadedImage(fit_working_size(pixels, notes), source, tuple(notes))
 
 
 # --- header sniffing ---------------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ def _to_uint8(arr: np.ndarray, source: str, notes: list[str]) -> np.ndarray:
     raise UserError(f"'{source}' has {arr.dtype} pixels outside 0–255: convert it to 8-bit first.")
 
 
-def _fit_working_size(pixels: np.ndarray, notes: list[str], original: tuple[int, int] | None = None) -> np.ndarray:
+def fit_working_size(pixels: np.ndarray, notes: list[str], original: tuple[int, int] | None = None) -> np.ndarray:
     """Shrink to WORKING_MAX_SIDE; ``original`` (width, height) names the file's size when the decoder already
     reduced it (JPEG DCT scaling)."""
     height, width = pixels.shape[:2]

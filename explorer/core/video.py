@@ -18,7 +18,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from explorer.core import files
+from explorer.core import files, images
 from explorer.core.errors import UserError
 
 # FFmpeg's and OpenCV's own warnings (a damaged frame, no /dev/video0) would follow our one line on stderr.
@@ -37,6 +37,7 @@ class EndOfVideo(UserError):
 class FrameSource(Protocol):
     name: str            # what the status line calls it: "Camera 0", "clip.avi"
     interval_s: float    # time between frames when played at its own pace; 0 for sources that pace themselves
+    notes: tuple[str, ...]  # what was changed on the last frame read (a 4K frame downscaled), as LoadedImage's
 
     def read(self) -> np.ndarray:
         """The next frame as (H,W,3) uint8 RGB; UserError (one line) when there is none."""
@@ -60,6 +61,7 @@ class CameraSource:
     def __init__(self, settings: CameraSettings = CameraSettings()) -> None:
         self.settings = settings
         self.name = f"Camera {settings.index}"
+        self.notes: tuple[str, ...] = ()
         self._capture = cv2.VideoCapture(settings.index)
         if not self._capture.isOpened():
             self._capture.release()
@@ -79,7 +81,7 @@ class CameraSource:
             raise UserError(f"{self.name} stopped sending pictures (unplugged?): the last frame stays; "
                             "choose the camera again to restart it.")
         self._frames += 1
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb, self.notes = _working_size(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         return rgb[:, ::-1].copy() if self.settings.mirror else rgb
 
     def close(self) -> None:
@@ -93,6 +95,7 @@ class VideoFileSource:
         self.path = Path(path)
         self.name = self.path.name
         self.loop = loop
+        self.notes: tuple[str, ...] = ()
         try:
             mode = self.path.stat().st_mode  # through a symlink: what FFmpeg would open
         except OSError:
@@ -119,7 +122,8 @@ class VideoFileSource:
                 raise UserError(f"{self.name} gives no frame after starting over: the file is damaged; "
                                 "open another video.")
         self.position += 1
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb, self.notes = _working_size(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        return rgb
 
     def _ended(self) -> None:
         """No frame: a damaged file, the end without looping, or rewind to loop."""
@@ -145,6 +149,13 @@ def first_frame(source: FrameSource) -> np.ndarray:
     except UserError:
         source.close()
         raise
+
+
+def _working_size(rgb: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A frame at most images.WORKING_MAX_SIDE on its longer side, as an opened picture is: a 4K camera or video
+    would make every Playground map and every copy of a frame four times the size, an 8K one 16 times (100 MB)."""
+    notes: list[str] = []
+    return images.fit_working_size(rgb, notes), tuple(notes)
 
 
 def check_source(path: str | Path | None = None, camera: int | None = None) -> None:

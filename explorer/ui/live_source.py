@@ -211,7 +211,7 @@ class LiveController(QObject):
         if frame is None:
             return
         self._handed_over = max([self._handed_over, *(task.id for task in self.runner.current_tasks())])
-        self._frame = LoadedImage(frame, self.live.name)
+        self._frame = LoadedImage(frame, self.live.name, self._channel.notes)  # the status line says them
         self.app.image.set(self._frame)  # no origin: a frame cannot be reopened by a later session
         self.live.frame_shown(self._channel.dropped, self._meter.tick())
 

@@ -24,18 +24,19 @@ class FrameChannel:
     def __init__(self, playing: bool = True) -> None:
         self._turn = threading.Condition()
         self._frame: np.ndarray | None = None
+        self.notes: tuple[str, ...] = ()  # what the source changes on its frames (a 4K one downscaled): on them all
         self._playing = playing
         self._steps = 0
         self._closed = False
         self.dropped = 0
 
     # ----- reader side ---------------------------------------------------------------------------------------
-    def put(self, frame: np.ndarray) -> bool:
+    def put(self, frame: np.ndarray, notes: tuple[str, ...] = ()) -> bool:
         """Leave ``frame`` for the GUI; True when the GUI must be woken (it had taken the previous one)."""
         with self._turn:
             replaced = self._frame is not None
             self.dropped += replaced
-            self._frame = frame
+            self._frame, self.notes = frame, notes
             return not replaced
 
     def wait_turn(self) -> bool:
@@ -89,7 +90,7 @@ def read_frames(ctx: TaskContext, open_source: Callable[[], FrameSource], channe
             except EndOfVideo as end:
                 return str(end)
             ctx.check()
-            if channel.put(frame):
+            if channel.put(frame, source.notes):
                 ctx.partial(source.name)
             if source.interval_s:
                 # Keep the file's own pace; after a pause or a slow read, start counting from now.

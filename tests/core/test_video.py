@@ -95,6 +95,21 @@ def test_a_special_file_is_refused_before_ffmpeg_opens_it(tmp_path, kind, words)
     assert one_line(failed) == f"'clip.avi' {words}, not a video file: choose a regular file."
 
 
+def test_a_4k_video_plays_at_the_working_size_and_says_so(tmp_path):
+    """Frames get the opened pictures' limit (images.WORKING_MAX_SIDE): 3840×2160 plays at 2048×1152."""
+    from explorer.core.images import WORKING_MAX_SIDE
+
+    clip = video.write_video(tmp_path / "uhd.avi", video.moving_bars(2, (3840, 2160)), fps=10)
+    source = video.VideoFileSource(clip)
+    frame = source.read()
+    assert frame.shape == (1152, WORKING_MAX_SIDE, 3)
+    assert source.notes == ("downscaled from 3840×2160 to 2048×1152 to keep the playground interactive",)
+    source.close()
+    small = video.VideoFileSource(video.write_video(tmp_path / "vga.avi", video.moving_bars(2, (640, 480)), fps=10))
+    assert small.read().shape == (480, 640, 3) and small.notes == ()
+    small.close()
+
+
 def test_no_camera_is_one_line():
     with pytest.raises(UserError) as failed:
         video.CameraSource(video.CameraSettings(index=97))

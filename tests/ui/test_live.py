@@ -120,6 +120,20 @@ def test_paused_step_shows_one_frame_at_a_time_and_the_playground_explains_it(wi
     assert shown.unit == (10, 20) and shown.value == pytest.approx(float(expected_map[10, 20]))
 
 
+def test_a_4k_video_plays_at_the_working_size_and_the_status_line_says_so(window, qtbot, tmp_path):
+    """As an opened 4K photo is: the first frame already carries the note (it travels with the frame, not after
+    it), and the Playground maps 2048×1152, not 3840×2160."""
+    uhd = video.write_video(tmp_path / "uhd.avi", video.moving_bars(2, (3840, 2160)), fps=10)
+    window.live.open_video(uhd, playing=False)
+    window.live.step()
+    qtbot.waitUntil(lambda: window.state.live.shown == 1, timeout=WAIT_MS)
+    assert window.image.pixels.shape[:2] == (1152, 2048)
+    assert window.message_text() == ("uhd.avi: 2048×1152 — downscaled from 3840×2160 to 2048×1152 to keep the "
+                                     "playground interactive")
+    window.playground.flush()
+    assert window.playground.output_map().shape == (1150, 2046)
+
+
 def test_the_hidden_playground_computes_nothing_while_a_source_plays_and_catches_up_when_shown(window, qtbot):
     window.show()
     window.tabs.setCurrentWidget(window.explorer)

@@ -310,6 +310,7 @@ class FlippingCamera:
     every frame."""
     interval_s = 0.0
     name = "Flipping camera"
+    notes: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         import cv2
