@@ -238,6 +238,13 @@ def test_vector_layers_are_bars(qtbot, view, photo):
 
 
 # ----- what is shown while models load, fail, and images change ---------------------------------------------------
+def test_run_times_read_as_they_are():
+    from explorer.ui.model_explorer.readouts import duration_text
+
+    assert [duration_text(ms) for ms in (0.04, 0.43, 9.94, 10.2, 39.4)] == [
+        "under 0.1 ms", "0.4 ms", "9.9 ms", "10 ms", "39 ms"]
+
+
 def test_while_another_model_builds_nothing_of_the_old_one_is_shown(qtbot, view, photo, monkeypatch):
     """The bug: during the VGG-16 build the badge said "trained" and the strip still showed LeNet-5."""
     show(qtbot, view, "lenet5", photo)
@@ -258,6 +265,10 @@ def test_while_another_model_builds_nothing_of_the_old_one_is_shown(qtbot, view,
     assert view.picker.badge.text() == "trained" and view.summary.text().startswith("LeNet-5: 13 layers")
     assert view.strip.block_count() == len(view.rows) == 14
     qtbot.waitUntil(view.has_results, timeout=30_000)
+    # LeNet-5 runs in well under a millisecond here: its time reads "0.4 ms", not "0 ms"
+    run_ms = view.state.explorer.result.run_ms
+    assert view.summary.text().endswith(f"ran in {run_ms:.1f} ms" if run_ms >= 0.1 else "ran in under 0.1 ms")
+    assert not view.summary.text().endswith("ran in 0 ms")
 
 
 def test_a_file_that_finishes_loading_replaces_everything(qtbot, view, photo, tiny, monkeypatch):
