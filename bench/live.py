@@ -170,7 +170,7 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                 shown += live.shown - shown0
                 _spin_until(app, lambda: not any(t.kind != "frames" for t in window.runner.running_tasks()), 600)
             window.live.still_image()
-            per_prediction = {role: seconds * 1000 / max(window_frames, 1) for role, seconds in roles.items()}
+            per_prediction = {role: cpu * 1000 / max(window_frames, 1) for role, cpu in roles.items()}
             if roles:
                 per_prediction["idle"] = max(0.0, 1 - sum(roles.values()) / (spun * (os.cpu_count() or 1)))
             yield (name, layer, window_frames / window_time, bare_frames / bare_time, shown / spun,
