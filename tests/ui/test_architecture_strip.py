@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from explorer.core import samples
 from explorer.core.builtin_structure import inspect_builtin
 from explorer.core.inspect import inspect_model
+from explorer.ui import style
 from explorer.ui.model_explorer.architecture_strip import GROUP_AUTO_ROWS, ArchitectureStrip
 from explorer.ui.model_explorer.rows import rows_of
 from explorer.ui.model_explorer.strip_layout import StripNode, group_key, group_nodes, layout
@@ -154,7 +155,7 @@ def test_the_strip_settles_at_every_width(qtbot, model, widths):
     assert unsettled == []
 
 
-def test_the_strip_asks_for_its_least_height_at_any_zoom(qtbot):
+def test_the_strip_asks_for_the_same_height_whatever_the_scene_scale(qtbot):
     """Its height hint must not follow the scale fit_height gives the scene: the box layout gave the strip what it
     asked for, the next fit scaled the scene up to that, and the strip took the Model Explorer's height."""
     strip = ArchitectureStrip()
@@ -162,8 +163,62 @@ def test_the_strip_asks_for_its_least_height_at_any_zoom(qtbot):
     strip.set_rows(rows_of(inspect_model("lenet5")))
     strip.show()
     least = strip.sizeHint().height()
-    assert least == max(strip.minimumHeight(), strip.minimumSizeHint().height())
+    assert least >= strip.minimumSizeHint().height()
     strip.resize(900, 400)  # a tall strip: fit_height scales LeNet-5's blocks up
     QApplication.instance().processEvents()
     assert strip.transform().m11() > 2
     assert strip.sizeHint().height() == least
+
+
+@pytest.fixture
+def projector_zoom():
+    style.set_zoom(1.5)   # widgets made from now on start at this zoom, as in a window zoomed before it opens
+    yield
+    style.set_zoom(1.0)
+
+
+def resnet34_strip(qtbot, width: int) -> ArchitectureStrip:
+    strip = ArchitectureStrip()
+    qtbot.addWidget(strip)
+    strip.set_rows(rows_of(inspect_builtin("resnet34")))   # nine colours: the most of the built-ins ungrouped
+    strip.show()
+    strip.resize(width, strip.sizeHint().height())
+    QApplication.instance().processEvents()
+    return strip
+
+
+def assert_legend_whole_above_the_scroll_bar(strip: ArchitectureStrip) -> None:
+    bar = strip.horizontalScrollBar()
+    assert bar.isVisible()   # ResNet-34 scrolls: the bar spans the strip's whole width, under the legend too
+    legend = strip.legend.geometry()
+    assert legend.top() >= 0 and legend.bottom() < bar.mapTo(strip, QPoint(0, 0)).y()
+    assert strip.legend.sizeHint().height() <= legend.height()
+
+
+def test_every_legend_row_shows_above_the_scroll_bar_at_projector_zoom(qtbot, projector_zoom):
+    """ResNet-34's legend at zoom 1.5, two columns: its fifth row ("concat / add") sat under the scroll bar at
+    1920×1080 and 1280×800, because the strip's height counted the legend but not the bar."""
+    strip = resnet34_strip(qtbot, 1900)
+    assert len(strip.legend.entries()) == 9 and strip.legend.rows() == 5
+    assert_legend_whole_above_the_scroll_bar(strip)
+
+
+def test_a_short_strip_gives_its_legend_more_columns_not_more_rows(qtbot, projector_zoom):
+    """A 1280×720 projector at zoom 1.5 leaves the Model Explorer ~560 px: the view gives the strip a budget, and
+    the legend takes columns, balanced (nine colours in three rows are three columns of three, not 4 + 4 + 1)."""
+    strip = resnet34_strip(qtbot, 1260)
+    full = strip.sizeHint().height()
+    budget = full * 2 // 3
+    strip.set_height_budget(budget)
+    assert strip.minimumSizeHint().height() <= strip.sizeHint().height() <= budget
+    strip.resize(1260, strip.sizeHint().height())
+    QApplication.instance().processEvents()
+    legend = strip.legend
+    rows = legend.rows()
+    columns = -(-9 // rows)
+    assert 2 <= rows < 5 and rows == -(-9 // columns)      # as even as they go
+    assert_legend_whole_above_the_scroll_bar(strip)
+    strip.set_height_budget(10)                                # less than its least: it asks for its least
+    assert strip.sizeHint().height() == strip.minimumSizeHint().height()
+    strip.set_height_budget(None)
+    assert strip.sizeHint().height() == full

@@ -206,3 +206,17 @@ def test_the_model_summary_is_one_line_at_1280_by_720_zoom_1_5(open_window, qtbo
     assert "ran in" in text
     assert wrapped_height(summary, summary.contentsRect().width(), text) < 1.5 * summary.fontMetrics().lineSpacing()
     assert summary.height() < 1.5 * summary.fontMetrics().lineSpacing() + 2 * summary.margin() + 4
+
+
+def test_the_strip_leaves_the_layer_table_three_rows_at_1280_by_720_zoom_1_5(open_window, qtbot):
+    """The strip was 130 px whatever the window's height (its legend's four rows), a quarter of the Model
+    Explorer's height on a 720 px projector, and the layer table showed two and a half rows."""
+    win = open_window((1280, 720), 1.5, "explorer")
+    win.explorer.select_model("alexnet")  # eight colours
+    qtbot.waitUntil(win.explorer.has_results, timeout=60_000)
+    qtbot.wait(50)
+    view, strip, table = win.explorer, win.explorer.strip, win.explorer.table
+    assert strip.height() <= 0.2 * view.height() + 1
+    legend = strip.legend.geometry()
+    assert legend.bottom() < strip.height() - strip.horizontalScrollBar().sizeHint().height()
+    assert table.viewport().height() >= 3 * table.rowHeight(0)

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetrics,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -74,11 +75,15 @@ ARC_RISE = 30.0  # how far the longest skip arcs may rise above the blocks (scen
 LABEL_MAX = 18.0  # group names' largest height (scene units); all names share one size, fitted to the narrowest
 MINIATURE_TOP = 0.4  # a collapsed dense block: its name in the top 40 %, its links' miniature below
 INDEX_KEY = 0  # QGraphicsItem.data key holding the first row index the block stands for
+SWATCH_PX = 14
+PREFERRED_HEIGHT = 130  # px, when the window has the room; a short one gets less (set_height_budget)
+LEAST_LEGEND_ROWS = 2   # below this many rows the legend would be too wide to leave the blocks any room
 GROUP_AUTO_ROWS = 150  # more rows than this (DenseNet-121: 429) start grouped; ResNet-34 (127) and smaller don't
 
 
 class StripLegend(QWidget):
-    """Swatches and names for the colours the strip shows now (only those present)."""
+    """Swatches and names for the colours the strip shows now (only those present), in as many columns as the
+    rows it is given need."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,18 +92,55 @@ class StripLegend(QWidget):
         self.grid.setHorizontalSpacing(6)
         self.grid.setVerticalSpacing(1)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self._entries: list[str] = []
+        self._entries: list[tuple[str, QColor]] = []
+        self._rows = 0
 
-    def set_entries(self, entries: list[tuple[str, QColor]]) -> None:
+    def set_entries(self, entries: list[tuple[str, QColor]], most_rows: int | None = None) -> None:
+        """Show ``entries``; in two columns unless ``most_rows`` asks for fewer rows (then more columns)."""
+        self._entries = list(entries)
+        self._arrange(self.balanced_rows(most_rows or 0))
+
+    def fit_rows(self, most_rows: int) -> None:
+        """At most ``most_rows`` rows (at least one), the columns balanced: a short strip gets a wide legend."""
+        rows = self.balanced_rows(most_rows)
+        if rows != self._rows:
+            self._arrange(rows)
+
+    def balanced_rows(self, most_rows: int) -> int:
+        """Rows for two columns, or as few columns as ``most_rows`` allows with the rows as even as they go: nine
+        entries in at most four rows make three columns of three, not 4 + 4 + 1."""
+        count = len(self._entries)
+        if count == 0:
+            return 0
+        two_columns = (count + 1) // 2
+        if most_rows <= 0 or most_rows >= two_columns:
+            return two_columns
+        columns = -(-count // most_rows)
+        return -(-count // columns)
+
+    def row_height(self) -> int:
+        return max(SWATCH_PX, QFontMetrics(style.font(style.LABEL_PT)).height())
+
+    def height_for(self, rows: int) -> int:
+        """The legend's height with ``rows`` rows (0: empty)."""
+        margins = self.grid.contentsMargins()
+        spacing = self.grid.verticalSpacing()
+        return margins.top() + margins.bottom() + rows * (self.row_height() + spacing) - spacing if rows else 0
+
+    def rows_in(self, height: int) -> int:
+        margins = self.grid.contentsMargins()
+        spacing = self.grid.verticalSpacing()
+        return max(1, (height - margins.top() - margins.bottom() + spacing) // (self.row_height() + spacing))
+
+    def _arrange(self, rows: int) -> None:
         while self.grid.count():
             old = self.grid.takeAt(0).widget()
             old.setParent(None)  # gone now, not at the next event loop turn (it would paint under the new ones)
             old.deleteLater()
-        self._entries = [text for text, _ in entries]
-        rows = (len(entries) + 1) // 2   # two columns: short enough for a 130 px strip
-        for i, (text, colour) in enumerate(entries):
+        self._rows = rows
+        for i, (text, colour) in enumerate(self._entries):
             swatch, label = QLabel(), QLabel(text)
-            swatch.setFixedSize(14, 14)
+            swatch.setFixedSize(SWATCH_PX, SWATCH_PX)
             swatch.setStyleSheet(f"background: {colour.name(QColor.NameFormat.HexArgb)}; border: 1px solid #3c3c3c;")
             label.setFont(style.font(style.LABEL_PT))
             row, column = i % rows, 2 * (i // rows)
@@ -109,7 +151,10 @@ class StripLegend(QWidget):
         self.adjustSize()
 
     def entries(self) -> list[str]:
-        return list(self._entries)
+        return [text for text, _ in self._entries]
+
+    def rows(self) -> int:
+        return self._rows
 
 
 class ArchitectureStrip(QGraphicsView):
@@ -128,7 +173,6 @@ class ArchitectureStrip(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setMinimumHeight(130)
         self.setToolTip("The whole network: click a block to show that layer; wheel zooms, double-click fits.")
         # The toggle lives in a left margin of the view itself, so the view stays the one widget others embed.
         self.group_button = QToolButton(self)
@@ -155,6 +199,7 @@ class ArchitectureStrip(QGraphicsView):
         # fit_whole: the user's wheel zoom stays (a scroll bar appearing resizes the viewport, which would fit the
         # whole network again) until a double-click or new rows
         self.zoomed = False
+        self._budget: int | None = None  # the most height to ask for (set_height_budget)
 
     def show_placeholder(self, text: str) -> None:
         """No blocks, just ``text`` (e.g. "Loading VGG-16…"): never the previous model's blocks."""
@@ -390,27 +435,49 @@ class ArchitectureStrip(QGraphicsView):
         if 0 <= self._current < len(self._block_of):
             self.ensureVisible(self._blocks[self._block_of[self._current]], 60, 0)
 
+    def set_height_budget(self, pixels: int | None) -> None:
+        """The most height the strip should ask for (the Model Explorer gives it a share of its own), never less
+        than its least: the legend then takes more columns and fewer rows. None: no limit."""
+        if pixels != self._budget:
+            self._budget = pixels
+            self.updateGeometry()
+
+    def _chrome(self) -> int:
+        """Height the strip adds around the legend: its frame, and a scroll bar's height, which spans the whole
+        width under the legend whenever the blocks scroll (kept free even when they do not, so that the legend's
+        rows never depend on the scroll bar, whose presence depends on the legend's width)."""
+        bar = 0 if self.fit_whole else self.horizontalScrollBar().sizeHint().height()
+        return 2 * self.frameWidth() + bar
+
     def _place_controls(self) -> None:
         """The group toggle in a left margin, the legend in a right one: the view stays one embeddable widget."""
         frame = self.frameWidth()
+        room = self.height() - self._chrome()
         hint = self.group_button.sizeHint()
-        legend = self.legend.sizeHint() if self.legend.isVisibleTo(self) else None
+        shown = self.legend.isVisibleTo(self)
+        if shown:
+            self.legend.fit_rows(self.legend.rows_in(room))
+        legend = self.legend.sizeHint() if shown else None
         left = hint.width() + 6 if self.group_button.isVisibleTo(self) else 0
         self.setViewportMargins(left, 0, legend.width() + 4 if legend else 0, 0)
         self.group_button.setGeometry(frame + 2, (self.height() - hint.height()) // 2, hint.width(), hint.height())
         if legend:
-            self.legend.setGeometry(self.width() - frame - legend.width() - 2,
-                                    max((self.height() - legend.height()) // 2, 0), legend.width(), legend.height())
+            self.legend.setGeometry(self.width() - frame - legend.width() - 2, frame + max((room - legend.height()) // 2, 0),
+                                    legend.width(), legend.height())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming): room for the legend's rows
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming): room for the legend's least rows
         hint = super().minimumSizeHint()
-        return QSize(hint.width(), max(hint.height(), self.legend.sizeHint().height() + 2 * self.frameWidth()))
+        least = self.legend.height_for(self.legend.balanced_rows(LEAST_LEGEND_ROWS)) + self._chrome()
+        return QSize(hint.width(), max(hint.height(), least))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        """As tall as its least height, whatever the zoom. QGraphicsView asks for its scene's size at the current
-        scale, and fit_height scales the scene to the view's height: each fit asked for more height, up to all the
-        window could spare (a video's first frame left LeNet-5 a 340 px strip above four rows of the table)."""
-        return QSize(super().sizeHint().width(), max(self.minimumHeight(), self.minimumSizeHint().height()))
+        """The legend's height in two columns (at least PREFERRED_HEIGHT), within the budget, whatever the zoom.
+        Never QGraphicsView's own hint, the scene's size at the current scale: fit_height scales the scene to the
+        view's height, so each fit asked for more height, up to all the window could spare (a video's first frame
+        left LeNet-5 a 340 px strip above four rows of the table)."""
+        full = max(PREFERRED_HEIGHT, self.legend.height_for(self.legend.balanced_rows(0)) + self._chrome())
+        wanted = full if self._budget is None else min(full, self._budget)
+        return QSize(super().sizeHint().width(), max(wanted, self.minimumSizeHint().height()))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

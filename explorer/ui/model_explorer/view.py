@@ -56,6 +56,7 @@ from explorer.workers.runner import TaskRunner
 from explorer.workers.tasks import LoadedModel, RunResult
 
 TOPIC = "explorer"   # status-line topic: cleared when another model is chosen
+STRIP_SHARE = 0.2     # the most of the view's height the architecture strip asks for
 LOAD, INSPECT, DOWNLOAD = "model-load", "inspect-builtins", "download"
 RunRequest = tuple[LoadedModel, LoadedImage, preprocess.Preprocess]
 
@@ -317,6 +318,9 @@ class ModelExplorerView(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
+        # A short window (a projector's 1280×720 at zoom 1.5) gives the layers and the activations the height: the
+        # strip's legend takes more columns instead.
+        self.strip.set_height_budget(int(STRIP_SHARE * self.height()))
         self._fit_prediction()
 
     def _fit_prediction(self) -> None:
