@@ -2,7 +2,7 @@
 
 Every widget that sets its own font (``style.font``) is rescaled from the size it was created with; widgets that
 inherit their font follow their parent. pyqtgraph draws its axes and titles itself, so their tick fonts, titles
-and legends are rescaled item by item. The projector theme paints text and chart axes black and thick.
+and legends are rescaled item by item. The projector theme paints text and chart axes black (white on a dark canvas) and thick.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _scale_item(item: object, zoom: float, projector: bool) -> None:
         base = _base(item, float(size.removesuffix("pt")) if size.endswith("pt") else style.LABEL_PT)
         if not hasattr(item, "_cnnx_color"):
             item._cnnx_color = item.opts.get("color")
-        colour = "k" if projector else item._cnnx_color
+        colour = _ink(item) if projector else item._cnnx_color
         # Black, but not bold: a plot title cannot wrap, and bold widened "Input 512×512 · gray" past its canvas.
         item.setText(item.text, size=f"{base * zoom:.1f}pt", **({"color": colour} if colour else {}))
     elif isinstance(item, QGraphicsTextItem) and not isinstance(item.parentItem(), (pg.LabelItem, pg.AxisItem)):
@@ -122,7 +122,7 @@ def _scale_item(item: object, zoom: float, projector: bool) -> None:
 
 def _scale_axis(axis: pg.AxisItem, zoom: float, projector: bool) -> None:
     """Ticks from their own base size, the axis title from LABEL_PT (pyqtgraph's default is the 9 pt UI font);
-    on the projector both are bold and black on a 2 px axis line."""
+    on the projector both are bold and black (white on a dark canvas) on a 2 px axis line."""
     tick = axis.style.get("tickFont") or QApplication.font()
     tick.setPointSizeF(_base(axis, tick.pointSizeF()) * zoom)
     tick.setBold(projector)
@@ -133,11 +133,20 @@ def _scale_axis(axis: pg.AxisItem, zoom: float, projector: bool) -> None:
     axis.label.setFont(title)
     if not hasattr(axis, "_cnnx_pens"):
         axis._cnnx_pens = (axis.pen(), axis.textPen())
-    pen, text_pen = (pg.mkPen("k", width=2), pg.mkPen("k")) if projector else axis._cnnx_pens
+    ink = _ink(axis)
+    pen, text_pen = (pg.mkPen(ink, width=2), pg.mkPen(ink)) if projector else axis._cnnx_pens
     axis.setPen(pen)
     axis.setTextPen(text_pen)      # also the title's colour (pyqtgraph copies it into the title's style)
     style.measure_axis_text(axis)
     axis._adjustSize()             # the room beside the axis follows the new title and tick text
+
+
+def _ink(item: pg.GraphicsObject) -> str:
+    """The projector's text colour on this item's canvas: black on the light charts, white on the black image
+    views (black there made every picture's title invisible)."""
+    views = item.scene().views() if item.scene() is not None else []
+    dark = bool(views) and views[0].backgroundBrush().color().lightness() < 128
+    return "w" if dark else "k"
 
 
 def palette(theme: str) -> QPalette:

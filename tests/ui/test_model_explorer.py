@@ -496,20 +496,49 @@ def test_prediction_lines_fit_their_rows_and_new_numbers_ask_no_layout(qtbot):
 def test_a_short_detail_view_gives_its_titles_height_to_the_images(qtbot):
     """On a 720 px projector the input and channel plots were slivers under their titles: a short view hides the
     titles (their text in its tooltip, new titles kept for later) and a tall one shows them again."""
-    from explorer.ui.model_explorer.activation_panel import DETAIL_TITLE_LINES, ActivationPanel, set_title
+    from explorer.ui.model_explorer.activation_panel import TITLE_LINES_PER_PICTURE, ActivationPanel, set_title
 
     panel = ActivationPanel()
     qtbot.addWidget(panel)
     panel.show()
     line = panel.fontMetrics().lineSpacing()
-    panel.resize(900, 4 * line + 200)
-    qtbot.waitUntil(lambda: panel.detail_view.height() < DETAIL_TITLE_LINES * line)
+    panel.resize(900, 8 * line + 60)
+    qtbot.waitUntil(lambda: panel.side_by_side and panel.detail_view.height() < TITLE_LINES_PER_PICTURE * line)
     qtbot.waitUntil(lambda: not panel.input_plot.titleLabel.isVisible())
     assert not panel.channel_plot.titleLabel.isVisible()
     assert panel.detail_view.toolTip() == "Input as the model sees it\nChannel"
     set_title(panel.channel_plot, "Channel 3  (13×13)")  # a new channel while the view is short
     assert not panel.channel_plot.titleLabel.isVisible()
-    panel.resize(900, 3 * DETAIL_TITLE_LINES * line)
+    panel.resize(1400, 6 * TITLE_LINES_PER_PICTURE * line)   # each half wider than its title
     qtbot.waitUntil(lambda: panel.input_plot.titleLabel.isVisible())
     assert panel.channel_plot.titleLabel.text == "Channel 3  (13×13)" and panel.channel_plot.titleLabel.isVisible()
     assert panel.detail_view.toolTip() == ""
+
+
+def test_the_input_and_channel_sit_side_by_side_in_a_wide_view_and_stacked_in_a_tall_one(qtbot):
+    """A wide frame on a 720 px projector left the detail view ~345×115 px: stacked, each picture was a 55 px
+    square; side by side, 115. Both share the room equally whatever their titles: a long title hides instead."""
+    from explorer.ui.model_explorer.activation_panel import ActivationPanel
+
+    panel = ActivationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+
+    def squares() -> tuple[float, float]:
+        return tuple(min(p.geometry().width(), p.geometry().height()) for p in (panel.input_plot, panel.channel_plot))
+
+    panel.resize(1000, 330)                                    # the projector's shape
+    qtbot.waitUntil(lambda: panel.side_by_side)
+    view = panel.detail_view.size()
+    assert view.width() > view.height()
+    qtbot.waitUntil(lambda: panel.channel_plot.geometry().left() > panel.input_plot.geometry().right())
+    one, two = panel.input_plot.geometry(), panel.channel_plot.geometry()
+    assert one.top() == two.top() and abs(one.width() - two.width()) <= 1
+    assert min(squares()) > view.height() / 2 - 20           # stacked, each would have at most half the height
+    assert not panel.input_plot.titleLabel.isVisible()       # "Input as the model sees it" is wider than its half
+    panel.resize(800, 1400)
+    qtbot.waitUntil(lambda: not panel.side_by_side)
+    qtbot.waitUntil(lambda: panel.channel_plot.geometry().top() > panel.input_plot.geometry().bottom())
+    one, two = panel.input_plot.geometry(), panel.channel_plot.geometry()
+    assert one.left() == two.left() and abs(one.height() - two.height()) <= 1
+    assert panel.input_plot.titleLabel.isVisible() and panel.channel_plot.titleLabel.isVisible()

@@ -86,7 +86,9 @@ def test_zoom_scales_axis_titles_ticks_legends_and_the_arithmetic_together(windo
     assert measure()["title pt"] == style.LABEL_PT and fragment_sizes(arithmetic) == sizes_one
 
 
-def test_projector_theme_makes_every_chart_text_black_and_axes_bold(window):
+def test_projector_theme_makes_chart_text_contrast_with_its_canvas_and_axes_bold(window):
+    """Black on the white charts; white on the black image views, where black made the titles of the mosaic, the
+    input and the channel invisible."""
     window.state.theme = "projector"
     axes, labels = [], []
     for view in window.findChildren(pg.GraphicsView):
@@ -96,12 +98,22 @@ def test_projector_theme_makes_every_chart_text_black_and_axes_bold(window):
             elif isinstance(item, pg.LabelItem) and item.text:
                 labels.append(item)
     assert len(axes) > 10 and len(labels) > 5
+
+    def expected(item) -> QColor:
+        return QColor("white" if item.scene().views()[0].backgroundBrush().color() == QColor("black") else "black")
+
+    assert {expected(label).name() for label in labels} == {"#000000", "#ffffff"}   # both kinds of canvas
     for axis in axes:
-        assert axis.textPen().color() == QColor("black") and axis.pen().width() == 2
+        ink = expected(axis)
+        assert axis.textPen().color() == ink and axis.pen().width() == 2
         assert axis.style["tickFont"].bold() and axis.label.font().bold()
-        assert axis.label.defaultTextColor() == QColor("black") or "#000000" in axis.label.toHtml()
+        if axis.labelText:   # an axis title takes the text pen's colour
+            assert axis.label.defaultTextColor() == ink or ink.name() in axis.label.toHtml()
     for label in labels:
-        assert pg.mkColor(label.opts["color"]) == QColor("black")
+        assert pg.mkColor(label.opts["color"]) == expected(label)
+    panel = window.explorer.activations
+    for plot in (panel.mosaic_plot, panel.input_plot, panel.channel_plot):
+        assert pg.mkColor(plot.titleLabel.opts["color"]) == QColor("white")
     window.state.theme = "normal"
     assert not any(axis.style["tickFont"].bold() or axis.label.font().bold() for axis in axes)
 

@@ -41,9 +41,10 @@ RF_COLOUR = QColor(0, 230, 120)
 UNIT_COLOUR = QColor(0, 230, 120)
 MOSAIC_TITLE = "All channels (click one)"
 HINT = "Hover over or click a unit of the channel to see its receptive field."
-# The input and channel plots keep their titles while their view is at least this many lines of text high: on a
+# The input and channel plots keep their titles while each has at least this many lines of text of height: on a
 # 720 px projector at zoom 1.5 the view is ~115 px, and the two titles took half of it.
-DETAIL_TITLE_LINES = 10
+TITLE_LINES_PER_PICTURE = 5
+TITLE_MARGIN_PX = 20  # a plot's own margins around its title
 STATS_AT_ONCE = 250_000  # values whose statistics (~5 ms) are computed with the maps; larger ones just after
 
 
@@ -152,6 +153,7 @@ class ActivationPanel(QWidget):
         self.channel_plot, self.channel_item = _image_box("Channel")
         self.detail_view.addItem(self.input_plot, row=0, col=0)
         self.detail_view.addItem(self.channel_plot, row=1, col=0)
+        self.side_by_side = False  # the channel beside the input (a wide view) or under it (a tall one)
         self.rf_clipped = QGraphicsRectItem()
         self.rf_clipped.setPen(pg.mkPen(RF_COLOUR, width=3, cosmetic=True))
         self.rf_full = QGraphicsRectItem()
@@ -196,7 +198,7 @@ class ActivationPanel(QWidget):
         self.effective.clicked.connect(self.effective_chosen)
         self.mosaic_view.scene().sigMouseClicked.connect(self._mosaic_clicked)
         self.detail_view.scene().sigMouseClicked.connect(self._detail_clicked)
-        self.detail_view.installEventFilter(self)  # its height decides whether its plots keep their titles
+        self.detail_view.installEventFilter(self)  # its shape decides where its plots go and if they keep titles
         self.detail_view.scene().sigMouseMoved.connect(self._detail_hovered)
 
     # ----- painting what the view hands over -----------------------------------------------------------------
@@ -235,7 +237,7 @@ class ActivationPanel(QWidget):
         lo, hi = float(plane.min()), float(plane.max())
         self.channel_item.setImage(render.unit_to_rgb32((plane - lo) / (hi - lo if hi > lo else 1.0)),
                                    autoLevels=False)
-        set_title(self.channel_plot, f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
+        self._set_detail_title(self.channel_plot, f"Channel {self.channel}  ({plane.shape[0]}×{plane.shape[1]})")
         self._fit(self.channel_plot, QRectF(0, 0, plane.shape[1], plane.shape[0]))
         y, x = self.mosaic.tile_origin(self.channel)
         th, tw = self.mosaic.tile
@@ -318,7 +320,7 @@ class ActivationPanel(QWidget):
         self.mosaic = self.channel = self.unit = self.region = None
         self.mosaic_item.clear()
         self.channel_item.clear()
-        set_title(self.channel_plot, "Channel")
+        self._set_detail_title(self.channel_plot, "Channel")
         self._set_rf_text(text)
         for item in (self.rf_clipped, self.rf_full, self.unit_marker, self.mosaic_marker, self.field_item):
             item.hide()
@@ -385,13 +387,42 @@ class ActivationPanel(QWidget):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         if watched is self.detail_view and event.type() == QEvent.Type.Resize:
+            self._arrange_detail()
             self._fit_detail_titles()
         return super().eventFilter(watched, event)
 
+    def _arrange_detail(self) -> None:
+        """Two square-ish pictures: side by side in a wide view, one above the other in a tall one, whichever
+        gives each the larger square (a wide video frame on a 720 px projector: twice the side)."""
+        beside = self.detail_view.width() > self.detail_view.height()
+        if beside == self.side_by_side:
+            return
+        self.side_by_side = beside
+        grid = self.detail_view.ci
+        grid.removeItem(self.channel_plot)
+        grid.addItem(self.channel_plot, row=0 if beside else 1, col=1 if beside else 0)
+        for index in (0, 1):  # the two share the room equally, and the emptied row or column takes none
+            grid.layout.setColumnStretchFactor(index, 1 if beside or index == 0 else 0)
+            grid.layout.setRowStretchFactor(index, 1 if not beside or index == 0 else 0)
+
+    def _set_detail_title(self, plot: pg.PlotItem, text: str) -> None:
+        if plot.titleLabel.text != text:
+            set_title(plot, text)
+            self._fit_detail_titles()  # a longer title may no longer fit beside the other picture
+
     def _fit_detail_titles(self) -> None:
-        shown = self.detail_view.height() >= DETAIL_TITLE_LINES * self.fontMetrics().lineSpacing()
+        """Titles while each picture has the height of TITLE_LINES_PER_PICTURE lines and the width of its title;
+        else hidden, their text in the view's tooltip. A title, shown or not, never widens its picture's column
+        (pyqtgraph makes its text's width the plot's least): side by side, "Input as the model sees it" took two
+        thirds of the width. A maximum bounds that least."""
+        above_each_other, side_by_side = (1, 2) if self.side_by_side else (2, 1)
+        line = self.fontMetrics().lineSpacing()
+        tall = self.detail_view.height() / above_each_other >= TITLE_LINES_PER_PICTURE * line
+        column = self.detail_view.width() / side_by_side - TITLE_MARGIN_PX
         plots = (self.input_plot, self.channel_plot)
+        shown = tall and all(plot.titleLabel.item.boundingRect().width() <= column for plot in plots)
         for plot in plots:
+            plot.titleLabel.setMaximumWidth(max(column, 0) if shown else 0)
             if plot.titleLabel.isVisible() != shown:
                 plot.setTitle(plot.titleLabel.text if shown else None)
         self.detail_view.setToolTip("" if shown else "\n".join(plot.titleLabel.text for plot in plots))

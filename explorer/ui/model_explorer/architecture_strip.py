@@ -462,8 +462,8 @@ class ArchitectureStrip(QGraphicsView):
         self.setViewportMargins(left, 0, legend.width() + 4 if legend else 0, 0)
         self.group_button.setGeometry(frame + 2, (self.height() - hint.height()) // 2, hint.width(), hint.height())
         if legend:
-            self.legend.setGeometry(self.width() - frame - legend.width() - 2, frame + max((room - legend.height()) // 2, 0),
-                                    legend.width(), legend.height())
+            top = frame + max((room - legend.height()) // 2, 0)
+            self.legend.setGeometry(self.width() - frame - legend.width() - 2, top, legend.width(), legend.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming): room for the legend's least rows
         hint = super().minimumSizeHint()
