@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.core import render
-from explorer.core.mosaic import LayerStats, Mosaic, channel_mosaic, layer_stats
+from explorer.core.mosaic import LayerStats, Mosaic, channel_mosaic, grid_for, layer_stats
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,12 @@ class LayerPicture:
     pixels: np.ndarray     # uint32 (H, W): the mosaic in render.unit_to_rgb32 colours, gaps grey
     stats: LayerStats | None   # None: left for later (a big layer on the GUI thread)
 
-    def fits(self, tensor: str, normalize: str, sort_by_mean: bool) -> bool:
-        return (self.tensor, self.normalize, self.sort_by_mean) == (tensor, normalize, sort_by_mean)
+    def fits(self, tensor: str, normalize: str, sort_by_mean: bool, aspect: float) -> bool:
+        """Made with these options, its tiles in the grid a box of ``aspect`` would get (a resize that keeps the
+        grid does not make the mosaic again)."""
+        (h, w), channels = self.mosaic.tile, len(self.mosaic.order)
+        return ((self.tensor, self.normalize, self.sort_by_mean) == (tensor, normalize, sort_by_mean)
+                and self.mosaic.grid == grid_for(channels, h, w, self.mosaic.gap, aspect))
 
 
 def without_batch(values: np.ndarray) -> np.ndarray:
@@ -36,9 +40,10 @@ def is_map(values: np.ndarray) -> bool:
     return values.ndim == 3 and values.shape[1] * values.shape[2] > 1
 
 
-def layer_picture(tensor: str, values: np.ndarray, normalize: str, sort_by_mean: bool,
+def layer_picture(tensor: str, values: np.ndarray, normalize: str, sort_by_mean: bool, aspect: float = 1.0,
                   with_stats: bool = True) -> LayerPicture:
-    """``values`` (C, H, W) as a mosaic ready to paint; ``with_stats=False`` leaves the statistics out."""
-    mosaic = channel_mosaic(values, normalize=normalize, sort_by_mean=sort_by_mean)
-    return LayerPicture(tensor, normalize, sort_by_mean, mosaic, render.unit_to_rgb32(mosaic.image, mosaic.mask),
-                        layer_stats(values) if with_stats else None)
+    """``values`` (C, H, W) as a mosaic ready to paint in a box ``aspect`` times as wide as tall;
+    ``with_stats=False`` leaves the statistics out."""
+    mosaic = channel_mosaic(values, normalize=normalize, sort_by_mean=sort_by_mean, aspect=aspect)
+    return LayerPicture(tensor, normalize, sort_by_mean, mosaic,
+                        render.unit_to_rgb32(mosaic.image, mosaic.mask), layer_stats(values) if with_stats else None)

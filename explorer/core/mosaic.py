@@ -55,17 +55,27 @@ class LayerStats:
     zero_fraction: float
 
 
-def grid_for(channels: int, tile_h: int, tile_w: int, gap: int = 1) -> tuple[int, int]:
-    """(rows, cols) making the whole mosaic close to square for tiles of this shape."""
-    cols = max(1, min(channels, math.ceil(math.sqrt(channels * (tile_h + gap) / (tile_w + gap)))))
+@functools.lru_cache(maxsize=256)
+def grid_for(channels: int, tile_h: int, tile_w: int, gap: int = 1, aspect: float = 1.0) -> tuple[int, int]:
+    """(rows, cols) that show tiles of this shape largest in a box ``aspect`` times as wide as it is tall (1: a
+    square mosaic); of grids whose tiles are as large, the one with the fewest empty tiles, then the widest (where
+    the height decides, 9 columns of 64 maps leave a row with one map in it, 8 none). Every column count is tried:
+    a few thousand at most, and the answer is cached."""
+    def merit(cols: int) -> tuple[float, int, int]:
+        rows = math.ceil(channels / cols)
+        width, height = cols * (tile_w + gap) - gap, rows * (tile_h + gap) - gap
+        return min(aspect / width, 1 / height), channels - rows * cols, cols   # size per pixel of box height
+
+    cols = max(range(1, max(channels, 1) + 1), key=merit)
     return math.ceil(channels / cols), cols
 
 
 def channel_mosaic(act: np.ndarray, normalize: Literal["channel", "layer"] = "channel",
-                   sort_by_mean: bool = False, gap: int = 1, fill: float = 1.0) -> Mosaic:
+                   sort_by_mean: bool = False, gap: int = 1, fill: float = 1.0, aspect: float = 1.0) -> Mosaic:
     """Activations (C, H, W) -> Mosaic. normalize="channel": each tile to its own min..max;
     "layer": one min..max for all tiles (shows which channels are strong). Constant tiles become 0.
-    sort_by_mean puts the channel with the highest mean first."""
+    sort_by_mean puts the channel with the highest mean first. ``aspect``: the width / height of where the mosaic
+    will be shown (grid_for)."""
     act = np.asarray(act)
     if act.ndim != 3 or 0 in act.shape:
         raise ValueError(f"channel_mosaic needs a non-empty (C, H, W) array, got shape {act.shape}; "
@@ -87,7 +97,7 @@ def channel_mosaic(act: np.ndarray, normalize: Literal["channel", "layer"] = "ch
     span = x.max(axis=axes, keepdims=True) - lo
     x = (x - lo) / np.where(span > 0, span, np.float32(1))  # constant tiles: x - lo == 0
 
-    rows, cols = grid_for(c, h, w, gap)
+    rows, cols = grid_for(c, h, w, gap, aspect)
     # Tiles are written straight into the image through a (rows, h+gap, cols, w+gap) view of it: no copies of a
     # tile grid (a live frame's mosaic is made on every frame).
     padded = np.full((rows * (h + gap), cols * (w + gap)), np.float32(fill), np.float32)
@@ -99,13 +109,14 @@ def channel_mosaic(act: np.ndarray, normalize: Literal["channel", "layer"] = "ch
     # The trailing gap after the last row/column is not needed.
     shape = (rows * (h + gap) - gap, cols * (w + gap) - gap)
     return Mosaic(image=np.ascontiguousarray(padded[:shape[0], :shape[1]]), grid=(rows, cols), tile=(h, w), gap=gap,
-                  order=order_list, mask=_tile_mask(c, h, w, gap))
+                  order=order_list, mask=_tile_mask(c, h, w, gap, cols))
 
 
 @functools.lru_cache(maxsize=32)
-def _tile_mask(c: int, h: int, w: int, gap: int) -> np.ndarray:
-    """True on channel pixels of a (c, h, w) mosaic; one read-only array per layout, shared by its mosaics."""
-    rows, cols = grid_for(c, h, w, gap)
+def _tile_mask(c: int, h: int, w: int, gap: int, cols: int) -> np.ndarray:
+    """True on channel pixels of a (c, h, w) mosaic in ``cols`` columns; one read-only array per layout, shared by
+    its mosaics."""
+    rows = math.ceil(c / cols)
     keep = np.zeros((rows, h + gap, cols, w + gap), bool)
     full = c // cols
     keep[:full, :h, :, :w] = True

@@ -49,6 +49,7 @@ class ExplorerState:
     explain_text: str = ""             # progress, or one line saying why there is no map
     field: object | None = None        # core.erf.EffectiveField of the clicked unit (when effective_field)
     field_text: str = ""               # progress, or why there is no measured field
+    mosaic_aspect: float = 1.0         # width / height of where the channels' mosaic is painted: its grid fits it
 
     def choose(self, model: str) -> None:
         """Another model: everything derived from the old one stops being shown at once."""

@@ -49,9 +49,9 @@ def build_live(ctx: TaskContext, loaded: LoadedModel, layer: str) -> LiveModel:
 
 
 def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: preprocess.Preprocess,
-             normalize: str, sort_by_mean: bool) -> RunResult:
+             normalize: str, sort_by_mean: bool, aspect: float = 1.0) -> RunResult:
     """One frame: the shown layer's tensor and the prediction, nothing else; feature maps come with their mosaic
-    (the panel's colour scale and sort), made here rather than on the GUI thread."""
+    (the panel's colour scale, sort and shape), made here rather than on the GUI thread."""
     started = time.perf_counter()
     prepared = preprocess.prepare(image, recipe)
     ctx.check()
@@ -64,6 +64,6 @@ def run_live(ctx: TaskContext, live: LiveModel, image: LoadedImage, recipe: prep
                               provider=live.session.provider)
     shown = fetched.get(live.layer)
     shown = None if shown is None or shown.dtype.kind != "f" else without_batch(shown)
-    picture = layer_picture(live.layer, shown, normalize, sort_by_mean) if shown is not None and is_map(shown) \
+    picture = layer_picture(live.layer, shown, normalize, sort_by_mean, aspect) if shown is not None and is_map(shown) \
         else None
     return run_result(live.loaded, image, recipe, prepared, activations, started, live=True, picture=picture)

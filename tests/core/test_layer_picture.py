@@ -28,8 +28,17 @@ def test_picture_pixels_are_the_cli_mosaic_colours(normalize, sort):
     assert unpack(picture.pixels)[~tiles.mask].tolist() == [list(render.GAP_RGB)] * int((~tiles.mask).sum())
     assert picture.mosaic.order == tiles.order
     assert picture.stats == layer_stats(values)
-    assert picture.fits("conv", normalize, sort) and not picture.fits("conv", normalize, not sort)
+    assert picture.fits("conv", normalize, sort, 1.0) and not picture.fits("conv", normalize, not sort, 1.0)
     assert layer_picture("conv", values, normalize, sort, with_stats=False).stats is None
+
+
+def test_a_picture_is_laid_out_for_its_box_and_fits_any_box_that_keeps_its_grid():
+    values = np.random.default_rng(4).normal(size=(96, 55, 55)).astype(np.float32)
+    wide = layer_picture("conv1", values, "channel", False, aspect=2.6)
+    assert wide.mosaic.grid == (6, 16)                         # tests/core/test_mosaic.py: by hand
+    assert wide.fits("conv1", "channel", False, 2.5)           # the same grid: no new mosaic on a small resize
+    assert not wide.fits("conv1", "channel", False, 1.0)       # a square box: 10 × 10
+    assert layer_picture("conv1", values, "channel", False).mosaic.grid == (10, 10)
 
 
 def test_batch_axis_and_what_is_a_map():

@@ -54,6 +54,33 @@ def test_grid_is_near_square():
     assert cols < rows
 
 
+def test_grid_fills_a_wide_box():
+    """AlexNet's conv1 (96 maps of 55×55, 1 px gaps) in a box 2.6 times as wide as tall (a wide frame's mosaic on a
+    720 px projector). By hand, per box height: 10×10 tiles are 559 px square, so 1/559; 16 columns × 6 rows are
+    895 × 335 px, min(2.6/895, 1/335) = 1/344.2; 15 × 7 give 1/391, 17 × 6 give 1/365.8."""
+    assert grid_for(96, 55, 55, aspect=2.6) == (6, 16)
+    assert grid_for(96, 55, 55) == (10, 10)
+    assert grid_for(96, 55, 55, aspect=1 / 2.6) == (16, 6)     # a tall box: the same grid on its side
+
+
+def test_of_equally_large_tiles_the_grid_with_no_empty_row_wins():
+    """VGG-16's conv1_1 (64 maps of 224×224) in a box 1.22 times as wide as tall: 8 × 8 tiles are 1799 px square,
+    9 columns × 8 rows are 2024 × 1799; the height decides both (1/1799), and 9 columns leave 8 empty tiles."""
+    assert grid_for(64, 224, 224, aspect=1.22) == (8, 8)
+
+
+def test_a_mosaic_made_for_a_wide_box_keeps_every_channel_where_it_says():
+    act = np.arange(96 * 3 * 4, dtype=np.float32).reshape(96, 3, 4)
+    m = channel_mosaic(act, aspect=2.6)
+    assert m.grid == grid_for(96, 3, 4, aspect=2.6) and m.grid[1] > m.grid[0]
+    assert m.image.shape == (m.grid[0] * 4 - 1, m.grid[1] * 5 - 1)
+    for channel in (0, 17, 95):
+        y, x = m.tile_origin(channel)
+        assert m.channel_at(y + 2, x + 3) == channel
+        np.testing.assert_allclose(m.image[y:y + 3, x:x + 4], (act[channel] - act[channel].min()) / 11)
+    assert m.mask.sum() == 96 * 3 * 4
+
+
 def test_rejects_non_3d():
     for bad in (np.zeros(10), np.zeros((1, 10)), np.zeros((1, 2, 3, 4)), np.zeros((0, 3, 3))):
         with pytest.raises(ValueError, match="C, H, W"):

@@ -56,7 +56,7 @@ def frames_of_the_shown_layer(view, row_index: int, frames: int, scale=lambda i:
     app.installEventFilter(counter)
     try:
         for i in range(frames):
-            panel.show_layer(row, values * scale(i), result.prepared, "channel", False, None, None)
+            panel.show_layer(row, values * scale(i), result.prepared, "channel", False, 1.0, None, None)
             app.processEvents()
     finally:
         app.removeEventFilter(counter)

@@ -220,3 +220,27 @@ def test_the_strip_leaves_the_layer_table_three_rows_at_1280_by_720_zoom_1_5(ope
     legend = strip.legend.geometry()
     assert legend.bottom() < strip.height() - strip.horizontalScrollBar().sizeHint().height()
     assert table.viewport().height() >= 3 * table.rowHeight(0)
+
+
+def test_the_channel_mosaic_fills_its_wide_box_at_1280_by_720_zoom_1_5(open_window, qtbot):
+    """A 720 px projector leaves the mosaic a box ~2.5 times as wide as tall: a square grid of AlexNet's 96 conv1
+    maps used under half its width (tiles of ~17 px); laid out for the box, the tiles are ~29 px."""
+    from explorer.core.mosaic import grid_for
+
+    win = open_window((1280, 720), 1.5, "explorer")
+    win.explorer.select_model("alexnet")
+    qtbot.waitUntil(win.explorer.has_results, timeout=60_000)
+    ex, panel = win.state.explorer, win.explorer.activations
+    ex.layer = "conv1"
+    qtbot.waitUntil(lambda: panel.mosaic is not None and panel.mosaic.tile == (55, 55))
+    box = panel.mosaic_plot.vb.size()
+    assert ex.mosaic_aspect == pytest.approx(box.width() / box.height(), rel=0.03) and ex.mosaic_aspect > 1.8
+    rows, cols = panel.mosaic.grid
+    assert (rows, cols) == grid_for(96, 55, 55, 1, ex.mosaic_aspect) and cols > 1.8 * rows
+
+    def tile_px(grid: tuple[int, int]) -> float:
+        """On-screen size of a tile of the mosaic fitted into the box."""
+        width, height = grid[1] * 56 - 1, grid[0] * 56 - 1
+        return 55 * min(box.width() / width, box.height() / height)
+
+    assert tile_px((rows, cols)) > 1.5 * tile_px(grid_for(96, 55, 55))

@@ -9,6 +9,8 @@ signals; the view writes them into the ExplorerState and calls back here, so the
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
@@ -45,6 +47,7 @@ HINT = "Hover over or click a unit of the channel to see its receptive field."
 # 720 px projector at zoom 1.5 the view is ~115 px, and the two titles took half of it.
 TITLE_LINES_PER_PICTURE = 5
 TITLE_MARGIN_PX = 20  # a plot's own margins around its title
+ASPECT_STEP = 1.05    # the mosaic's box shape is told in steps of 5 %
 STATS_AT_ONCE = 250_000  # values whose statistics (~5 ms) are computed with the maps; larger ones just after
 
 
@@ -94,6 +97,7 @@ class ActivationPanel(QWidget):
     normalize_chosen = Signal(str)      # "channel" | "layer"
     sort_chosen = Signal(bool)
     effective_chosen = Signal(bool)     # draw the measured effective field of the clicked unit
+    mosaic_aspect_changed = Signal(float)  # the mosaic's box, width / height, in steps of ASPECT_STEP
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -197,15 +201,18 @@ class ActivationPanel(QWidget):
         self.sort.clicked.connect(self.sort_chosen)
         self.effective.clicked.connect(self.effective_chosen)
         self.mosaic_view.scene().sigMouseClicked.connect(self._mosaic_clicked)
+        self.mosaic_plot.vb.sigResized.connect(self._mosaic_resized)
         self.detail_view.scene().sigMouseClicked.connect(self._detail_clicked)
         self.detail_view.installEventFilter(self)  # its shape decides where its plots go and if they keep titles
         self.detail_view.scene().sigMouseMoved.connect(self._detail_hovered)
 
     # ----- painting what the view hands over -----------------------------------------------------------------
     def show_layer(self, row: Row, values: np.ndarray | None, prepared: Prepared, normalize: str, sort: bool,
-                   channel: int | None, unit: tuple[int, int] | None, picture: LayerPicture | None = None) -> None:
-        """One row's tensor (C,H,W) as a mosaic or a vector as bars, the chosen channel and unit within it.
-        ``picture``: the mosaic already made (a live run's); used when it was made with these options."""
+                   aspect: float, channel: int | None, unit: tuple[int, int] | None,
+                   picture: LayerPicture | None = None) -> None:
+        """One row's tensor (C,H,W) as a mosaic laid out for a box ``aspect`` times as wide as tall, or a vector
+        as bars; the chosen channel and unit within it. ``picture``: the mosaic already made (a live run's); used
+        when it was made with these options."""
         self.normalize.setCurrentIndex(self.normalize.findData(normalize))
         self.sort.setChecked(sort)
         if prepared is not self.prepared:
@@ -219,8 +226,9 @@ class ActivationPanel(QWidget):
             return
         self._frame_input()
         if is_map(values):
-            if picture is None or not picture.fits(row.tensor, normalize, sort):
-                picture = layer_picture(row.tensor, values, normalize, sort, with_stats=values.size <= STATS_AT_ONCE)
+            if picture is None or not picture.fits(row.tensor, normalize, sort, aspect):
+                picture = layer_picture(row.tensor, values, normalize, sort, aspect,
+                                        with_stats=values.size <= STATS_AT_ONCE)
             self._show_mosaic(picture, values.shape)
             self._show_stats(picture.stats, new_frame)
             self.show_channel(channel, unit)
@@ -384,6 +392,14 @@ class ActivationPanel(QWidget):
         _, (shown_low, shown_high) = self.bars_view.viewRange()
         if not (keep_range and range_still_fits((low, high), (shown_low, shown_high))):
             self.bars_view.autoRange()
+
+    def _mosaic_resized(self) -> None:
+        """The box's shape, rounded to a step so a window being dragged does not lay the mosaic out at every pixel;
+        the state keeps it (the live runs lay their mosaics out for it too) and the view shows the layer again."""
+        box = self.mosaic_plot.vb.size()
+        if box.width() > 0 and box.height() > 0:
+            steps = round(math.log(box.width() / box.height()) / math.log(ASPECT_STEP))
+            self.mosaic_aspect_changed.emit(ASPECT_STEP ** steps)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         if watched is self.detail_view and event.type() == QEvent.Type.Resize:

@@ -80,7 +80,7 @@ class LiveRuns:
             return (tasks.run_model, *request)
         if session is not None and session.loaded is loaded and session.layer == scope:
             ex = self.state.explorer
-            return live_tasks.run_live, session, image, recipe, ex.normalize, ex.sort
+            return live_tasks.run_live, session, image, recipe, ex.normalize, ex.sort, ex.mosaic_aspect
         if not (self.runner.is_busy(KIND) and self._building == (loaded, scope)):
             self._building, self._session = (loaded, scope), None  # the old session's memory goes now
             self.runner.submit(KIND, live_tasks.build_live, loaded, scope, on_done=self._built, on_error=on_error)

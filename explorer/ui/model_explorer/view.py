@@ -216,6 +216,7 @@ class ModelExplorerView(QWidget):
         self.activations.unit_pointed.connect(lambda y, x: setattr(ex, "unit", (y, x)))
         self.activations.normalize_chosen.connect(lambda value: setattr(ex, "normalize", value))
         self.activations.sort_chosen.connect(lambda value: setattr(ex, "sort", value))
+        self.activations.mosaic_aspect_changed.connect(lambda value: setattr(ex, "mosaic_aspect", value))
         self.tabs.currentChanged.connect(lambda index: setattr(ex, "panel", PANELS[index]))
         self.rf_plot.compare_requested.connect(self._compare_builtins)
 
@@ -226,7 +227,8 @@ class ModelExplorerView(QWidget):
                              (ex.error, self._on_error), (ex.result, self._show_result),
                              (ex.layer, self._show_layer), (ex.channel, self._show_channel),
                              (ex.unit, self._show_unit), (ex.normalize, self._show_activations),
-                             (ex.sort, self._show_activations), (ex.panel, self._show_panel),
+                             (ex.sort, self._show_activations), (ex.mosaic_aspect, self._show_activations),
+                             (ex.panel, self._show_panel),
                              (ex.progress, self._show_progress), (ex.progress_text, self._show_progress),
                              (image.image, self._on_model_input), (image.photo, self._on_model_input),
                              (ex.layer, self._reconcile), (self.state.live.events.playing, self._reconcile),
@@ -615,8 +617,8 @@ class ModelExplorerView(QWidget):
             return
         row = self.rows[index]
         values = row_values(row, index, result.activations, result.prepared.tensor, result.preprocess.layout)
-        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit,
-                                    result.picture)
+        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.mosaic_aspect,
+                                    ex.channel, ex.unit, result.picture)
         if values is None and result.live and row.tensor not in result.activations.tensors:
             self.activations.stats.setText(self.live_runs.note())
 
