@@ -179,7 +179,7 @@ def failure(exc: BaseException) -> tuple[str, str]:
     return "error", f"{type(exc).__name__}: {text[:300]}"
 
 
-def _reporter(conn: Connection) -> Progress:
+def reporter(conn: Connection) -> Progress:
     """The child's progress callback: ("progress", (fraction, text)) through the result pipe, at most one per
     _PROGRESS_S (a batch loop may report thousands of times) except the last, which says the work is done."""
     last = -math.inf
@@ -199,14 +199,24 @@ def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], arg
     limit_memory(memory_bytes)
     silence_stderr()
     try:
-        message: tuple[str, Any] = ("ok", fn(*args, progress=_reporter(conn)) if reports else fn(*args))
+        message: tuple[str, Any] = ("ok", fn(*args, progress=reporter(conn)) if reports else fn(*args))
     except BaseException as exc:  # noqa: BLE001 - everything becomes one line for the user
         message = failure(exc)
+    send_result(conn, message)
+    conn.close()
+
+
+def send_result(conn: Connection, message: tuple[str, Any]) -> bool:
+    """A child's (status, payload) to its parent, or what went wrong sending it; False when the parent is gone."""
     try:
-        conn.send(message)
-    except MemoryError:
-        conn.send(("memory", ""))
-    except Exception as exc:  # noqa: BLE001 - an unpicklable result
-        conn.send(("error", f"its result could not be sent back ({type(exc).__name__}: {exc})"))
-    finally:
-        conn.close()
+        try:
+            conn.send(message)
+        except MemoryError:
+            conn.send(("memory", ""))
+        except (OSError, EOFError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result
+            conn.send(("error", f"its result could not be sent back ({type(exc).__name__}: {exc})"))
+    except (OSError, EOFError):
+        return False
+    return True

@@ -131,7 +131,7 @@ class SandboxedSession:
         there.close()
         stops_there.close()
         self._child, self._conn, self._stops = child, here, stops
-        self._finalizer = weakref.finalize(self, _kill, child, here, stops)  # dropped without close(): still stopped
+        self._finalizer = weakref.finalize(self, kill, child, here, stops)  # dropped without close(): still stopped
         header, _ = self._answer(cancelled)
         return header
 
@@ -159,42 +159,20 @@ class SandboxedSession:
 
     def _answer(self, cancelled: Callable[[], bool], request: int | None = None) -> tuple[dict, list[np.ndarray]]:
         """Wait for the child's answer (header, arrays). On cancel, the child is asked to stop ``request`` (when
-        given) and waited for CANCEL_GRACE_S: if it answers, it stays and _StoppedInTime is raised; on cancel
+        given) and waited for CANCEL_GRACE_S: if it answers, it stays and StoppedInTime is raised; on cancel
         without that, timeout, death or failure it is killed and the error raised."""
         conn, child, stops = self._conn, self._child, self._stops
         assert conn is not None and child is not None and stops is not None
-        deadline = time.monotonic() + self.timeout_s
-        stopping = False  # the child was asked to stop this request
+        waiting = AnswerWait(conn, child, stops, request, self.timeout_s, self._what, self._memory_bytes)
         try:
-            while True:
-                if cancelled() and not stopping:
-                    if request is None:
-                        raise sandbox.Cancelled(f"{self._what} was cancelled.")
-                    try:
-                        stops.send(request)
-                    except OSError:
-                        pass  # it died: the wait below hears it
-                    stopping, deadline = True, min(deadline, time.monotonic() + CANCEL_GRACE_S)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    if stopping:
-                        raise sandbox.Cancelled(f"{self._what} was cancelled.")
-                    raise sandbox.TimedOut(f"{self._what} did not finish within {self.timeout_s:g} s and was "
-                                           "stopped: it may loop for ever or be too big for this machine; try a "
-                                           "smaller model or input.")
-                ready = wait([conn, child.sentinel], timeout=min(_POLL_S, remaining))
-                if conn in ready or (ready and conn.poll()):
-                    break
-                if ready:  # the sentinel alone: it died and said nothing
-                    child.join()
-                    raise sandbox.death(child.exitcode, self._what, self._memory_bytes)
+            waiting.until_message(cancelled)
             try:
                 status, header = conn.recv()
-                if stopping:  # stopped, or finished just before it heard: either way the child is still sound
+                if waiting.stopping:  # stopped, or finished just before it heard: either way the child is still sound
                     if status == "ok":  # take what it wrote, so the pipe stays in step
                         self._check_size(header.get("arrays", ()))
                         self._receive(conn, header.get("arrays", ()))
-                    raise _StoppedInTime(f"{self._what} was cancelled.")
+                    raise StoppedInTime(f"{self._what} was cancelled.")
                 if status != "ok":
                     sandbox.outcome(status, header, self._what, self._memory_bytes)  # raises
                 layout = header.get("arrays", ())
@@ -206,7 +184,7 @@ class SandboxedSession:
         except BaseException as exc:
             # A plain UserError (a wrong input shape) or a run stopped in time leaves a healthy child; everything
             # else may not have.
-            if type(exc) not in (UserError, _StoppedInTime):
+            if type(exc) not in (UserError, StoppedInTime):
                 self._stop()
             raise
 
@@ -236,8 +214,50 @@ class SandboxedSession:
                 for (dtype, shape), offset in zip(layout, offsets)]
 
 
-class _StoppedInTime(sandbox.Cancelled):
+class StoppedInTime(sandbox.Cancelled):
     """A cancelled request the child stopped (or finished) within CANCEL_GRACE_S: it keeps its session."""
+
+
+class AnswerWait:
+    """The parent's wait for a child's next message about request ``request``, shared by the session's and the
+    explanations' children. On cancel the child is asked to stop ``request`` and given CANCEL_GRACE_S (no request
+    yet, as while it starts: Cancelled at once); ``until_message`` raises sandbox.Cancelled when that passes,
+    TimedOut after ``timeout_s`` without a message (``progressed`` starts that anew), and death's error when the
+    child died without a word. The caller kills the child after any of these."""
+
+    def __init__(self, conn: Connection, child: Any, stops: Connection, request: int | None, timeout_s: float,
+                 what: str, memory_bytes: int, waiting: str = "did not finish within") -> None:
+        self.conn, self.child, self.stops, self.request = conn, child, stops, request
+        self.timeout_s, self.what, self.memory_bytes, self.waiting = timeout_s, what, memory_bytes, waiting
+        self.stopping = False  # the child was asked to stop the request
+        self.deadline = time.monotonic() + timeout_s
+
+    def progressed(self) -> None:
+        if not self.stopping:
+            self.deadline = time.monotonic() + self.timeout_s
+
+    def until_message(self, cancelled: Callable[[], bool]) -> None:
+        while True:
+            if cancelled() and not self.stopping:
+                if self.request is None:
+                    raise sandbox.Cancelled(f"{self.what} was cancelled.")
+                try:
+                    self.stops.send(self.request)
+                except OSError:
+                    pass  # it died: the wait below hears it
+                self.stopping, self.deadline = True, min(self.deadline, time.monotonic() + CANCEL_GRACE_S)
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                if self.stopping:
+                    raise sandbox.Cancelled(f"{self.what} was cancelled.")
+                raise sandbox.TimedOut(f"{self.what} {self.waiting} {self.timeout_s:g} s and was stopped: it may "
+                                       "loop for ever or be too big for this machine; try a smaller model or input.")
+            ready = wait([self.conn, self.child.sentinel], timeout=min(_POLL_S, remaining))
+            if self.conn in ready or (ready and self.conn.poll()):
+                return
+            if ready:  # the sentinel alone: it died and said nothing
+                self.child.join()
+                raise sandbox.death(self.child.exitcode, self.what, self.memory_bytes)
 
 
 def _layout(layout: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[list[int], int]:
@@ -287,7 +307,7 @@ def _free(holder: list[shared_memory.SharedMemory]) -> None:
     holder.clear()
 
 
-def _kill(child: Any, *connections: Connection) -> None:
+def kill(child: Any, *connections: Connection) -> None:
     if child.is_alive():
         child.kill()
     child.join()
@@ -315,7 +335,7 @@ def _serve(conn: Connection, path: str, memory_bytes: int, stops: Connection) ->
         return
     live: dict[tuple[str, ...], LiveSession] = {}
     running = _Running()
-    threading.Thread(target=running.stop_when_asked, args=(stops,), daemon=True).start()
+    threading.Thread(target=running.wait_for, args=(stops,), daemon=True).start()
     while True:
         try:
             number, kind, *rest = conn.recv()
@@ -341,15 +361,40 @@ def _serve(conn: Connection, path: str, memory_bytes: int, stops: Connection) ->
             running.end()
 
 
-class _Running:
-    """In the child: the request under way and the last one the parent asked to stop. Either may come first (the
-    parent may cancel a request the child has not read yet), so both sides look at both under one lock."""
+class StopRequests:
+    """In a child: the last request its parent asked to stop, heard by a thread that sleeps on the stop pipe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._stop = 0                        # the last request the parent asked to stop
+
+    def asked(self, number: int) -> bool:
+        with self._lock:
+            return self._stop == number
+
+    def wait_for(self, stops: Connection) -> None:
+        """A thread: wait (asleep, not polling) for the parent to name a request; ends when the parent is gone."""
+        while True:
+            try:
+                number = stops.recv()
+            except (EOFError, OSError):
+                return
+            with self._lock:
+                self._stop = number
+                self._stopped(number)
+
+    def _stopped(self, number: int) -> None:
+        """Called under the lock when the parent names ``number``."""
+
+
+class _Running(StopRequests):
+    """The request under way and its RunOptions as well. The stop may come before the request is read (the parent
+    may cancel a request the child has not read yet), so both sides look at both under one lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self._number = 0                      # the request under way (0: none)
         self._options = ort.RunOptions()      # its options: terminate stops onnxruntime between nodes
-        self._stop = 0                        # the last request the parent asked to stop
 
     def begin(self, number: int) -> ort.RunOptions:
         options = ort.RunOptions()
@@ -362,17 +407,9 @@ class _Running:
         with self._lock:
             self._number = 0
 
-    def stop_when_asked(self, stops: Connection) -> None:
-        """A thread: wait (asleep, not polling) for the parent to name a request; ends when the parent is gone."""
-        while True:
-            try:
-                number = stops.recv()
-            except (EOFError, OSError):
-                return
-            with self._lock:
-                self._stop = number
-                if self._number == number:
-                    self._options.terminate = True
+    def _stopped(self, number: int) -> None:
+        if self._number == number:
+            self._options.terminate = True
 
 
 class SandboxedLive:

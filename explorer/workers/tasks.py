@@ -27,10 +27,12 @@ from explorer.core import (
     predictions,
     preprocess,
     render,
+    sandbox,
     zoo,
 )
 from explorer.core import inspect as core_inspect
 from explorer.core.explain import sandboxed
+from explorer.core.explain.child import ExplainChild
 from explorer.core.images import LoadedImage
 from explorer.core.layer_picture import LayerPicture
 from explorer.core.model_facts import Filters, ModelFacts
@@ -59,30 +61,29 @@ class Explainer:
     """The loaded model prepared for explanations (core.explain.ExplainModel), built by the first task that needs
     it: most sessions never explain, and load_model drops the model proto, so it is rebuilt from the catalog then.
     One per loaded model, shared by the "explain" and "erf" tasks (the lock makes the second wait for the first).
-    A user's file is never run here: each task runs it in a sandbox child that builds its own (see ``run``)."""
+    A user's file is never run here: its ExplainModel lives in a sandboxed child of its own (core/explain/child.py),
+    started by the first request and kept for the next ones until ``close``."""
 
     def __init__(self, entry: catalog.ModelEntry) -> None:
         self._entry = entry
-        self._isolated = not sandboxed.trusted(entry)
+        self._child = None if sandboxed.trusted(entry) else ExplainChild(
+            entry, memory_bytes=sandbox.default_memory_bytes(), timeout_s=SANDBOX_TIMEOUT_S)
         self._model: explain.ExplainModel | None = None
         self._lock = threading.Lock()
 
     def run(self, ctx: TaskContext, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``job(model, *args, progress=, cancelled=, **kwargs)``: on the shared ExplainModel for our own models;
-        for a user's file in a child process with a memory cap and a time limit per step, killed on cancel."""
-        if not self._isolated:
+        for a user's file in its child, with a memory cap and a time limit per step, stopped on cancel."""
+        if self._child is None:
             model = self.get(ctx)
             try:
                 return job(model, *args, progress=ctx.progress, cancelled=lambda: ctx.cancelled, **kwargs)
             except RunCancelled:
                 raise Cancelled() from None
-        from explorer.core import sandbox
-
         stop = threading.Event()
         ctx.on_cancel(stop.set)
         try:
-            return sandboxed.run(self._entry, job, *args, progress=ctx.progress, cancel=stop,
-                                 timeout_s=SANDBOX_TIMEOUT_S, memory_bytes=sandbox.default_memory_bytes(), **kwargs)
+            return self._child.run(job, *args, progress=ctx.progress, cancel=stop, **kwargs)
         except sandbox.Cancelled:
             raise Cancelled() from None
 
@@ -93,6 +94,11 @@ class Explainer:
                 proto = catalog.load(self._entry, lambda _, text: ctx.progress(0.0, text), lambda: ctx.cancelled)
                 self._model = explain.ExplainModel(proto)
             return self._model
+
+    def close(self) -> None:
+        """The model left: its explanation child (a user's file) stops now rather than when collected."""
+        if self._child is not None:
+            self._child.close()
 
 
 @dataclass(frozen=True)
@@ -187,8 +193,6 @@ def load_model(ctx: TaskContext, key: str) -> LoadedModel:
 def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
     """Inspect a user's file (which runs it once for its shapes) in a child process with a memory cap and a time
     limit that cancelling the task kills at once."""
-    from explorer.core import sandbox
-
     ctx.progress(0.1, f"{path.name}: checking the graph in a separate process…")
     stop = threading.Event()
     ctx.on_cancel(stop.set)
@@ -201,8 +205,6 @@ def inspect_in_sandbox(ctx: TaskContext, path: Path) -> core_inspect.ModelInfo:
 
 def sandboxed_session(ctx: TaskContext, path: Path) -> SandboxedSession:
     """A user's file held in a child process with a memory cap; each run has a time limit and cancelling kills it."""
-    from explorer.core import sandbox
-
     stop = threading.Event()
     ctx.on_cancel(stop.set)
     try:

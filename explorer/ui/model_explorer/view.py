@@ -661,8 +661,11 @@ class ModelExplorerView(QWidget):
 
 
 def _release(loaded: LoadedModel | None) -> None:
-    """A user's model runs in its own child process: stop it as soon as the model leaves, not whenever the garbage
-    collector gets to it (a stray child would hold its memory, and tests count children)."""
+    """A user's model runs in child processes of its own (its session's, its explanations'): stop them as soon as
+    the model leaves, not whenever the garbage collector gets to it (a stray child would hold its memory, and tests
+    count children)."""
     if loaded is not None and isinstance(loaded.session, SandboxedSession):
         loaded.session.cancel()
         loaded.session.close()
+    if loaded is not None:
+        loaded.explainer.close()
