@@ -82,6 +82,20 @@ def test_playing_fetches_only_the_shown_layer_and_the_output(fetches, playing, q
     assert view.predictions.lines.text() and result.top[0][0] == int(np.argmax(result.activations.output))
 
 
+def test_the_summary_is_no_longer_while_frames_play(playing, qtbot):
+    """It said "live: shown layer + prediction" while playing, longer than "ran in 0.4 ms": a second line on a
+    720 px projector, so the strip and the maps moved down a line at every play and up at every pause."""
+    view, controller, camera = playing
+    ex = view.state.explorer
+    qtbot.waitUntil(live_result_for(view, view.rows[view.current_row].tensor), timeout=WAIT_MS)
+    live_text = view.summary.text()
+    controller.set_playing(False)
+    qtbot.waitUntil(lambda: ex.result is not None and not ex.result.live, timeout=WAIT_MS)
+    paused_text = view.summary.text()
+    assert live_text.endswith(" · live") and " · ran in " in paused_text
+    assert len(live_text) <= len(paused_text)
+
+
 def test_pausing_computes_every_activation_of_the_frozen_frame(fetches, playing, qtbot):
     view, controller, camera = playing
     live, ex = view.state.live, view.state.explorer

@@ -75,7 +75,8 @@ def badge(explorer: ExplorerState) -> tuple[str, str, str]:
 
 def summary(explorer: ExplorerState, images: ImageState, playing: bool = False) -> str:
     """The chosen model's size — what it runs on (source and size) and how long that took; ``playing``: a camera
-    or video plays (live runs compute the shown layer and the prediction alone)."""
+    or video plays (live runs compute the shown layer and the prediction alone; the layer table's other rows say
+    so when chosen)."""
     loaded = explorer.shown_model()
     if loaded is None:
         title = chosen_title(explorer.model)
@@ -98,7 +99,7 @@ def summary(explorer: ExplorerState, images: ImageState, playing: bool = False) 
     if not on_screen(result, loaded, source, playing):
         runs_on += " · running…"
     elif result.live:  # the same words every frame: new text would lay the view out again ~30 times a second
-        runs_on += " · live: shown layer + prediction"
+        runs_on += " · live"  # no longer than "ran in …": a second line on a projector moved the maps at every pause
     else:
         runs_on += f" · ran in {duration_text(result.run_ms)}"  # one line at 1280 px and zoom 1.5 (projector)
     return f"{facts}{SEPARATOR}{runs_on}"
