@@ -431,10 +431,10 @@ class ActivationPanel(QWidget):
         else hidden, their text in the view's tooltip. A title, shown or not, never widens its picture's column
         (pyqtgraph makes its text's width the plot's least): side by side, "Input as the model sees it" took two
         thirds of the width. A maximum bounds that least."""
-        above_each_other, side_by_side = (1, 2) if self.side_by_side else (2, 1)
+        rows, columns = (1, 2) if self.side_by_side else (2, 1)
         line = self.fontMetrics().lineSpacing()
-        tall = self.detail_view.height() / above_each_other >= TITLE_LINES_PER_PICTURE * line
-        column = self.detail_view.width() / side_by_side - TITLE_MARGIN_PX
+        tall = self.detail_view.height() / rows >= TITLE_LINES_PER_PICTURE * line
+        column = self.detail_view.width() / columns - TITLE_MARGIN_PX
         plots = (self.input_plot, self.channel_plot)
         shown = tall and all(plot.titleLabel.item.boundingRect().width() <= column for plot in plots)
         for plot in plots:
