@@ -59,14 +59,18 @@ class LayerStats:
 def grid_for(channels: int, tile_h: int, tile_w: int, gap: int = 1, aspect: float = 1.0) -> tuple[int, int]:
     """(rows, cols) that show tiles of this shape largest in a box ``aspect`` times as wide as it is tall (1: a
     square mosaic); of grids whose tiles are as large, the one with the fewest empty tiles, then the widest (where
-    the height decides, 9 columns of 64 maps leave a row with one map in it, 8 none). Every column count is tried:
-    a few thousand at most, and the answer is cached."""
+    the height decides, 9 columns of 64 maps leave a row with one map in it, 8 none). The tiles' width limits them
+    below the column count where the mosaic has the box's shape and their height above it, so the columns tried
+    are those within a factor 2 of that count (all of them for up to a few channels); the answer is cached."""
     def merit(cols: int) -> tuple[float, int, int]:
         rows = math.ceil(channels / cols)
         width, height = cols * (tile_w + gap) - gap, rows * (tile_h + gap) - gap
         return min(aspect / width, 1 / height), channels - rows * cols, cols   # size per pixel of box height
 
-    cols = max(range(1, max(channels, 1) + 1), key=merit)
+    most = max(channels, 1)
+    balanced = math.sqrt(most * aspect * (tile_h + gap) / (tile_w + gap))
+    tried = range(min(max(1, math.floor(balanced / 2)), most), min(most, math.ceil(balanced * 2) + 1) + 1)
+    cols = max(tried, key=merit)
     return math.ceil(channels / cols), cols
 
 

@@ -81,6 +81,24 @@ def test_a_mosaic_made_for_a_wide_box_keeps_every_channel_where_it_says():
     assert m.mask.sum() == 96 * 3 * 4
 
 
+def test_grid_equals_trying_every_column_count():
+    """grid_for tries only the column counts near where the mosaic has the box's shape: the answer must be the one
+    an exhaustive search gives (largest tiles, then fewest empty tiles, then more columns)."""
+    def exhaustive(channels: int, h: int, w: int, aspect: float) -> tuple[int, int]:
+        best = None
+        for cols in range(1, channels + 1):
+            rows = -(-channels // cols)
+            key = (min(aspect / (cols * (w + 1) - 1), 1 / (rows * (h + 1) - 1)), channels - rows * cols, cols)
+            best = max(best or key, key)
+        return -(-channels // best[2]), best[2]
+
+    for channels in (*range(1, 40), 64, 96, 384, 1000):
+        for h, w in ((55, 55), (13, 13), (2, 30), (30, 2), (1, 5)):
+            for aspect in (0.05, 0.5, 1.0, 1.22, 2.6, 8.0, 30.0):
+                assert grid_for(channels, h, w, 1, aspect) == exhaustive(channels, h, w, aspect), (channels, h, w,
+                                                                                                  aspect)
+
+
 def test_rejects_non_3d():
     for bad in (np.zeros(10), np.zeros((1, 10)), np.zeros((1, 2, 3, 4)), np.zeros((0, 3, 3))):
         with pytest.raises(ValueError, match="C, H, W"):
