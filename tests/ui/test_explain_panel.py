@@ -179,3 +179,34 @@ def test_effective_field_of_the_clicked_unit_on_lenet(qtbot, view, digit):
     assert ex.field.unit == (2, 0, 0) and panel.field_item.isVisible()
     panel.effective.click()
     assert ex.field is None and not panel.field_item.isVisible() and "Effective" not in panel.rf_text.text()
+
+
+def test_the_map_gets_the_height_of_a_wide_short_panel(qtbot):
+    """A 720 px projector at zoom 1.5 leaves the panel ~865×335 px: under four rows of controls, the random-weights
+    note and the caption, the map was ~65 px tall. Beside one column of controls (which scrolls, texts included)
+    it gets the panel's height; a tall, narrow panel keeps the controls above the map."""
+    from explorer.state.app import AppState
+    from explorer.ui.model_explorer.explain_panel import ExplainPanel
+    from explorer.workers.runner import TaskRunner
+
+    runner = TaskRunner()
+    panel = ExplainPanel(AppState(), runner)
+    qtbot.addWidget(panel)
+    panel.caption.setText("Ablation-CAM at pool5 for class 892 (the top prediction, logit 6.68) · 1 forward pass")
+    panel.show()
+    try:
+        panel.resize(865, 335)
+        qtbot.waitUntil(lambda: panel.beside and panel.view.height() >= panel.height() - 10)
+        assert panel.view.geometry().left() >= panel.controls.geometry().right()
+        assert min(panel.view.width(), panel.view.height()) >= 300            # was ~65 px tall
+        inner = panel.controls.widget()
+        for widget in (panel.method, panel.export, panel.caption):  # all there, scrolled to if need be
+            assert inner.isAncestorOf(widget) and widget.isVisible()
+        assert inner.isAncestorOf(panel.note)                                  # shown for random weights
+        panel.resize(500, 900)
+        qtbot.waitUntil(lambda: not panel.beside
+                        and panel.view.geometry().top() >= panel.controls.geometry().bottom())
+        assert panel.controls.verticalScrollBar().maximum() == 0               # above the map it never scrolls
+        assert not panel.controls.widget().isAncestorOf(panel.caption)        # the caption is under the map again
+    finally:
+        runner.shutdown(1.0)

@@ -14,12 +14,15 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -88,6 +91,9 @@ class ResultCache:
             self._items.popitem(last=False)
 
 
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (not exported by PySide6)
+
+
 def _label(text: str) -> QLabel:
     label = QLabel(text)
     label.setFont(style.font(style.LABEL_PT))
@@ -138,20 +144,15 @@ class ExplainPanel(QWidget):
         self.export = QPushButton("Export PNG…")
         self.export.setToolTip("Save the image with the heat map on top, at the image's size, as shown.")
         self.export.clicked.connect(self._export_dialog)
-        grid = QGridLayout()  # two columns of pairs: the panel shares a 1024 px window with the layer table
-        rows = ((("Method", self.method), ("Layer", self.layer)),
-                (("Class", self.klass), ("Opacity", self.opacity)),
-                (("Patch", self.patch), ("Stride", self.stride)),
-                (("Fill", self.fill),))
-        for row, pairs in enumerate(rows):
-            for col, (title, widget) in enumerate(pairs):
-                grid.addWidget(_label(title), row, 2 * col)
-                grid.addWidget(widget, row, 2 * col + 1)
-        grid.addWidget(self.export, 3, 3)
+        # (title, control) in reading order: two pairs to a row above the map, one beside it (_arrange)
+        self.pairs = [(_label(title), widget) for title, widget in (
+            ("Method", self.method), ("Layer", self.layer), ("Class", self.klass), ("Opacity", self.opacity),
+            ("Patch", self.patch), ("Stride", self.stride), ("Fill", self.fill))]
         for widget in (self.method, self.layer, self.klass, self.patch, self.stride, self.fill, self.export):
             widget.setFont(style.font(style.LABEL_PT))
-        grid.setColumnStretch(3, 1)
-        grid.setColumnStretch(5, 1)
+        self.grid = QGridLayout()
+        self.pairs_per_row = 0
+        self._place_pairs(2)  # two columns of pairs: the panel shares a 1024 px window with the layer table
 
         self.note = _label("")
         self.note.setWordWrap(True)
@@ -170,13 +171,86 @@ class ExplainPanel(QWidget):
         self.caption = _label("")
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addLayout(grid)
-        box.addWidget(self.note)
-        box.addWidget(self.progress)
-        box.addWidget(self.view, 1)
-        box.addWidget(self.caption)
+        inner = QWidget()
+        self.column = QVBoxLayout(inner)  # the controls, and beside the map the texts too
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.addLayout(self.grid)
+        self.column.addStretch(1)
+        self.controls = QScrollArea()  # it scrolls only beside the map, when the panel is shorter than its column
+        self.controls.setWidget(inner)
+        self.controls.setWidgetResizable(True)
+        self.controls.setFrameShape(QFrame.Shape.NoFrame)
+        self.controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.shown = QVBoxLayout()  # the map, and above it the texts too
+        self.shown.addWidget(self.view, 1)
+        self.box = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.addWidget(self.controls)
+        self.box.addLayout(self.shown, 1)
+        self.beside = True
+        self._place(beside=False)
+
+    def _place_pairs(self, per_row: int) -> None:
+        """The controls ``per_row`` pairs to a row, Export under the last; the controls take the spare width."""
+        if per_row == self.pairs_per_row:
+            return
+        self.pairs_per_row = per_row
+        for widget in (*(w for pair in self.pairs for w in pair), self.export):
+            self.grid.removeWidget(widget)
+        for i, (label, widget) in enumerate(self.pairs):
+            row, col = divmod(i, per_row)
+            self.grid.addWidget(label, row, 2 * col)
+            self.grid.addWidget(widget, row, 2 * col + 1)
+        last = len(self.pairs)
+        self.grid.addWidget(self.export, last // per_row, 2 * (last % per_row) + 1)
+        for col in range(4):
+            self.grid.setColumnStretch(col, 1 if col % 2 and col // 2 < per_row else 0)
+
+    def _place(self, beside: bool) -> None:
+        """Above the map: two pairs to a row, the texts between the controls and the map, the caption under it.
+        Beside it: one pair to a row with the texts under them in a column that scrolls, the map the full height."""
+        if beside == self.beside:
+            return
+        self.beside = beside
+        self._place_pairs(1 if beside else 2)
+        for widget in (self.note, self.progress, self.caption):
+            (self.shown if beside else self.column).removeWidget(widget)
+        if beside:
+            for i, widget in enumerate((self.note, self.progress, self.caption)):
+                self.column.insertWidget(1 + i, widget)
+        else:
+            self.shown.insertWidget(0, self.note)
+            self.shown.insertWidget(1, self.progress)
+            self.shown.addWidget(self.caption)
+        inner = self.controls.widget()
+        if beside:  # the pairs' least width and a scroll bar's; the panel's height
+            self.controls.setFixedWidth(inner.minimumSizeHint().width()
+                                        + self.controls.verticalScrollBar().sizeHint().width())
+            self.controls.setMinimumHeight(0)
+            self.controls.setMaximumHeight(QWIDGETSIZE_MAX)
+        else:       # the pairs' height: it never scrolls
+            self.controls.setMinimumWidth(0)
+            self.controls.setMaximumWidth(QWIDGETSIZE_MAX)
+            self.controls.setFixedHeight(inner.sizeHint().height())
+        self.box.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The controls above the map or beside it, whichever leaves the map the larger square: on a 720 px
+        projector at zoom 1.5 the panel is ~865×335 px, and under the controls, the random-weights note and the
+        caption the map was ~65 px tall."""
+        row = max(w.sizeHint().height() for pair in self.pairs for w in pair) + self.grid.verticalSpacing()
+        pair = (max(label.sizeHint().width() for label, _ in self.pairs)
+                + max(widget.minimumSizeHint().width() for _, widget in self.pairs)
+                + 2 * self.grid.horizontalSpacing() + self.controls.verticalScrollBar().sizeHint().width())
+        texts = sum(w.sizeHint().height() for w in (self.note, self.progress, self.caption) if not w.isHidden())
+        rows_above = -(-(len(self.pairs) + 1) // 2)
+        above = min(self.width(), self.height() - rows_above * row - texts)
+        beside = min(self.width() - pair, self.height())
+        self._place(beside > above)
 
     def _bind(self) -> None:
         ex, events = self.state.explorer, self.state.explorer.events
