@@ -244,3 +244,20 @@ def test_the_channel_mosaic_fills_its_wide_box_at_1280_by_720_zoom_1_5(open_wind
         return 55 * min(box.width() / width, box.height() / height)
 
     assert tile_px((rows, cols)) > 1.5 * tile_px(grid_for(96, 55, 55))
+
+
+def test_the_rf_growth_plot_keeps_its_axis_titles_and_legend_whole_at_1280_by_720_zoom_1_5(open_window, qtbot):
+    """Its titles were cut off on a 720 px projector ("eptive field (input" up the side, "…main path" past the
+    right edge), an empty note line took ~40 px from the plot, and the legend's entries came at zoom 1."""
+    win = open_window((1280, 720), 1.5, "explorer")
+    win.state.explorer.panel = "rf-growth"
+    rf = win.explorer.rf_plot
+    qtbot.waitUntil(lambda: rf.plot.isVisible() and rf.current is not None)
+    qtbot.wait(50)
+    assert not rf.note.isVisible()
+    for side, along in (("left", "height"), ("bottom", "width")):
+        axis = rf.plot.getAxis(side)
+        title = axis.label.boundingRect().width()            # the text's own length, before any rotation
+        assert title <= getattr(axis.geometry(), along)(), (side, title)
+    [(_, label)] = rf.legend.items
+    assert float(label.opts["size"].removesuffix("pt")) == pytest.approx(style.LABEL_PT * 1.5, abs=0.05)

@@ -20,8 +20,9 @@ class RFGrowthPlot(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.setLabel("bottom", "depth (n-th convolution or pooling layer on the main path)")
-        self.plot.setLabel("left", "receptive field (input pixels)")
+        # Short enough for the plot on a 720 px projector at zoom 1.5 (~780×250 px): longer titles were cut off
+        self.plot.setLabel("bottom", "depth: n-th convolution or pooling on the main path")
+        self.plot.setLabel("left", "RF (input px)")
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTickFont(style.font(style.LABEL_PT))
             self.plot.getAxis(axis).label.setFont(style.font(style.LABEL_PT))
@@ -30,6 +31,7 @@ class RFGrowthPlot(QWidget):
         self.compare.setFont(style.font(style.LABEL_PT))
         self.note = QLabel()
         self.note.setFont(style.font(style.LABEL_PT))
+        self.note.hide()  # an empty line took the plot ~40 px on a 720 px projector
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.compare)
@@ -50,13 +52,15 @@ class RFGrowthPlot(QWidget):
 
     def _toggled(self, on: bool) -> None:
         if on and not self.others:
-            self.note.setText("Inspecting the built-ins in the background…")
+            self._say("Inspecting the built-ins in the background…")
             self.compare_requested.emit()
         self._redraw()
 
     def _redraw(self) -> None:
         self.plot.clear()
         self.legend.clear()
+        # New entries at the zoom now: zoom.py rescales the items there were when the zoom was set
+        self.legend.setLabelTextSize(f"{style.LABEL_PT * style.zoom():.1f}pt")
         curves: list[tuple[str, object, int]] = []
         if self.compare.isChecked():
             curves += [(t, info, 1) for t, info in sorted(self.others.items())
@@ -69,6 +73,10 @@ class RFGrowthPlot(QWidget):
             self.plot.plot(depth, size, pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=5,
                            symbolBrush=colour, name=title)
         if self.compare.isChecked() and self.others:
-            self.note.setText(f"{len(self.others)} built-ins compared; the current model is the thick white line.")
+            self._say(f"{len(self.others)} built-ins compared; the current model is the thick white line.")
         elif not self.compare.isChecked():
-            self.note.clear()
+            self._say("")
+
+    def _say(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
