@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QSplitter
 
 from explorer.core import architectures, samples
 from explorer.ui import style
@@ -244,6 +245,15 @@ def test_the_channel_mosaic_fills_its_wide_box_at_1280_by_720_zoom_1_5(open_wind
         return 55 * min(box.width() / width, box.height() / height)
 
     assert tile_px((rows, cols)) > 1.5 * tile_px(grid_for(96, 55, 55))
+
+    def title_fits() -> bool:
+        return panel.mosaic_plot.titleLabel.item.boundingRect().width() <= panel.mosaic_view.width()
+
+    assert title_fits() and panel.mosaic_plot.titleLabel.text.startswith("All 96 channels")
+    maps = panel.findChild(QSplitter)  # the user drags the mosaic's edge: the channel's pictures get more room
+    maps.setSizes([400, sum(maps.sizes()) - 400])
+    # The full title, white on the projector's black, was cut off at the view's right edge
+    qtbot.waitUntil(lambda: panel.mosaic_plot.titleLabel.text == "96 channels, 55×55" and title_fits())
 
 
 def test_the_rf_growth_plot_keeps_its_axis_titles_and_legend_whole_at_1280_by_720_zoom_1_5(open_window, qtbot):

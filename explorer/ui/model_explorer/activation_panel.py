@@ -136,6 +136,7 @@ class ActivationPanel(QWidget):
 
         self.mosaic_view = pg.GraphicsLayoutWidget()
         self.mosaic_plot, self.mosaic_item = _image_box(MOSAIC_TITLE)
+        self._mosaic_titles = (MOSAIC_TITLE, MOSAIC_TITLE)  # (full, short): the short one when the full is too wide
         self.mosaic_view.addItem(self.mosaic_plot)
         self.mosaic_marker = QGraphicsRectItem()
         self.mosaic_marker.setPen(pg.mkPen(UNIT_COLOUR, width=3, cosmetic=True))
@@ -321,7 +322,7 @@ class ActivationPanel(QWidget):
         self.input_item.clear()
         self._clear_maps()
         self.stack.setCurrentWidget(self.mosaic_view)
-        set_title(self.mosaic_plot, MOSAIC_TITLE)
+        self._set_mosaic_title(MOSAIC_TITLE, MOSAIC_TITLE)
         self.stats.clear()
 
     def _clear_maps(self, text: str = HINT) -> None:
@@ -374,7 +375,8 @@ class ActivationPanel(QWidget):
         self.mosaic = picture.mosaic
         self.mosaic_item.setImage(picture.pixels, autoLevels=False)
         h, w = self.mosaic.image.shape
-        set_title(self.mosaic_plot, f"All {shape[0]} channels, {shape[1]}×{shape[2]} each (click one)")
+        self._set_mosaic_title(f"All {shape[0]} channels, {shape[1]}×{shape[2]} each (click one)",
+                               f"{shape[0]} channels, {shape[1]}×{shape[2]}")
         self._fit(self.mosaic_plot, QRectF(0, 0, w, h))
 
     def _show_bars(self, vector: np.ndarray, sort: bool, keep_range: bool) -> None:
@@ -393,9 +395,23 @@ class ActivationPanel(QWidget):
         if not (keep_range and range_still_fits((low, high), (shown_low, shown_high))):
             self.bars_view.autoRange()
 
+    def _set_mosaic_title(self, full: str, short: str) -> None:
+        self._mosaic_titles = (full, short)
+        self._fit_mosaic_title()
+
+    def _fit_mosaic_title(self) -> None:
+        """The full title when it fits the view's width, else the short one: a wider title was cut off at the
+        view's right edge ("…(click one" at 1280×720, zoom 1.5). The full title's width is scaled from the one
+        shown, which pyqtgraph has laid out already (laying out the other to measure it would cost ~3 ms)."""
+        full, short = self._mosaic_titles
+        label = self.mosaic_plot.titleLabel
+        width = label.item.boundingRect().width() * len(full) / max(len(label.text), 1)
+        set_title(self.mosaic_plot, full if width <= self.mosaic_view.width() - TITLE_MARGIN_PX else short)
+
     def _mosaic_resized(self) -> None:
         """The box's shape, rounded to a step so a window being dragged does not lay the mosaic out at every pixel;
         the state keeps it (the live runs lay their mosaics out for it too) and the view shows the layer again."""
+        self._fit_mosaic_title()
         box = self.mosaic_plot.vb.size()
         if box.width() > 0 and box.height() > 0:
             steps = round(math.log(box.width() / box.height()) / math.log(ASPECT_STEP))
