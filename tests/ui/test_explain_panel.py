@@ -210,3 +210,29 @@ def test_the_map_gets_the_height_of_a_wide_short_panel(qtbot):
         assert not panel.controls.widget().isAncestorOf(panel.caption)        # the caption is under the map again
     finally:
         runner.shutdown(1.0)
+
+
+def test_the_controls_above_the_map_follow_a_zoom(qtbot):
+    """Above the map the controls' column has the pairs' height; a zoom made later (Ctrl+=) must not leave them
+    cut off under a height measured at the old size."""
+    from explorer.state.app import AppState
+    from explorer.ui import style, zoom
+    from explorer.ui.model_explorer.explain_panel import ExplainPanel
+    from explorer.workers.runner import TaskRunner
+
+    runner = TaskRunner()
+    panel = ExplainPanel(AppState(), runner)
+    qtbot.addWidget(panel)
+    panel.resize(500, 900)
+    panel.show()
+    try:
+        qtbot.waitUntil(lambda: not panel.beside)
+        before = panel.controls.height()
+        zoom.apply(panel, 1.5, "normal")
+        inner = panel.controls.widget()
+        qtbot.waitUntil(lambda: panel.controls.height() >= inner.sizeHint().height() > before)
+        assert panel.controls.verticalScrollBar().maximum() == 0
+    finally:
+        zoom.apply(panel, 1.0, "normal")
+        style.set_zoom(1.0)
+        runner.shutdown(1.0)

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -178,6 +178,7 @@ class ExplainPanel(QWidget):
         self.column.addStretch(1)
         self.controls = QScrollArea()  # it scrolls only beside the map, when the panel is shorter than its column
         self.controls.setWidget(inner)
+        inner.installEventFilter(self)  # new hints (a zoom, a longer note): the column's size follows
         self.controls.setWidgetResizable(True)
         self.controls.setFrameShape(QFrame.Shape.NoFrame)
         self.controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -222,17 +223,25 @@ class ExplainPanel(QWidget):
             self.shown.insertWidget(0, self.note)
             self.shown.insertWidget(1, self.progress)
             self.shown.addWidget(self.caption)
+        self._fit_controls()
+        self.box.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+
+    def _fit_controls(self) -> None:
         inner = self.controls.widget()
-        if beside:  # the pairs' least width and a scroll bar's; the panel's height
+        if self.beside:  # the pairs' least width and a scroll bar's; the panel's height
             self.controls.setFixedWidth(inner.minimumSizeHint().width()
                                         + self.controls.verticalScrollBar().sizeHint().width())
             self.controls.setMinimumHeight(0)
             self.controls.setMaximumHeight(QWIDGETSIZE_MAX)
-        else:       # the pairs' height: it never scrolls
+        else:            # the pairs' height: it never scrolls
             self.controls.setMinimumWidth(0)
             self.controls.setMaximumWidth(QWIDGETSIZE_MAX)
             self.controls.setFixedHeight(inner.sizeHint().height())
-        self.box.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if watched is self.controls.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_controls()
+        return super().eventFilter(watched, event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
