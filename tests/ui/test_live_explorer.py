@@ -96,6 +96,29 @@ def test_the_summary_is_no_longer_while_frames_play(playing, qtbot):
     assert len(live_text) <= len(paused_text)
 
 
+def test_the_explain_panel_asks_for_a_pause_and_explains_the_frozen_frame(playing, qtbot, monkeypatch):
+    """With the Explain tab shown, every frame started a map and the video crawled at the map's pace (AlexNet,
+    Ablation-CAM: one frame a second); like the measured effective field, it now asks for a pause."""
+    from explorer.ui.model_explorer import explain_panel
+    from explorer.workers import tasks
+
+    view, controller, camera = playing
+    ex, live = view.state.explorer, view.state.live
+    submitted: list = []
+    original = tasks.explain_image
+    monkeypatch.setattr(tasks, "explain_image", lambda ctx, *args: submitted.append(args[2]) or original(ctx, *args))
+    ex.panel = "explain"
+    qtbot.waitUntil(lambda: view.explain.caption.text() == explain_panel.LIVE, timeout=WAIT_MS)
+    shown = live.shown
+    qtbot.waitUntil(lambda: live.shown >= shown + 5, timeout=WAIT_MS)   # the frames keep coming
+    assert submitted == [] and not view.runner.is_busy(explain_panel.KIND)
+    controller.set_playing(False)
+    qtbot.waitUntil(lambda: view.explain.current() is not None, timeout=WAIT_MS)
+    frozen = view.state.image.model_input()
+    assert submitted and submitted[-1] is frozen     # (a frame already on its way when paused may come first)
+    assert view.explain.current().image is frozen
+
+
 def test_pausing_computes_every_activation_of_the_frozen_frame(fetches, playing, qtbot):
     view, controller, camera = playing
     live, ex = view.state.live, view.state.explorer

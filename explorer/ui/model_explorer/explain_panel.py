@@ -47,6 +47,9 @@ KIND = "explain"
 TOPIC = "explorer"
 CACHE_BYTES = 256 << 20     # a map is 4 bytes per image pixel (plus its colours): a few 12-megapixel photos
 RANDOM_BADGE = "random initialisation"
+# Every frame would start a map that takes tens to hundreds of runs; the video then crawled at the map's pace
+# (AlexNet, Ablation-CAM: one frame a second). As for the measured effective field: pause, then explain.
+LIVE = "Pause the video or camera (K) to explain the frame on screen: a map takes up to hundreds of runs."
 TITLES = {"occlusion": "Occlusion", "score-cam": "Score-CAM", "ablation-cam": "Ablation-CAM",
           "eigen-cam": "Eigen-CAM"}
 TIPS = {"occlusion": "Grey out one patch at a time and record how much the class score drops (many passes).",
@@ -280,7 +283,7 @@ class ExplainPanel(QWidget):
         self.klass.activated.connect(lambda i: setattr(ex, "explain_class", self.klass.itemData(i)))
         for signal in (events.explain_method, events.explain_layer, events.explain_class, events.explain_patch,
                        events.explain_stride, events.explain_fill, events.model, events.loaded,
-                       self.state.image.events.image, self.state.image.events.photo):
+                       self.state.image.events.image, self.state.image.events.photo, self.state.live.events.playing):
             connect(self, signal, self._changed)
         connect(self, events.explanation, self._show)
         connect(self, events.explain_progress, self._show_progress)
@@ -301,6 +304,10 @@ class ExplainPanel(QWidget):
         ex, request = self.state.explorer, self._request()
         if request is None or not self.isVisible():
             self._stop()
+            return
+        if self.state.live.playing:
+            self._stop()
+            self._progress(1.0, LIVE)
             return
         image = self.state.image.model_input()
         if self._answers(ex.explanation, request):
