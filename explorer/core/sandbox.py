@@ -209,14 +209,16 @@ def _child_main(conn: Connection, memory_bytes: int, fn: Callable[..., Any], arg
 def send_result(conn: Connection, message: tuple[str, Any]) -> bool:
     """A child's (status, payload) to its parent, or what went wrong sending it; False when the parent is gone."""
     try:
-        try:
-            conn.send(message)
-        except MemoryError:
-            conn.send(("memory", ""))
-        except (OSError, EOFError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - an unpicklable result
-            conn.send(("error", f"its result could not be sent back ({type(exc).__name__}: {exc})"))
+        conn.send(message)
+        return True
     except (OSError, EOFError):
         return False
-    return True
+    except MemoryError:
+        instead = ("memory", "")
+    except Exception as exc:  # noqa: BLE001 - an unpicklable result
+        instead = ("error", f"its result could not be sent back ({type(exc).__name__}: {exc})")
+    try:
+        conn.send(instead)
+        return True
+    except (OSError, EOFError):
+        return False

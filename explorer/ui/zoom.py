@@ -2,7 +2,8 @@
 
 Every widget that sets its own font (``style.font``) is rescaled from the size it was created with; widgets that
 inherit their font follow their parent. pyqtgraph draws its axes and titles itself, so their tick fonts, titles
-and legends are rescaled item by item. The projector theme paints text and chart axes black (white on a dark canvas) and thick.
+and legends are rescaled item by item. The projector theme paints text and chart axes black (white on a dark
+canvas) and thick.
 """
 from __future__ import annotations
 

@@ -396,8 +396,9 @@ class ActivationPanel(QWidget):
             self.bars_view.autoRange()
 
     def _set_mosaic_title(self, full: str, short: str) -> None:
-        self._mosaic_titles = (full, short)
-        self._fit_mosaic_title()
+        if (full, short) != self._mosaic_titles:  # the same layer's next live frame: nothing to do
+            self._mosaic_titles = (full, short)
+            self._fit_mosaic_title()
 
     def _fit_mosaic_title(self) -> None:
         """The full title when it fits the view's width, else the short one: a wider title was cut off at the
