@@ -90,14 +90,31 @@ def playground_rates(clip: Path, seconds: float) -> list[tuple]:
 
 
 def _spin(app, seconds: float) -> float:
-    """Run the event loop for ``seconds``; the longest single pass in ms (the window's worst stall)."""
-    end = time.monotonic() + seconds
-    longest = 0.0
-    while time.monotonic() < end:
-        started = time.monotonic()
-        app.processEvents()
-        longest = max(longest, time.monotonic() - started)
-        time.sleep(0.001)
+    """Run the real event loop (as ``app.exec()`` does: it sleeps until an event comes, where a loop of
+    processEvents and sleeps answers a finished run up to a sleep late) for ``seconds``; the longest single pass of
+    it in ms (from waking to going back to sleep: the window's worst stall)."""
+    from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    dispatcher = QAbstractEventDispatcher.instance()
+    woke, longest = time.monotonic(), 0.0
+
+    def awake() -> None:
+        nonlocal woke
+        woke = time.monotonic()
+
+    def about_to_sleep() -> None:
+        nonlocal longest
+        longest = max(longest, time.monotonic() - woke)
+
+    dispatcher.awake.connect(awake)
+    dispatcher.aboutToBlock.connect(about_to_sleep)
+    try:
+        loop.exec()
+    finally:
+        dispatcher.awake.disconnect(awake)
+        dispatcher.aboutToBlock.disconnect(about_to_sleep)
     return longest * 1000
 
 
@@ -204,12 +221,12 @@ def _thread_cpu() -> dict[str, float]:
 
 
 def _spin_until(app, done, timeout_s: float) -> bool:
+    """Run the event loop until ``done()`` (asked every 2 ms) or ``timeout_s``; whether it was done."""
     end = time.monotonic() + timeout_s
     while not done():
         if time.monotonic() > end:
             return False
-        app.processEvents()
-        time.sleep(0.002)
+        _spin(app, 0.002)
     return True
 
 
