@@ -1,5 +1,7 @@
 """The one task runner: latest wins per kind, progress and errors on the GUI thread, cancellation reaches into
 the work, and a task stuck in an uninterruptible call never holds the app."""
+import os
+import sys
 import threading
 import time
 
@@ -171,3 +173,27 @@ def test_idle_threads_end_at_shutdown_and_by_themselves(qtbot, monkeypatch):
     second[1].join(2.0)
     assert not second[1].is_alive()                                       # never shut down: ended idle
     second[0].shutdown(2.0)
+
+
+# ----- background work yields to the window --------------------------------------------------------------------
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_tasks_and_the_threads_they_start_run_below_the_windows_priority(runner, qtbot):
+    """Two live runs keep both cores busy; at equal priority the GUI thread waited behind them to paint."""
+    from explorer.workers.threads import BACKGROUND_NICE
+
+    def work(ctx):
+        inner = []
+        child = threading.Thread(target=lambda: inner.append(_nice()))  # as onnxruntime's own threads are made
+        child.start()
+        child.join()
+        return _nice(), inner[0]
+
+    got = []
+    runner.submit("k", work, on_done=got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=3000)
+    expected = min(_nice() + BACKGROUND_NICE, 19)
+    assert got == [(expected, expected)]
