@@ -1,7 +1,8 @@
 """One layer's feature maps made ready to paint: the mosaic, its colours as screen pixels and the statistics.
 
 The Model Explorer paints a layer from a ``LayerPicture``. During live video the live task makes it beside the run,
-off the GUI thread, so the window only wraps the pixels; for a still image the view makes it when a layer is shown.
+off the GUI thread, so the window only wraps the pixels; otherwise ui/model_explorer/layer_pictures.py makes it when
+a layer is shown (a big one on the task runner).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class LayerPicture:
     sort_by_mean: bool
     mosaic: Mosaic
     pixels: np.ndarray     # uint32 (H, W): the mosaic in render.unit_to_rgb32 colours, gaps grey
-    stats: LayerStats | None   # None: left for later (a big layer on the GUI thread)
+    stats: LayerStats
 
     def fits(self, tensor: str, normalize: str, sort_by_mean: bool, aspect: float) -> bool:
         """Made with these options, its tiles in the grid a box of ``aspect`` would get (a resize that keeps the
@@ -40,10 +41,9 @@ def is_map(values: np.ndarray) -> bool:
     return values.ndim == 3 and values.shape[1] * values.shape[2] > 1
 
 
-def layer_picture(tensor: str, values: np.ndarray, normalize: str, sort_by_mean: bool, aspect: float = 1.0,
-                  with_stats: bool = True) -> LayerPicture:
-    """``values`` (C, H, W) as a mosaic ready to paint in a box ``aspect`` times as wide as tall;
-    ``with_stats=False`` leaves the statistics out."""
+def layer_picture(tensor: str, values: np.ndarray, normalize: str, sort_by_mean: bool,
+                  aspect: float = 1.0) -> LayerPicture:
+    """``values`` (C, H, W) as a mosaic ready to paint in a box ``aspect`` times as wide as tall."""
     mosaic = channel_mosaic(values, normalize=normalize, sort_by_mean=sort_by_mean, aspect=aspect)
     return LayerPicture(tensor, normalize, sort_by_mean, mosaic,
-                        render.unit_to_rgb32(mosaic.image, mosaic.mask), layer_stats(values) if with_stats else None)
+                        render.unit_to_rgb32(mosaic.image, mosaic.mask), layer_stats(values))

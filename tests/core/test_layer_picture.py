@@ -29,7 +29,6 @@ def test_picture_pixels_are_the_cli_mosaic_colours(normalize, sort):
     assert picture.mosaic.order == tiles.order
     assert picture.stats == layer_stats(values)
     assert picture.fits("conv", normalize, sort, 1.0) and not picture.fits("conv", normalize, not sort, 1.0)
-    assert layer_picture("conv", values, normalize, sort, with_stats=False).stats is None
 
 
 def test_a_picture_is_laid_out_for_its_box_and_fits_any_box_that_keeps_its_grid():

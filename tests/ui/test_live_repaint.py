@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from explorer.core import samples
+from explorer.core.layer_picture import is_map, layer_picture
 from explorer.ui.main_window import MainWindow
 from explorer.ui.model_explorer.activation_panel import range_still_fits
 from explorer.ui.model_explorer.live_runs import RUNS
@@ -56,7 +57,9 @@ def frames_of_the_shown_layer(view, row_index: int, frames: int, scale=lambda i:
     app.installEventFilter(counter)
     try:
         for i in range(frames):
-            panel.show_layer(row, values * scale(i), result.prepared, "channel", False, 1.0, None, None)
+            frame = values * scale(i)
+            picture = layer_picture(row.tensor, frame, "channel", False) if is_map(frame) else None
+            panel.show_layer(row, frame, result.prepared, "channel", False, None, None, picture)
             app.processEvents()
     finally:
         app.removeEventFilter(counter)

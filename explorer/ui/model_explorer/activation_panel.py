@@ -31,7 +31,7 @@ from explorer.core import mosaic as core_mosaic
 from explorer.core import render
 from explorer.core.erf import EffectiveField
 from explorer.core.explain import unit_heat
-from explorer.core.layer_picture import LayerPicture, is_map, layer_picture
+from explorer.core.layer_picture import LayerPicture
 from explorer.core.preprocess import Prepared
 from explorer.core.receptive_field import Region, back_project
 from explorer.ui import style
@@ -48,7 +48,7 @@ HINT = "Hover over or click a unit of the channel to see its receptive field."
 TITLE_LINES_PER_PICTURE = 5
 TITLE_MARGIN_PX = 20  # a plot's own margins around its title
 ASPECT_STEP = 1.05    # the mosaic's box shape is told in steps of 5 %
-STATS_AT_ONCE = 250_000  # values whose statistics (~5 ms) are computed with the maps; larger ones just after
+STATS_AT_ONCE = 250_000  # a vector's statistics (~5 ms) come with its bars up to this size, a longer one's just after
 
 
 def range_still_fits(values: tuple[float, float], shown: tuple[float, float]) -> bool:
@@ -209,11 +209,9 @@ class ActivationPanel(QWidget):
 
     # ----- painting what the view hands over -----------------------------------------------------------------
     def show_layer(self, row: Row, values: np.ndarray | None, prepared: Prepared, normalize: str, sort: bool,
-                   aspect: float, channel: int | None, unit: tuple[int, int] | None,
-                   picture: LayerPicture | None = None) -> None:
-        """One row's tensor (C,H,W) as a mosaic laid out for a box ``aspect`` times as wide as tall, or a vector
-        as bars; the chosen channel and unit within it. ``picture``: the mosaic already made (a live run's); used
-        when it was made with these options."""
+                   channel: int | None, unit: tuple[int, int] | None, picture: LayerPicture | None = None) -> None:
+        """One row's tensor (C,H,W) as its mosaic ``picture`` (core.layer_picture, made by the view), or a vector
+        as bars (``picture`` None); the chosen channel and unit within it."""
         self.normalize.setCurrentIndex(self.normalize.findData(normalize))
         self.sort.setChecked(sort)
         if prepared is not self.prepared:
@@ -226,10 +224,7 @@ class ActivationPanel(QWidget):
             self.stats.setText("no values for this layer")
             return
         self._frame_input()
-        if is_map(values):
-            if picture is None or not picture.fits(row.tensor, normalize, sort, aspect):
-                picture = layer_picture(row.tensor, values, normalize, sort, aspect,
-                                        with_stats=values.size <= STATS_AT_ONCE)
+        if picture is not None:
             self._show_mosaic(picture, values.shape)
             self._show_stats(picture.stats, new_frame)
             self.show_channel(channel, unit)

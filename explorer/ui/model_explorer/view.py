@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import preprocess, zoo
+from explorer.core.layer_picture import is_map
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
 from explorer.core.sandboxed_session import SandboxedSession
@@ -45,6 +46,7 @@ from explorer.ui.model_explorer.effective_field import EffectiveFieldTask
 from explorer.ui.model_explorer.explain_panel import ExplainPanel
 from explorer.ui.model_explorer.filters_panel import FiltersPanel
 from explorer.ui.model_explorer.layer_list import LayerTable
+from explorer.ui.model_explorer.layer_pictures import LayerPictures
 from explorer.ui.model_explorer.live_runs import RUNS, LiveRuns
 from explorer.ui.model_explorer.model_picker import ModelPicker
 from explorer.ui.model_explorer.predictions import PredictionsPanel
@@ -90,6 +92,7 @@ class ModelExplorerView(QWidget):
         self._prediction_layout: tuple = ()  # what the prediction's height was last fitted to
         self._model_input: tuple | None = None  # (image, model input) the image events were last answered for
         self.live_runs = LiveRuns(self.state, self.runner, self._reconcile)
+        self.pictures = LayerPictures(self.runner, lambda: self._show_activations())
         self._paint_live = LowPriorityCall(self)
         self._build()
         self._connect_intent()
@@ -617,8 +620,12 @@ class ModelExplorerView(QWidget):
             return
         row = self.rows[index]
         values = row_values(row, index, result.activations, result.prepared.tensor, result.preprocess.layout)
-        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.mosaic_aspect,
-                                    ex.channel, ex.unit, result.picture)
+        picture = None
+        if values is not None and is_map(values):
+            picture = self.pictures.picture(result, row.tensor, values, ex.normalize, ex.sort, ex.mosaic_aspect)
+            if picture is None:
+                return  # a big layer's mosaic is being made on the runner: the panel keeps what it shows till then
+        self.activations.show_layer(row, values, result.prepared, ex.normalize, ex.sort, ex.channel, ex.unit, picture)
         if values is None and result.live and row.tensor not in result.activations.tensors:
             self.activations.stats.setText(self.live_runs.note())
 
