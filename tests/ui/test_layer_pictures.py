@@ -45,7 +45,9 @@ def test_a_big_layer_is_made_off_the_gui_thread_and_the_panel_waits_for_it_whole
     made_on_gui_thread.clear()
     lenet.select_row(big)
     assert panel.row is lenet.rows[small] and panel.mosaic.tile == (5, 5)  # the layer before, whole
-    qtbot.waitUntil(lambda: panel.row is lenet.rows[big], timeout=5000)
+    assert not lenet.has_results()  # screenshots and scripts wait for the picture too
+    qtbot.waitUntil(lenet.has_results, timeout=5000)
+    assert panel.row is lenet.rows[big]
     assert made_on_gui_thread == [False]
     values = ex.result.activations.tensors[lenet.rows[big].tensor][0]
     expected = channel_mosaic(values, normalize=ex.normalize, aspect=ex.mosaic_aspect)

@@ -44,12 +44,15 @@ class LayerPictures:
             return picture
         options = (tensor, normalize, sort, aspect)
         making = self._making
-        if not (making is not None and making[0]() is result and making[1] == options
-                and self.runner.is_busy(KIND)):
+        if not (making is not None and making[0]() is result and making[1] == options and self.making()):
             self._making = (weakref.ref(result), options)
             self.runner.submit(KIND, lambda ctx: layer_picture(tensor, values, *options[1:]),
                                on_done=lambda picture: self._done(result, picture))
         return None
+
+    def making(self) -> bool:
+        """A picture is being made on the runner."""
+        return self.runner.is_busy(KIND)
 
     def _done(self, result: RunResult, picture: LayerPicture) -> None:
         self._made, self._making = (weakref.ref(result), picture), None

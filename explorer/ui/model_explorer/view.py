@@ -292,8 +292,9 @@ class ModelExplorerView(QWidget):
             self.open_model_file(path)
 
     def has_results(self) -> bool:
-        """The activations on screen answer the chosen model and the current model input."""
-        return readouts.result_is_current(self.state.explorer, self.state.image)
+        """The activations on screen answer the chosen model and the current model input (a big layer's mosaic
+        included: it is made on the runner)."""
+        return readouts.result_is_current(self.state.explorer, self.state.image) and not self.pictures.making()
 
     def shutdown(self) -> None:
         """Stop listening to the state (the window is closing); the runner is shut down by its owner."""
