@@ -209,6 +209,18 @@ def test_the_model_summary_is_one_line_at_1280_by_720_zoom_1_5(open_window, qtbo
     assert summary.height() < 1.5 * summary.fontMetrics().lineSpacing() + 2 * summary.margin() + 4
 
 
+def test_the_untrained_warning_leaves_the_prediction_its_lines_at_1280_by_720_zoom_1_5(open_window, qtbot):
+    """The prediction panel shows five lines there; the random-weights warning took three of them."""
+    win = open_window((1280, 720), 1.5, "explorer")
+    win.explorer.select_model("alexnet")  # random weights: nothing is downloaded in the tests
+    qtbot.waitUntil(win.explorer.has_results, timeout=60_000)
+    badge = win.explorer.predictions.badge
+    assert badge.isVisible() and "random weights" in badge.text()
+    lines = badge.fontMetrics().lineSpacing()
+    assert wrapped_height(badge, badge.contentsRect().width(), badge.text()) <= 2 * lines
+    assert badge.height() < 2.5 * lines
+
+
 def test_the_strip_leaves_the_layer_table_three_rows_at_1280_by_720_zoom_1_5(open_window, qtbot):
     """The strip was 130 px whatever the window's height (its legend's four rows), a quarter of the Model
     Explorer's height on a 720 px projector, and the layer table showed two and a half rows."""
