@@ -80,6 +80,16 @@ def measure_axis_text(axis: pg.AxisItem) -> None:
     axis.picture = None
 
 
+def tick_texts(axis: pg.AxisItem) -> tuple[str, ...]:
+    """The labels the axis would draw for its range now, without laying any text out: what its width depends on."""
+    low, high = sorted(axis.range)
+    box = axis.geometry()
+    length = box.height() if axis.orientation in ("left", "right") else box.width()
+    scale = axis.autoSIPrefixScale * axis.scale
+    return tuple(text for spacing, values in axis.tickValues(low, high, max(length, 1.0))
+                 for text in axis.tickStrings(values, scale, spacing))
+
+
 def restyle(widget: QWidget, sheet: str) -> None:
     """Set a style sheet unless it is already set: setting one re-polishes and lays out the widget even when it is
     the same, which on every live frame costs a layout pass of the window."""

@@ -29,6 +29,8 @@ class WrappedLabel(QLabel):
         return QSize(hint.width(), self.minimumHeight())
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        if text == self.text():
+            return  # refitting toggles the minimum height, a layout pass of the window (every live frame's formula)
         super().setText(text)
         self._fit()
 

@@ -149,3 +149,26 @@ def test_the_next_frame_runs_while_this_one_is_painted(playing_window, qtbot):
                                                      and any(win.runner.is_busy(kind) for kind in RUNS)))
     qtbot.waitUntil(lambda: len(ahead) >= 10, timeout=60_000)
     assert sum(ahead) >= 0.8 * len(ahead)
+
+
+def test_the_playground_on_a_playing_camera_never_lays_the_window_out_again(qtbot, explorer_window):
+    """Every frame set the same formula lines and titles again; each set refitted a wrapped label or a plot's title
+    and laid the whole window out: 13 layout requests per map, 17 ms of the GUI thread per 640×480 map."""
+    win = explorer_window
+    win.tabs.setCurrentWidget(win.playground)
+    maps = []
+    win.state.playground.events.outcome.connect(lambda *_: maps.append(win.state.playground.outcome))
+    camera = FakeCamera(size=(320, 240))
+    win.live.start(lambda: camera, "camera:fake", camera.name)
+    qtbot.waitUntil(lambda: len(maps) >= 5, timeout=60_000)  # the first frames settle the layout
+    counter = LayoutRequests()
+    QApplication.instance().installEventFilter(counter)
+    try:
+        first = len(maps)
+        qtbot.waitUntil(lambda: len(maps) >= first + 10, timeout=60_000)
+    finally:
+        QApplication.instance().removeEventFilter(counter)
+    frames = len({id(outcome.image) for outcome in maps[first:]})
+    assert frames >= 10  # new frames, each painted
+    # Nothing inside the window asks for a layout; the window itself at most once in five maps (as in the explorer).
+    assert counter.count == counter.by_window and counter.by_window * 5 <= frames

@@ -410,3 +410,27 @@ def test_big_image_stays_responsive(new_view):
     for r in range(20):
         view.state.hover_unit((r * 50, r * 40))
     assert (time.perf_counter() - start) / 20 < 0.1  # hover must keep up with the pointer
+
+
+def test_the_colour_bar_measures_its_labels_again_only_when_they_change(qtbot, monkeypatch):
+    """Measuring the bar's tick text (a layout of every label, then a layout pass of the window) ran on every live
+    frame; a frame whose scale keeps the same labels needs neither, a new magnitude needs both."""
+    from explorer.ui import style
+    from explorer.ui.playground.canvases import OutputCanvas
+
+    canvas = OutputCanvas("Output")
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    canvas.show()
+    measured = []
+    real = style.measure_axis_text
+    monkeypatch.setattr(style, "measure_axis_text", lambda axis: (measured.append(axis), real(axis))[1])
+    values = np.linspace(-1, 1, 24 * 24, dtype=np.float32).reshape(24, 24)
+    canvas.set_map(values)
+    bar = canvas.colorbar.getAxis("right")
+    labels, count = style.tick_texts(bar), len(measured)
+    canvas.set_map(values * 1.01)     # the next frame of a video: the same labels
+    assert style.tick_texts(bar) == labels and len(measured) == count
+    canvas.set_map(values * 1000)     # another magnitude: longer labels, measured again
+    assert style.tick_texts(bar) != labels and measured[count:] == [bar]
+    assert any(len(text) >= 4 for text in style.tick_texts(bar))  # "1000" or "-500": wider than "1" or "-0.5"

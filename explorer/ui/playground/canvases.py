@@ -102,6 +102,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.values = CellValues()
         self.plot.addItem(self.values)
         self._shape: tuple[int, int] = (0, 0)
+        self._title = (title, style.TITLE_PT)  # the title's text and point size now
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
 
@@ -113,8 +114,13 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         return QSize(max(hint.width(), int(plot.width()) + 2 * self.frameWidth() + 1), hint.height())
 
     def set_title(self, title: str) -> None:
-        self.plot.setTitle(title, size=f"{style.TITLE_PT * style.zoom():.1f}pt", color="k")
-        self.updateGeometry()   # a longer title may need a wider view
+        """A new title only: pyqtgraph lays it out again on every call and the view's width follows it, which on
+        every live frame cost a layout pass of the window."""
+        shown = (title, style.TITLE_PT * style.zoom())
+        if shown != self._title:
+            self._title = shown
+            self.plot.setTitle(title, size=f"{shown[1]:.1f}pt", color="k")
+            self.updateGeometry()   # a longer title may need a wider view
 
     def _set_shape(self, shape: tuple[int, int]) -> None:
         if shape != self._shape:  # keep the user's zoom while the size stays the same
@@ -219,6 +225,7 @@ class OutputCanvas(ImageCanvas):
         self.marker.setZValue(10)
         self.marker.hide()
         self.plot.addItem(self.marker)
+        self._bar_ticks: tuple[str, ...] = ()  # the colour bar's labels when its text was last measured
 
     def set_map(self, values: np.ndarray, revealed: int | None = None, rgb: np.ndarray | None = None,
                 limit: float | None = None) -> None:
@@ -231,8 +238,12 @@ class OutputCanvas(ImageCanvas):
             shown = np.full(values.shape, np.nan, np.float32)
             shown.flat[:revealed] = values.flat[:revealed]
         self.colorbar.setLevels(levels)
-        style.measure_axis_text(self.colorbar.getAxis("right"))
-        self.updateGeometry()
+        axis = self.colorbar.getAxis("right")
+        ticks = style.tick_texts(axis)
+        if ticks != self._bar_ticks:  # new labels may need room; a video's next frame mostly keeps the same ones
+            self._bar_ticks = ticks
+            style.measure_axis_text(axis)
+            self.updateGeometry()
         if revealed is None and rgb is not None:
             self.image.setImage(rgb, levels=(0, 255))
         else:
