@@ -35,10 +35,12 @@ class RasterItem(pg.ImageItem):
         """Images that need neither levels nor a table: packed pixels as they are, and full-range 8-bit RGB (for
         which pyqtgraph would still rescale every value by (0, 255) first: ~0.6 ms for a 224×224 input)."""
         image = self.image
-        if image is None or image.size == 0 or self.axisOrder != "row-major" or self.lut is not None:
+        if image is None or image.size == 0 or self.axisOrder != "row-major":
             return None
-        if image.dtype == np.uint32 and image.ndim == 2:
+        if image.dtype == np.uint32 and image.ndim == 2 and self.lut is None:
             return pg.functions.ndarray_to_qimage(np.ascontiguousarray(image), Format.Format_RGB32)
+        # pyqtgraph applies a colour table to one-channel images only: the Playground's output canvas keeps one
+        # for its not-yet-computed units and is handed ready RGB colours on every frame.
         full_range = self.levels is None or np.array_equal(self.levels, (0, 255))
         if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3 and full_range:
             rgb = pg.functions.ndarray_to_qimage(np.ascontiguousarray(image), Format.Format_RGB888)

@@ -17,6 +17,8 @@ CASES = {
     "colour-mapped values": (rng.normal(size=(13, 13)).astype(np.float32), render.DIVERGING_LUT, (-1.5, 2.0)),
     "gray picture": (rng.integers(0, 256, (20, 30), dtype=np.uint8), None, (0, 255)),
     "rgb picture": (rng.integers(0, 256, (24, 32, 3), dtype=np.uint8), None, (0, 255)),
+    # A colour table applies to one-channel images only (the Playground's output canvas keeps one for its animation)
+    "rgb with a table": (rng.integers(0, 256, (24, 32, 3), dtype=np.uint8), render.DIVERGING_LUT, (0, 255)),
     "rgba heat": (rng.integers(0, 256, (16, 16, 4), dtype=np.uint8), None, (0, 255)),
 }
 
@@ -59,3 +61,16 @@ def test_packed_pixels_are_wrapped_as_they_are(qtbot):
     packed.setImage(render.pack_rgb32(rgb), autoLevels=False)
     np.testing.assert_array_equal(painted(packed, rgb.shape[:2]), painted(plain, rgb.shape[:2]))
     assert packed.qimage.format() == QImage.Format.Format_RGB32
+
+
+def test_rgb_colours_are_wrapped_even_with_a_colour_table_set(qtbot, monkeypatch):
+    """The Playground's output canvas keeps a table for its animation's values and is handed ready RGB colours on
+    every frame: pyqtgraph's render rescaled each of them by (0, 255) first."""
+    rendered = []
+    monkeypatch.setattr(pg.ImageItem, "render", lambda self: rendered.append(self))
+    image, lut, levels = CASES["rgb with a table"]
+    item = RasterItem()
+    item.setLookupTable(lut)
+    item.setImage(image, autoLevels=False, levels=levels)
+    item.render()
+    assert not rendered and item.qimage.format() == QImage.Format.Format_RGB32
