@@ -150,6 +150,9 @@ def _ink(item: pg.GraphicsObject) -> str:
     return "w" if dark else "k"
 
 
+DISABLED_GREY = "#8c8c8c"  # still readable on a washed-out projector, clearly not black
+
+
 def palette(theme: str) -> QPalette:
     """The projector theme: pure black on white, a strong selection colour; "normal" is the platform's own."""
     if theme != "projector":
@@ -159,6 +162,8 @@ def palette(theme: str) -> QPalette:
         p.setColor(role, QColor("white"))
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         p.setColor(role, QColor("black"))
+        # A control that does nothing now must look it: black in every state made them all look live.
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED_GREY))
     p.setColor(QPalette.ColorRole.Highlight, QColor(0, 0, 160))
     p.setColor(QPalette.ColorRole.HighlightedText, QColor("white"))
     return p

@@ -87,7 +87,7 @@ def test_impossible_occlusion_settings_say_why_in_one_line(qtbot, view, digit):
     open_explain(qtbot, view, "lenet5", digit)
     ex = view.state.explorer
     ex.explain_method = "occlusion"
-    assert view.explain.patch.isEnabled() and not view.explain.layer.isEnabled()
+    assert view.explain.patch.isVisible() and not view.explain.layer.isEnabled()
     ex.explain_patch = 40  # LeNet-5 sees 32×32
     qtbot.waitUntil(lambda: "patch 40" in view.explain.caption.text(), timeout=30_000)
     assert "\n" not in view.explain.caption.text() and not view.explain.heat_item.isVisible()
@@ -226,12 +226,48 @@ def test_the_controls_above_the_map_follow_a_zoom(qtbot):
     panel.resize(500, 900)
     panel.show()
     try:
-        qtbot.waitUntil(lambda: not panel.beside)
+        inner = panel.controls.widget()
+        qtbot.waitUntil(lambda: not panel.beside and not panel.patch.isVisible()  # a CAM method: no occlusion rows
+                        and panel.controls.height() == inner.sizeHint().height())
+        qtbot.wait(100)  # the hidden rows' layout request
         before = panel.controls.height()
         zoom.apply(panel, 1.5, "normal")
-        inner = panel.controls.widget()
         qtbot.waitUntil(lambda: panel.controls.height() >= inner.sizeHint().height() > before)
         assert panel.controls.verticalScrollBar().maximum() == 0
+    finally:
+        zoom.apply(panel, 1.0, "normal")
+        style.set_zoom(1.0)
+        runner.shutdown(1.0)
+
+
+def test_occlusions_own_settings_make_room_for_the_note_when_a_cam_method_is_chosen(qtbot):
+    """Patch, stride and fill apply to occlusion alone. Shown (greyed) for the CAM methods they pushed the
+    random-weights note below the fold of a 720 px projector at zoom 1.5; the projector theme did not even grey them."""
+    from explorer.core import explain
+    from explorer.state.app import AppState
+    from explorer.ui import style, zoom
+    from explorer.ui.model_explorer.explain_panel import ExplainPanel
+    from explorer.workers.runner import TaskRunner
+
+    runner = TaskRunner()
+    state = AppState()
+    panel = ExplainPanel(state, runner)
+    qtbot.addWidget(panel)
+    panel.note.setText(explain.RANDOM_NOTE)  # what a random network's panel says
+    panel.note.show()
+    panel.resize(865, 335)
+    panel.show()
+    try:
+        zoom.apply(panel, 1.5, "normal")
+        occlusion_only = [w for pair in panel.pairs if pair[1] in (panel.patch, panel.stride, panel.fill)
+                          for w in pair]
+        state.explorer.explain_method = "ablation-cam"
+        qtbot.waitUntil(lambda: panel.beside and not any(w.isVisible() for w in occlusion_only))
+        qtbot.wait(50)
+        note = panel.note.geometry()
+        assert note.bottom() <= panel.controls.viewport().height()  # the whole note without scrolling
+        state.explorer.explain_method = "occlusion"
+        qtbot.waitUntil(lambda: all(w.isVisible() for w in occlusion_only))
     finally:
         zoom.apply(panel, 1.0, "normal")
         style.set_zoom(1.0)

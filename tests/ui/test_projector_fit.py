@@ -311,3 +311,31 @@ def test_a_restored_zoom_reaches_every_view_not_only_the_menus(qtbot, tmp_path, 
     finally:
         second.close()
         style.set_zoom(1.0)
+
+
+def test_the_projector_theme_greys_controls_that_cannot_be_used(qtbot):
+    """Black text in every state made a disabled button ("Group blocks" on AlexNet) look as live as any other."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from explorer.ui import zoom
+
+    def darkest_text(button: QPushButton) -> int:
+        image = button.grab().toImage()
+        return min(QColor(image.pixel(x, y)).lightness()
+                   for x in range(image.width() // 4, 3 * image.width() // 4)
+                   for y in range(image.height() // 4, 3 * image.height() // 4))
+
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(zoom.palette("projector"))
+    try:
+        live, dead = QPushButton("Group blocks"), QPushButton("Group blocks")
+        for button in (live, dead):
+            qtbot.addWidget(button)
+            button.resize(200, 40)
+        dead.setEnabled(False)
+        assert darkest_text(live) < 40            # black text
+        assert 100 < darkest_text(dead) < 200     # grey, still readable on white
+    finally:
+        app.setPalette(before)

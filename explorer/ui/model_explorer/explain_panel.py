@@ -382,8 +382,10 @@ class ExplainPanel(QWidget):
         occlusion = ex.explain_method == "occlusion"
         self.layer.setEnabled(not occlusion)
         self.klass.setEnabled(ex.explain_method != "eigen-cam")
-        for widget in (self.patch, self.stride, self.fill):
-            widget.setEnabled(occlusion)
+        for pair in self.pairs:  # occlusion's own settings: hidden for the CAM methods (the map gets their rows)
+            if pair[1] in (self.patch, self.stride, self.fill):
+                for widget in pair:
+                    widget.setVisible(occlusion)
         random = loaded is not None and loaded.facts.badge == RANDOM_BADGE
         self.note.setText(explain.RANDOM_NOTE if random else "")
         self.note.setVisible(random)
