@@ -157,7 +157,7 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
             ex.layer = layer
             bare = _bare_session(path)
             recipe = ex.shown_model().preprocess
-            bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = bunched = 0.0
+            bare_frames = bare_time = window_frames = window_time = gui_cpu = shown = spun = bunched = process = 0.0
             roles: dict[str, float] = {}
             block = seconds
             for _ in range(blocks):
@@ -169,7 +169,9 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
                 if not _spin_until(app, lambda: len(painted) >= 1, 600):  # the first frame builds the session
                     raise SystemExit(f"{name}: no live prediction painted: {window.message_text()}")
                 first, shown0, gui0, cpu0 = len(painted), live.shown, time.thread_time(), _thread_cpu()
+                process0 = time.process_time()  # every thread's, those that end meanwhile included
                 _spin(app, block)
+                process += time.process_time() - process0
                 spun += block
                 for role, cpu in _thread_cpu().items():
                     roles[role] = roles.get(role, 0.0) + cpu - cpu0.get(role, 0.0)
@@ -187,7 +189,9 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
             window.live.still_image()
             per_prediction = {role: cpu * 1000 / max(window_frames, 1) for role, cpu in roles.items()}
             if roles:
-                per_prediction["idle"] = max(0.0, 1 - sum(roles.values()) / (spun * (os.cpu_count() or 1)))
+                # From the process's CPU time: a worker that ends during a block (idle for a second) takes its
+                # threads' times out of /proc, and counted that way the cores looked idler than they were.
+                per_prediction["idle"] = max(0.0, 1 - process / (spun * (os.cpu_count() or 1)))
             yield (name, layer, window_frames / window_time, bare_frames / bare_time, shown / spun,
                    gui_cpu * 1000 / max(window_frames, 1), bunched / max(window_frames, 1), os.getloadavg()[0],
                    per_prediction)
