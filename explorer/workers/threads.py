@@ -25,7 +25,7 @@ _STOP = None       # the job that tells an idle worker to end
 BACKGROUND_NICE = 5
 
 
-def lower_own_priority() -> None:
+def _lower_own_priority() -> None:
     """The calling thread (a worker) runs BACKGROUND_NICE below where it was; nothing where that is not possible."""
     if not sys.platform.startswith("linux"):
         return
@@ -95,7 +95,7 @@ class _Worker:
         self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def _loop(self) -> None:
-        lower_own_priority()
+        _lower_own_priority()
         while True:
             try:
                 item = self.jobs.get(timeout=IDLE_S)

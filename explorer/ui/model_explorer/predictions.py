@@ -90,8 +90,8 @@ class PredictionsPanel(QWidget):
         # digits-only warning, which may come and go with every frame of a video: there it moves nothing above it.
         # Short: on a 720 px projector at zoom 1.5 the longer sentence took three of the panel's five lines.
         self.badge = QLabel("Untrained: random weights, not predictions.")
-        self.badge.setToolTip("These weights were never trained, so the outputs below say nothing about the picture. "
-                              "Choose its trained weights in the model list (Download fetches them) for real predictions.")
+        self.badge.setToolTip("These weights were never trained, so the outputs below say nothing about the "
+                              "picture. Choose its trained weights in the model list (Download fetches them).")
         self.digit_warning = QLabel()
         for label in (self.badge, self.digit_warning):
             label.setFont(style.font(style.LABEL_PT, bold=True))

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import preprocess, zoo
-from explorer.core.layer_picture import is_map
 from explorer.core.errors import UserError
 from explorer.core.images import LoadedImage
+from explorer.core.layer_picture import is_map
 from explorer.core.sandboxed_session import SandboxedSession
 from explorer.state.app import AppState
 from explorer.state.batch import batched
@@ -92,7 +92,7 @@ class ModelExplorerView(QWidget):
         self._prediction_layout: tuple = ()  # what the prediction's height was last fitted to
         self._model_input: tuple | None = None  # (image, model input) the image events were last answered for
         self.live_runs = LiveRuns(self.state, self.runner, self._reconcile)
-        self.pictures = LayerPictures(self.runner, lambda: self._show_activations())
+        self.pictures = LayerPictures(self.runner, self._show_activations)
         self._paint_live = LowPriorityCall(self)
         self._build()
         self._connect_intent()
