@@ -1,7 +1,7 @@
 """Live video speed: the Playground's frame rate in the real window, and output-only model runs per frame.
 
 Run: `.venv/bin/python bench/live.py [--seconds 4] [--models lenet5,alexnet,vgg16,resnet34] [--skip-playground]
-[--skip-window]`; results are recorded in bench/README.md ("Live video").
+[--skip-window] [--blocks 3] [--clip-fps 60]`; results are recorded in bench/README.md ("Live video").
 
 1. Playground: a generated 640×480 clip (MJPG .avi, 60 frames per second: faster than the 30 asked for) plays in the
    offscreen main window through the whole live pipeline (reader task → image state → Playground task → paint).
@@ -295,7 +295,11 @@ def main() -> None:
     parser.add_argument("--skip-playground", action="store_true")
     parser.add_argument("--skip-window", action="store_true", help="no Model Explorer rows in the window")
     parser.add_argument("--blocks", type=int, default=3, help="window and bare blocks per model, alternating")
+    parser.add_argument("--clip-fps", type=float, default=CLIP_FPS,
+                        help="the generated clip's frame rate (a webcam gives 30; 60 makes the reader decode frames "
+                             "no view takes)")
     args = parser.parse_args()
+    fps = args.clip_fps
 
     import cv2
     import onnxruntime
@@ -307,9 +311,9 @@ def main() -> None:
         zoo.materialize(name)  # first use builds the model: not part of any timing
     print(describe(f"opencv {cv2.__version__}", f"onnxruntime {onnxruntime.__version__}"))
     with tempfile.TemporaryDirectory() as folder:
-        clip = video.write_video(Path(folder) / "live.avi", video.moving_bars(240, SIZE), fps=CLIP_FPS)
+        clip = video.write_video(Path(folder) / "live.avi", video.moving_bars(240, SIZE), fps=fps)
         if not args.skip_playground:
-            print(f"\nPlayground, {SIZE[0]}×{SIZE[1]} clip at {CLIP_FPS} frames/s, {args.seconds:.0f} s per row\n")
+            print(f"\nPlayground, {SIZE[0]}×{SIZE[1]} clip at {fps:g} frames/s, {args.seconds:.0f} s per row\n")
             print("| mode | f | frames handed over /s | dropped /s | maps painted /s | GUI-thread CPU ms/map "
                   "| all threads CPU ms/map | worst stall ms (5 ms timer late by) |")
             print("|---|---|---|---|---|---|---|---|")
@@ -322,7 +326,7 @@ def main() -> None:
         if names and not args.skip_window:
             print("\nModel Explorer in the window, the same clip, live predictions painted per second\n")
             print("| model | shown layer | window: predictions painted /s | bare (output only) /s | window/bare "
-                  f"| window/min(bare, clip's {CLIP_FPS}) | frames handed over /s | GUI-thread CPU ms/prediction "
+                  f"| window/min(bare, clip's {fps:g}) | frames handed over /s | GUI-thread CPU ms/prediction "
                   "| bunched | load |")
             print("|---|---|---|---|---|---|---|---|---|---|")
             costs = []
@@ -330,7 +334,7 @@ def main() -> None:
                     clip, names, frames, args.seconds, args.blocks):
                 # A source gives at most its own frame rate: no consumer of this clip could go faster.
                 print(f"| {name} | {layer} | {painted:.2f} | {bare:.2f} | {painted / bare:.2f} "
-                      f"| {painted / min(bare, CLIP_FPS):.2f} | {shown:.1f} | {gui_ms:.1f} | {bunched:.2f} "
+                      f"| {painted / min(bare, fps):.2f} | {shown:.1f} | {gui_ms:.1f} | {bunched:.2f} "
                       f"| {load:.1f} |", flush=True)
                 costs.append((name, per_prediction))
             if any(per_prediction for _, per_prediction in costs):
