@@ -272,3 +272,28 @@ def test_occlusions_own_settings_make_room_for_the_note_when_a_cam_method_is_cho
         zoom.apply(panel, 1.0, "normal")
         style.set_zoom(1.0)
         runner.shutdown(1.0)
+
+
+def test_the_arrangement_follows_the_rows_a_method_shows(qtbot):
+    """Occlusion's three extra rows above the map can tip the choice to the column beside it; the CAM methods,
+    without them, get the map under their two rows of controls again, without waiting for a resize."""
+    from explorer.state.app import AppState
+    from explorer.ui.model_explorer.explain_panel import ExplainPanel
+    from explorer.workers.runner import TaskRunner
+
+    runner = TaskRunner()
+    state = AppState()
+    panel = ExplainPanel(state, runner)
+    qtbot.addWidget(panel)
+    panel.resize(560, 440)
+    panel.show()
+    try:
+        state.explorer.explain_method = "occlusion"
+        qtbot.waitUntil(lambda: panel.beside)
+        beside_side = min(panel.view.width(), panel.view.height())
+        state.explorer.explain_method = "ablation-cam"
+        qtbot.waitUntil(lambda: not panel.beside and panel.view.geometry().top() >= panel.controls.geometry().bottom())
+        qtbot.wait(50)
+        assert min(panel.view.width(), panel.view.height()) > beside_side  # the larger square, as promised
+    finally:
+        runner.shutdown(1.0)

@@ -2,11 +2,11 @@
 
 ``sandbox.run_limited`` would start a child per explanation: a spawn, the imports, the model's load and the
 sessions over cuts of its graph, 1.1–2.7 s before the first forward pass (bench/explain_child.py; more under
-load), for every class or method the user tries. ``ExplainChild`` keeps one child per loaded user model, with the sandbox's limits: the memory cap
-(RLIMIT_AS) set before the model loads, a time limit between two progress reports (one batch of forward passes),
-and a cancel that first asks the child to stop (its ``ExplainModel`` polls ``cancelled()`` between batches and
-terminates a run in progress), and kills it when it has not stopped within CANCEL_GRACE_S. A child that was killed,
-died or ran out of memory is replaced by a fresh one at the next request.
+load), for every class or method the user tries. ``ExplainChild`` keeps one child per loaded user model, with the
+sandbox's limits: the memory cap (RLIMIT_AS) set before the model loads, a time limit between two progress reports
+(one batch of forward passes), and a cancel that first asks the child to stop (its ``ExplainModel`` polls
+``cancelled()`` between batches and terminates a run in progress), and kills it when it has not stopped within
+CANCEL_GRACE_S. A child that was killed, died or ran out of memory is replaced by a fresh one at the next request.
 """
 from __future__ import annotations
 

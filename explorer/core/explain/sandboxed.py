@@ -16,6 +16,7 @@ from explorer.core.explain.methods import Explanation, explain
 from explorer.core.explain.model import Cancelled, ExplainModel
 from explorer.core.progress import Progress
 
+
 def trusted(entry: catalog.ModelEntry) -> bool:
     """Our own models: built from code, bundled, or a published zoo file matched by its sha256."""
     return not isinstance(entry.weights, catalog.UserFile)

@@ -254,12 +254,13 @@ class ExplainPanel(QWidget):
         """The controls above the map or beside it, whichever leaves the map the larger square: on a 720 px
         projector at zoom 1.5 the panel is ~865×335 px, and under the controls, the random-weights note and the
         caption the map was ~65 px tall."""
-        row = max(w.sizeHint().height() for pair in self.pairs for w in pair) + self.grid.verticalSpacing()
-        pair = (max(label.sizeHint().width() for label, _ in self.pairs)
-                + max(widget.minimumSizeHint().width() for _, widget in self.pairs)
+        pairs = [pair for pair in self.pairs if not pair[1].isHidden()]  # occlusion's own only for occlusion
+        row = max(w.sizeHint().height() for pair in pairs for w in pair) + self.grid.verticalSpacing()
+        pair = (max(label.sizeHint().width() for label, _ in pairs)
+                + max(widget.minimumSizeHint().width() for _, widget in pairs)
                 + 2 * self.grid.horizontalSpacing() + self.controls.verticalScrollBar().sizeHint().width())
         texts = sum(w.sizeHint().height() for w in (self.note, self.progress, self.caption) if not w.isHidden())
-        rows_above = -(-(len(self.pairs) + 1) // 2)
+        rows_above = -(-(len(pairs) + 1) // 2)
         above = min(self.width(), self.height() - rows_above * row - texts)
         beside = min(self.width() - pair, self.height())
         self._place(beside > above)
@@ -389,6 +390,7 @@ class ExplainPanel(QWidget):
         random = loaded is not None and loaded.facts.badge == RANDOM_BADGE
         self.note.setText(explain.RANDOM_NOTE if random else "")
         self.note.setVisible(random)
+        self._arrange()  # fewer rows or another note may now leave the map the larger square elsewhere
         image = self.state.image.model_input()
         if image is not self._painted:
             self._painted = image
