@@ -18,6 +18,7 @@ from explorer.core.layer_picture import is_map, layer_picture
 from explorer.ui.main_window import MainWindow
 from explorer.ui.model_explorer.activation_panel import range_still_fits
 from explorer.ui.model_explorer.live_runs import RUNS
+from explorer.workers.frames import FrameChannel
 
 
 class LayoutRequests(QObject):
@@ -140,15 +141,26 @@ def test_a_playing_camera_never_lays_the_window_out_again(playing_window, qtbot)
     assert window_layouts <= 3 * frames and counter.by_window * 5 <= frames
 
 
-def test_the_next_frame_runs_while_this_one_is_painted(playing_window, qtbot):
+def test_the_next_frame_runs_while_this_one_is_painted(playing_window, qtbot, monkeypatch):
     """A live result is painted after the next frame went in: its run is already under way then."""
     win, live_results = playing_window
+    # A camera that always has a frame ready: the reader is a worker below the window's priority, and on a busy
+    # machine it can fall behind LeNet-5's 1 ms runs; then no frame can go in, which is not what this test is about.
+    take, last = FrameChannel.take, []
+
+    def take_or_repeat(channel: FrameChannel):
+        frame = take(channel)
+        if frame is not None:
+            last[:] = [frame]
+        return frame if frame is not None or not last else last[0].copy()
+
+    monkeypatch.setattr(FrameChannel, "take", take_or_repeat)
     ahead = []
     ex = win.state.explorer
     ex.events.result.connect(lambda *_: ahead.append(ex.result.image is not win.state.image.model_input()
                                                      and any(win.runner.is_busy(kind) for kind in RUNS)))
-    qtbot.waitUntil(lambda: len(ahead) >= 10, timeout=60_000)
-    assert sum(ahead) >= 0.8 * len(ahead)
+    qtbot.waitUntil(lambda: len(ahead) >= 20, timeout=60_000)
+    assert sum(ahead) >= len(ahead) - 1  # painted at once, before the next frame went in, ~1 in 5 is behind
 
 
 def test_the_playground_on_a_playing_camera_never_lays_the_window_out_again(qtbot, explorer_window):
