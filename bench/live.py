@@ -58,10 +58,11 @@ def playground_rates(clip: Path, seconds: float) -> list[tuple]:
     from PySide6.QtWidgets import QApplication
 
     import explorer.ui  # noqa: F401
-    from explorer.core.memory import keep_freed_buffers_for_reuse
+    from explorer.core.memory import keep_freed_buffers_for_reuse, spare_imported_code_from_full_collections
     from explorer.ui.main_window import MainWindow
 
-    keep_freed_buffers_for_reuse()
+    keep_freed_buffers_for_reuse()  # as the app does at start-up
+    spare_imported_code_from_full_collections()
     app = QApplication.instance() or QApplication([])
     window = MainWindow(settings=QSettings(str(clip.with_suffix(".ini")), QSettings.Format.IniFormat))
     window.resize(1600, 1000)
@@ -135,8 +136,10 @@ def explorer_rates(clip: Path, names: list[str], frames: list[np.ndarray], secon
 
     import explorer.ui  # noqa: F401
     from explorer.core import samples, zoo
+    from explorer.core.memory import spare_imported_code_from_full_collections
     from explorer.ui.main_window import MainWindow
 
+    spare_imported_code_from_full_collections()  # as the app does at start-up
     app = QApplication.instance() or QApplication([])
     window = MainWindow(settings=QSettings(str(clip.with_name("explorer.ini")), QSettings.Format.IniFormat))
     window.resize(1600, 1000)

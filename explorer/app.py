@@ -18,7 +18,7 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     if screenshot or self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display, before Qt starts
     _check_linux_display_libraries()
-    from explorer.core.memory import keep_freed_buffers_for_reuse
+    from explorer.core.memory import keep_freed_buffers_for_reuse, spare_imported_code_from_full_collections
 
     keep_freed_buffers_for_reuse()  # slider drags re-allocate megabyte maps; see bench/README.md
     from PySide6.QtWidgets import QApplication
@@ -28,6 +28,7 @@ def run_gui(image: str | None = None, model: str | None = None, screenshot: str 
     from explorer.core.errors import UserError
     from explorer.ui.main_window import MainWindow
 
+    spare_imported_code_from_full_collections()
     # Bad arguments fail here, before any window or worker thread exists: one line, exit 2.
     loaded = images.load_image(image) if image else None
     if video or camera is not None:
