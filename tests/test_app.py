@@ -31,8 +31,8 @@ def test_screenshot_of_a_model_waits_for_its_activations(tmp_path):
 
 def test_a_full_collection_skips_the_code_imported_at_start_up(tmp_path):
     """The GUI thread runs Python's full collections; walking the ~90k imported modules, classes and functions took
-    60-77 ms each time. After start-up only what the app made since is walked."""
-    script = (f"import gc, sys\nfrom explorer.app import run_gui\n"
+    50-77 ms each time. After start-up only what the app made since is walked."""
+    script = (f"import gc\nfrom explorer.app import run_gui\n"
               f"assert run_gui(screenshot={str(tmp_path / 'w.png')!r}, model='lenet5') == 0\n"
               f"print(len(gc.get_objects()), gc.get_freeze_count())")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)

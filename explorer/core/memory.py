@@ -30,7 +30,7 @@ def spare_imported_code_from_full_collections() -> None:
     are imported and before it makes any state.
 
     A full collection walks every tracked object, and ~90k of the app's are modules, classes and functions that live
-    as long as the process. It took 60–77 ms, on the GUI thread (the app collects there, on a timer), every couple of
+    as long as the process. It took 50–77 ms, on the GUI thread (the app collects there, on a timer), every couple of
     minutes of live video; without them 4–7 ms (bench/README.md, "Full collections"). Called before any picture,
     model or task exists, so nothing that can later become garbage is spared.
     """
