@@ -23,6 +23,12 @@ class StatusState:
         with batched(self.events):
             self.text, self.error, self.topic = text, error, topic
 
+    def note(self, text: str, *, topic: str = "") -> None:
+        """An aside nobody asked for (e.g. which provider a model runs on): shown unless another topic's error is
+        standing, which must stay readable; the aside can be lost."""
+        if not (self.error and self.topic != topic):
+            self.show(text, topic=topic)
+
     def clear_topic(self, topic: str) -> None:
         """Forget the current message if ``topic`` raised it."""
         if self.topic == topic and self.text:

@@ -537,7 +537,7 @@ class ModelExplorerView(QWidget):
             note = loaded.session.note
             if note and note not in self._notes_shown:
                 self._notes_shown.add(note)  # say it once, not on every model switch
-                self.state.status.show(note, topic=TOPIC)
+                self.state.status.note(note, topic=TOPIC)  # the corner's provider badge says it too
             if loaded.preprocess is None and loaded.key not in self._recipes:
                 self._ask_recipe(loaded)
         self._show_model()
